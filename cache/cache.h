@@ -1,0 +1,46 @@
+/* cache: the content-addressed package cache shared by all templates, and
+ * template caches (tar archives of a root filesystem) written with
+ * libarchive and published atomically. Also the secure extraction of
+ * package payloads. See docs/internals/cache.md. */
+#pragma once
+
+#include "common.h"
+
+/* ---- package cache ------------------------------------------------------ */
+struct vz_pkgcache;
+
+/* Opens (creating) the cache directory and holds a shared lock on it for
+ * the handle's lifetime, so `vzpkg clean` never removes files in use. */
+int vz_pkgcache_open(const char *dir, struct vz_pkgcache **ret, struct vz_error *err);
+void vz_pkgcache_free(struct vz_pkgcache *pc);
+static inline void vz_pkgcache_freep(struct vz_pkgcache **p) { vz_pkgcache_free(*p); }
+#define _cleanup_pkgcache_ _cleanup_(vz_pkgcache_freep)
+/* Where the file with this SHA-256 lives (whether present or not); creates
+ * the fan-out directory. suffix: ".deb", ".rpm". */
+char *vz_pkgcache_path(struct vz_pkgcache *pc, const char *sha256, const char *suffix);
+/* True when the file is present and its content still matches its name. */
+bool vz_pkgcache_valid(struct vz_pkgcache *pc, const char *path, const char *sha256);
+
+/* ---- template caches ---------------------------------------------------- */
+enum vz_archive_format {
+        VZ_ARCHIVE_ZST = 0,
+        VZ_ARCHIVE_GZ,
+        VZ_ARCHIVE_XZ,
+};
+int vz_archive_format_parse(const char *s, enum vz_archive_format *ret);
+const char *vz_archive_suffix(enum vz_archive_format f);  /* ".tar.zst" */
+
+/* Pack root into dest (a temporary name beside it first, renamed only when
+ * complete): entries sorted, owners numeric, hard links kept. `cancelled` is
+ * polled between entries. The previous dest stays until the rename. */
+int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f,
+                  int (*cancelled)(void), struct vz_error *err);
+/* The existing cache file for template `name` in dir (any format), or -ENOENT. */
+int vz_cache_find(const char *dir, const char *name, char **ret_path);
+
+/* ---- package payloads --------------------------------------------------- */
+/* Extract the data.tar of a .deb into root, refusing absolute paths, '..'
+ * and anything that would pass through a symlink. Paths under a merged-/usr
+ * directory (bin, sbin, lib*) are written to their usr/ location when root
+ * has that symlink. label names the package in errors. */
+int vz_deb_extract(const char *deb, const char *root, const char *label, struct vz_error *err);

@@ -1,0 +1,115 @@
+/* common: the shared vocabulary of every vzpkg module.
+ *
+ * Error model (see docs/internals/errors.md): fallible functions return int,
+ * >= 0 on success, -errno or a negative VZ_E_* code on failure. A struct
+ * vz_error out-parameter carries a one-line, user-facing message that names
+ * the object at fault; libraries fill it, only the program prints it. */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- error codes ------------------------------------------------------ */
+enum {
+        VZ_E_BASE = 1024,
+        VZ_E_CONFIG,       /* bad configuration file or option */
+        VZ_E_NOTEMPLATE,   /* template not found */
+        VZ_E_METADATA,     /* malformed template metadata */
+        VZ_E_NOPKG,        /* package in no repository */
+        VZ_E_PROBLEM,      /* dependency problem (conflict, unresolvable) */
+        VZ_E_DOWNLOAD,     /* network / HTTP failure */
+        VZ_E_SIGNATURE,    /* missing or untrusted signature */
+        VZ_E_CHECKSUM,     /* size or digest mismatch */
+        VZ_E_INSTALL,      /* package installation failed */
+        VZ_E_HOOK,         /* template hook failed */
+        VZ_E_ARCHIVE,      /* archive read/write failure */
+        VZ_E_UNSAFE,       /* untrusted input tried to leave its root */
+        VZ_E_LOCKED,       /* lock held by another process */
+        VZ_E_INTERRUPTED,  /* SIGINT/SIGTERM */
+        VZ_E_RUNTIME,      /* container setup failure */
+        VZ_E_MAX
+};
+
+struct vz_error {
+        int code;          /* negative code, 0 when unset */
+        char msg[1024];
+};
+
+/* Record an error and return its (negative) code, so callers can write
+ * `return vz_error_set(err, -VZ_E_NOPKG, "package %s: ...", name);`.
+ * The first error wins: a cleanup path does not overwrite the cause. */
+int vz_error_set(struct vz_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Like vz_error_set, but replaces any message already recorded. */
+int vz_error_reset(struct vz_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+const char *vz_strerror(int code);
+
+/* ---- cleanup helpers (systemd style) ---------------------------------- */
+static inline void vz_freep(void *p) { free(*(void **)p); }
+static inline void vz_closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void vz_fclosep(FILE **f) { if (*f) fclose(*f); }
+void vz_strv_free(char **v);
+static inline void vz_strv_freep(char ***v) { vz_strv_free(*v); }
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(vz_freep)
+#define _cleanup_close_ _cleanup_(vz_closep)
+#define _cleanup_fclose_ _cleanup_(vz_fclosep)
+#define _cleanup_strv_ _cleanup_(vz_strv_freep)
+
+#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- memory and strings ------------------------------------------------ */
+void *vz_xmalloc(size_t n);           /* abort on OOM: no caller can do better */
+void *vz_xrealloc(void *p, size_t n);
+char *vz_xstrdup(const char *s);
+char *vz_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *vz_strip(char *s);              /* trims in place, returns s */
+bool vz_startswith(const char *s, const char *prefix);
+bool vz_endswith(const char *s, const char *suffix);
+
+/* NULL-terminated string vectors */
+size_t vz_strv_len(char *const *v);
+int vz_strv_push(char ***v, const char *s);        /* copies s */
+int vz_strv_push_take(char ***v, char *s);         /* takes s */
+bool vz_strv_contains(char *const *v, const char *s);
+char **vz_strv_split(const char *s, const char *seps);
+void vz_strv_sort(char **v);
+
+/* ---- files and paths --------------------------------------------------- */
+char *vz_path_join(const char *a, const char *b);
+int vz_read_file(const char *path, char **ret, size_t *ret_len);
+int vz_read_lines(const char *path, char ***ret);  /* skips blanks and # comments */
+/* Atomically publish data at path: tmp in the same directory, fsync, rename. */
+int vz_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+int vz_mkdir_p(const char *path, mode_t mode);
+/* Remove a tree without crossing mount points or following symlinks. */
+int vz_rm_rf(const char *path);
+int vz_copy_file(const char *src, const char *dst, mode_t mode);
+int vz_sha256_file(const char *path, char ret_hex[65]);
+bool vz_is_executable(const char *path);
+
+/* ---- KEY=VALUE files (vz.conf style) ------------------------------------ */
+struct vz_kv {
+        char *key;
+        char *value;
+};
+/* Parses KEY=VALUE lines ("" and '' quotes stripped, # comments) and
+ * url.map-style "$TOKEN value" lines (key keeps its leading '$'). */
+int vz_kv_parse_file(const char *path, struct vz_kv **ret, size_t *ret_n, struct vz_error *err);
+void vz_kv_free(struct vz_kv *kv, size_t n);
+const char *vz_kv_get(const struct vz_kv *kv, size_t n, const char *key);
+
+/* ---- locks -------------------------------------------------------------- */
+/* flock(2) on path (created if missing). LOCK_SH or LOCK_EX; with wait false
+ * a held lock gives -VZ_E_LOCKED at once. The lock lives as long as *ret_fd. */
+int vz_lock(const char *path, int op, bool wait, int *ret_fd);

@@ -1,0 +1,71 @@
+/* fetch: downloads (libcurl multi: bounded parallelism, retries with backoff,
+ * failover across alternatives, resume, SHA-256 verification, conditional
+ * requests) and signature checks (gpgme, isolated keyring). Prints nothing:
+ * progress goes to a callback. See docs/internals/fetch.md. */
+#pragma once
+
+#include "common.h"
+
+struct vz_fetch_opts {
+        int parallel;           /* concurrent transfers, default 8 */
+        int retries;            /* per URL, default 3 */
+        const char *proxy;      /* NULL: libcurl's own env handling */
+        long connect_timeout;   /* seconds, default 15 */
+        /* progress: bytes done / expected over the whole run */
+        void (*progress)(void *userdata, size_t items_done, size_t items_total,
+                         long long bytes_done, long long bytes_total);
+        void *userdata;
+        /* polled between transfers; non-zero aborts the run with -VZ_E_INTERRUPTED */
+        int (*cancelled)(void);
+};
+
+struct vz_download {
+        char *const *urls;      /* alternatives, tried in order */
+        const char *dest;       /* final path; data lands in dest.part first */
+        const char *sha256;     /* expected digest (hex) or NULL */
+        long long size;         /* expected size or -1 */
+        const char *label;      /* object named in errors (package, file) */
+        bool conditional;       /* If-None-Match / If-Modified-Since from dest */
+        bool optional;          /* 404 on every URL is not an error */
+        /* results */
+        int result;             /* 0 ok, -ENOENT (optional, absent), < 0 error */
+        bool not_modified;      /* conditional and the server said 304 */
+        char *used_url;         /* the URL that delivered it (owned) */
+};
+
+struct vz_fetch;
+
+int vz_fetch_new(const struct vz_fetch_opts *opts, struct vz_fetch **ret);
+void vz_fetch_free(struct vz_fetch *f);
+static inline void vz_fetch_freep(struct vz_fetch **f) { vz_fetch_free(*f); }
+#define _cleanup_fetch_ _cleanup_(vz_fetch_freep)
+
+/* Runs every download. Returns 0 when all succeeded (or were optional and
+ * absent); otherwise the first failure, described in err. Each item's result
+ * is set either way. Bytes fetched over the network are added to stats. */
+int vz_fetch_run(struct vz_fetch *f, struct vz_download *items, size_t n, struct vz_error *err);
+long long vz_fetch_bytes_downloaded(const struct vz_fetch *f);
+void vz_download_done(struct vz_download *d);  /* frees results */
+
+/* ---- signatures --------------------------------------------------------- */
+/* Verify `signed_path` against the keys in keyfiles only (an isolated keyring
+ * in a fresh directory under tmpdir). Clearsigned when sig_path is NULL
+ * (InRelease), otherwise a detached signature (Release.gpg, repomd.xml.asc).
+ * The verified plain text is written to out_path when not NULL. `label`
+ * names the object in errors (the InRelease URL). */
+int vz_gpg_verify(char *const *keyfiles, const char *tmpdir, const char *signed_path,
+                  const char *sig_path, const char *out_path, const char *label,
+                  struct vz_error *err);
+
+/* ---- Debian Release files ---------------------------------------------- */
+struct vz_release;
+int vz_release_parse(const char *text, struct vz_release **ret);
+void vz_release_free(struct vz_release *r);
+static inline void vz_release_freep(struct vz_release **r) { vz_release_free(*r); }
+#define _cleanup_release_ _cleanup_(vz_release_freep)
+const char *vz_release_field(const struct vz_release *r, const char *field);
+/* SHA256 entry for a path relative to the dists/<suite>/ directory. */
+int vz_release_lookup(const struct vz_release *r, const char *path, const char **ret_sha256,
+                      long long *ret_size);
+/* Date / Valid-Until as seconds since the epoch; -1 when absent or bad. */
+long long vz_release_time(const struct vz_release *r, const char *field);

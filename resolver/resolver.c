@@ -1,0 +1,393 @@
+/* resolver.c: pool, repositories, job, problems and ordering with libsolv,
+ * following the calling conventions of libsolv's examples/solv. */
+#include "resolver.h"
+
+#include <solv/chksum.h>
+#include <solv/pool.h>
+#include <solv/poolarch.h>
+#include <solv/repo.h>
+#include <solv/repo_deb.h>
+#include <solv/repo_solv.h>
+#include <solv/repo_write.h>
+#include <solv/selection.h>
+#include <solv/solv_xfopen.h>
+#include <solv/solver.h>
+#include <solv/transaction.h>
+#include <sys/stat.h>
+
+struct vz_resolver {
+        Pool *pool;
+        char **essential, **required;   /* base-set names over all repositories */
+};
+
+int vz_resolver_new_deb(const char *arch, struct vz_resolver **ret)
+{
+        struct vz_resolver *r = vz_xmalloc(sizeof(*r));
+        r->pool = pool_create();
+        pool_setdisttype(r->pool, DISTTYPE_DEB);
+        pool_setarch(r->pool, arch);
+        r->essential = vz_xmalloc(sizeof(char *));
+        r->required = vz_xmalloc(sizeof(char *));
+        *ret = r;
+        return 0;
+}
+
+void vz_resolver_free(struct vz_resolver *r)
+{
+        if (!r)
+                return;
+        pool_free(r->pool);
+        vz_strv_free(r->essential);
+        vz_strv_free(r->required);
+        free(r);
+}
+
+/* ---- repositories and the .solv cache -------------------------------- */
+
+static bool load_solv_cache(Repo *repo, const char *path)
+{
+        FILE *f = fopen(path, "re");
+        bool ok;
+        if (!f)
+                return false;
+        ok = repo_add_solv(repo, f, 0) == 0;
+        fclose(f);
+        return ok;
+}
+
+static void write_solv_cache(Repo *repo, const char *path)
+{
+        _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", path, (int)getpid());
+        FILE *f = fopen(tmp, "we");
+        if (!f)
+                return;  /* a cache is an optimisation; failing to write one is not an error */
+        if (repo_write(repo, f) != 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+                unlink(tmp);
+}
+
+static int parse_packages(Repo *repo, const char *path)
+{
+        FILE *f = solv_xfopen(path, "r");
+        int r;
+        if (!f)
+                return -errno ? -errno : -EIO;
+        r = repo_add_debpackages(repo, f, REPO_NO_INTERNALIZE);
+        fclose(f);
+        repo_internalize(repo);
+        return r == 0 ? 0 : -EBADMSG;
+}
+
+static void merge_names(char ***into, char **from)
+{
+        for (char **n = from; n && *n; n++)
+                if (!vz_strv_contains(*into, *n))
+                        vz_strv_push(into, *n);
+}
+
+/* The base-set lists are cached beside the .solv as "E name"/"R name" lines. */
+static int load_base_cache(const char *path, char ***ess, char ***req)
+{
+        _cleanup_strv_ char **lines = NULL;
+        int r = vz_read_lines(path, &lines);
+        if (r < 0)
+                return r;
+        *ess = vz_xmalloc(sizeof(char *));
+        *req = vz_xmalloc(sizeof(char *));
+        for (char **l = lines; *l; l++)
+                if (((*l)[0] == 'E' || (*l)[0] == 'R') && (*l)[1] == ' ')
+                        vz_strv_push((*l)[0] == 'E' ? ess : req, *l + 2);
+        return 0;
+}
+
+static void write_base_cache(const char *path, char **ess, char **req)
+{
+        _cleanup_free_ char *buf = vz_xstrdup("");
+        for (int k = 0; k < 2; k++)
+                for (char **n = k ? req : ess; *n; n++) {
+                        char *x = vz_asprintf("%s%c %s\n", buf, k ? 'R' : 'E', *n);
+                        free(buf);
+                        buf = x;
+                }
+        vz_write_file_atomic(path, buf, strlen(buf), 0644);
+}
+
+static int scan_base(struct vz_resolver *r, const char *packages_path, const char *base_cache)
+{
+        _cleanup_strv_ char **ess = NULL, **req = NULL;
+        int k = base_cache ? load_base_cache(base_cache, &ess, &req) : -ENOENT;
+        if (k < 0) {
+                k = vz_deb_scan_base(packages_path, &ess, &req);
+                if (k < 0)
+                        return k;
+                if (base_cache)
+                        write_base_cache(base_cache, ess, req);
+        }
+        merge_names(&r->essential, ess);
+        merge_names(&r->required, req);
+        return 0;
+}
+
+int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *label,
+                             const char *packages_path, const char *cache_dir, const char *key,
+                             int priority, struct vz_error *err)
+{
+        Repo *repo = repo_create(r->pool, label);
+        _cleanup_free_ char *solv = NULL, *base = NULL;
+        int k;
+
+        repo->appdata = (void *)(intptr_t)repo_index;
+        repo->priority = priority;
+        if (cache_dir && key) {
+                vz_mkdir_p(cache_dir, 0755);
+                solv = vz_asprintf("%s/%s.solv", cache_dir, key);
+                base = vz_asprintf("%s/%s.base", cache_dir, key);
+        }
+        if (!solv || !load_solv_cache(repo, solv)) {
+                repo_empty(repo, 1);
+                k = parse_packages(repo, packages_path);
+                if (k < 0)
+                        return vz_error_set(err, -VZ_E_METADATA, "%s: cannot parse %s", label, packages_path);
+                if (solv)
+                        write_solv_cache(repo, solv);
+        }
+        k = scan_base(r, packages_path, base);
+        if (k < 0)
+                return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read %s: %s", label, packages_path,
+                                    strerror(-k));
+        return 0;
+}
+
+/* ---- the job ---------------------------------------------------------- */
+
+static int add_name_job(Pool *pool, Queue *job, const char *name, const char *what, struct vz_error *err)
+{
+        Queue sel;
+        int r = 0;
+        queue_init(&sel);
+        selection_make(pool, &sel, name, SELECTION_NAME | SELECTION_PROVIDES | SELECTION_DOTARCH);
+        if (!sel.count)
+                r = vz_error_set(err, -VZ_E_NOPKG,
+                                 "package %s: not in any repository of %s; check the name in the template's packages file and its repositories",
+                                 name, what);
+        else {
+                for (int i = 0; i < sel.count; i += 2)
+                        queue_push2(job, SOLVER_INSTALL | sel.elements[i], sel.elements[i + 1]);
+        }
+        queue_free(&sel);
+        return r;
+}
+
+static int build_job(struct vz_resolver *r, char *const *names, unsigned flags, const char *what,
+                     Queue *job, struct vz_error *err)
+{
+        int k;
+        for (char *const *n = names; n && *n; n++)
+                if ((k = add_name_job(r->pool, job, *n, what, err)) < 0)
+                        return k;
+        if (!(flags & VZ_RESOLVE_BASE))
+                return 0;
+        for (int pass = 0; pass < 2; pass++)
+                for (char **n = pass ? r->required : r->essential; *n; n++) {
+                        Id id = pool_str2id(r->pool, *n, 0);
+                        if (id)
+                                queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, id);
+                }
+        return 0;
+}
+
+static int explain_problems(Solver *solv, const char *what, struct vz_error *err)
+{
+        Pool *pool = solv->pool;
+        int count = solver_problem_count(solv);
+        _cleanup_free_ char *text = vz_xstrdup("");
+
+        for (Id p = 1; p <= count; p++) {
+                Id rid = solver_findproblemrule(solv, p), source, target, dep;
+                SolverRuleinfo type = solver_ruleinfo(solv, rid, &source, &target, &dep);
+                char *x = vz_asprintf("%s%s%s", text, p > 1 ? "; " : "",
+                                      solver_problemruleinfo2str(solv, type, source, target, dep));
+                free(text);
+                text = x;
+        }
+        (void)pool;
+        return vz_error_set(err, -VZ_E_PROBLEM, "%s: cannot resolve dependencies: %s", what, text);
+}
+
+/* ---- the answer ------------------------------------------------------- */
+
+static void fill_pkg(Pool *pool, Id p, struct vz_pkg *out, char **essential)
+{
+        Solvable *s = pool_id2solvable(pool, p);
+        Id type = 0;
+        unsigned int medianr;
+        const char *sum = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type);
+        const char *loc = solvable_get_location(s, &medianr);
+
+        out->name = vz_xstrdup(pool_id2str(pool, s->name));
+        out->arch = vz_xstrdup(pool_id2str(pool, s->arch));
+        out->version = vz_xstrdup(pool_id2str(pool, s->evr));
+        out->filename = vz_xstrdup(loc);
+        out->sha256 = type == REPOKEY_TYPE_SHA256 && sum ? vz_xstrdup(sum) : NULL;
+        out->size = (long long)solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
+        out->repo = (int)(intptr_t)s->repo->appdata;
+        out->essential = vz_strv_contains(essential, out->name);
+}
+
+/* The bootstrap set: Essential: yes packages and everything they need,
+ * within the chosen set. It is unpacked by us before dpkg can run. */
+static void mark_bootstrap(Pool *pool, Queue *order, struct vz_pkg *pkgs)
+{
+        Map chosen, seen;
+        Queue todo;
+        map_init(&chosen, pool->nsolvables);
+        map_init(&seen, pool->nsolvables);
+        queue_init(&todo);
+        for (int i = 0; i < order->count; i++) {
+                MAPSET(&chosen, order->elements[i]);
+                if (pkgs[i].essential)
+                        queue_push(&todo, order->elements[i]);
+        }
+        while (todo.count) {
+                Id p = queue_pop(&todo), *pp, dep;
+                Queue reqs;
+                if (MAPTST(&seen, p))
+                        continue;
+                MAPSET(&seen, p);
+                queue_init(&reqs);
+                solvable_lookup_deparray(pool_id2solvable(pool, p), SOLVABLE_REQUIRES, &reqs, 0);
+                for (int i = 0; i < reqs.count; i++) {
+                        dep = reqs.elements[i];
+                        if (dep == SOLVABLE_PREREQMARKER)
+                                continue;
+                        for (pp = pool_whatprovides_ptr(pool, dep); *pp; pp++)
+                                if (MAPTST(&chosen, *pp) && !MAPTST(&seen, *pp))
+                                        queue_push(&todo, *pp);
+                }
+                queue_free(&reqs);
+        }
+        for (int i = 0; i < order->count; i++)
+                pkgs[i].bootstrap = MAPTST(&seen, order->elements[i]);
+        map_free(&chosen);
+        map_free(&seen);
+        queue_free(&todo);
+}
+
+static bool prereq_in_batch(Pool *pool, Id p, Map *in_batch)
+{
+        Queue reqs;
+        bool found = false;
+        queue_init(&reqs);
+        solvable_lookup_deparray(pool_id2solvable(pool, p), SOLVABLE_REQUIRES, &reqs, 1);
+        for (int i = 0; i < reqs.count && !found; i++)
+                for (Id *pp = pool_whatprovides_ptr(pool, reqs.elements[i]); *pp; pp++)
+                        if (*pp != p && MAPTST(in_batch, *pp)) {
+                                found = true;
+                                break;
+                        }
+        queue_free(&reqs);
+        return found;
+}
+
+/* Split the non-bootstrap packages, in order, into batches such that no
+ * package pre-depends on one in its own batch: dpkg needs a pre-dependency
+ * configured, not merely unpacked, before it unpacks the dependant. */
+static void assign_batches(Pool *pool, Queue *order, struct vz_pkg *pkgs)
+{
+        Map in_batch;
+        int batch = 1;
+        map_init(&in_batch, pool->nsolvables);
+        for (int i = 0; i < order->count; i++) {
+                Id p = order->elements[i];
+                if (pkgs[i].bootstrap) {
+                        pkgs[i].batch = 0;
+                        continue;
+                }
+                if (prereq_in_batch(pool, p, &in_batch)) {
+                        batch++;
+                        map_empty(&in_batch);
+                }
+                MAPSET(&in_batch, p);
+                pkgs[i].batch = batch;
+        }
+        map_free(&in_batch);
+}
+
+static int check_checksums(struct vz_pkglist *l, const char *what, struct vz_error *err)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (!l->pkgs[i].sha256 || !l->pkgs[i].filename)
+                        return vz_error_set(err, -VZ_E_CHECKSUM,
+                                            "package %s: the repository of %s gives no SHA-256 for it; refusing to install unverifiable files",
+                                            l->pkgs[i].name, what);
+        return 0;
+}
+
+static void collect(Pool *pool, Transaction *trans, struct vz_resolver *r, struct vz_pkglist *ret)
+{
+        Queue order;
+        queue_init(&order);
+        transaction_order(trans, 0);
+        for (int i = 0; i < trans->steps.count; i++) {
+                Id p = trans->steps.elements[i];
+                if (transaction_type(trans, p, SOLVER_TRANSACTION_SHOW_ACTIVE) == SOLVER_TRANSACTION_INSTALL)
+                        queue_push(&order, p);
+        }
+        ret->n = (size_t)order.count;
+        ret->pkgs = vz_xmalloc((ret->n + 1) * sizeof(*ret->pkgs));
+        for (int i = 0; i < order.count; i++)
+                fill_pkg(pool, order.elements[i], &ret->pkgs[i], r->essential);
+        mark_bootstrap(pool, &order, ret->pkgs);
+        assign_batches(pool, &order, ret->pkgs);
+        queue_free(&order);
+}
+
+int vz_resolver_solve(struct vz_resolver *r, char *const *names, unsigned flags, const char *what,
+                      struct vz_pkglist *ret, struct vz_error *err)
+{
+        Pool *pool = r->pool;
+        Solver *solv = NULL;
+        Transaction *trans = NULL;
+        Queue job;
+        int k;
+
+        if (!pool->installed)
+                pool_set_installed(pool, repo_create(pool, "@System"));
+        pool_addfileprovides(pool);
+        pool_createwhatprovides(pool);
+        queue_init(&job);
+        k = build_job(r, names, flags, what, &job, err);
+        if (k < 0)
+                goto out;
+        solv = solver_create(pool);
+        solver_set_flag(solv, SOLVER_FLAG_IGNORE_RECOMMENDED, 1);
+        if (solver_solve(solv, &job) != 0) {
+                k = explain_problems(solv, what, err);
+                goto out;
+        }
+        trans = solver_create_transaction(solv);
+        collect(pool, trans, r, ret);
+        k = check_checksums(ret, what, err);
+        if (k < 0)
+                vz_pkglist_done(ret);
+out:
+        if (trans)
+                transaction_free(trans);
+        if (solv)
+                solver_free(solv);
+        queue_free(&job);
+        return k;
+}
+
+void vz_pkglist_done(struct vz_pkglist *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->pkgs[i].name);
+                free(l->pkgs[i].arch);
+                free(l->pkgs[i].version);
+                free(l->pkgs[i].filename);
+                free(l->pkgs[i].sha256);
+        }
+        free(l->pkgs);
+        l->pkgs = NULL;
+        l->n = 0;
+}

@@ -1,0 +1,54 @@
+/* resolver: a libsolv pool with the semantics of the template's package
+ * family. Repositories go in (with a .solv cache keyed by the metadata's
+ * checksum), a job comes out as an ordered install list. Plain words for
+ * problems. See docs/internals/resolver.md. */
+#pragma once
+
+#include "common.h"
+
+struct vz_pkg {
+        char *name, *arch, *version;
+        char *filename;     /* location relative to the repository root */
+        char *sha256;       /* from the signed metadata */
+        long long size;
+        int repo;           /* index given to vz_resolver_add_deb_repo */
+        bool essential;     /* Essential: yes (Debian) */
+        bool bootstrap;     /* in the closure of the essential set: unpacked first */
+        int batch;          /* install batch: 0 = bootstrap; a package's pre-dependencies
+                             * are in earlier batches, so each batch can be one dpkg run */
+};
+
+struct vz_pkglist {
+        struct vz_pkg *pkgs;    /* in installation order (dependencies first) */
+        size_t n;
+};
+
+enum {
+        VZ_RESOLVE_BASE = 1 << 0,  /* add every Essential: yes and Priority: required package */
+};
+
+struct vz_resolver;
+
+/* arch: the distribution's name for it (amd64, arm64, x86_64...). */
+int vz_resolver_new_deb(const char *arch, struct vz_resolver **ret);
+void vz_resolver_free(struct vz_resolver *r);
+static inline void vz_resolver_freep(struct vz_resolver **r) { vz_resolver_free(*r); }
+#define _cleanup_resolver_ _cleanup_(vz_resolver_freep)
+
+/* Add a Debian Packages file (plain, .gz or .xz). When cache_dir is given the
+ * parsed form is kept there as <key>.solv (key: the file's signed SHA-256) and
+ * reused next time. label names the repository in errors. */
+int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *label,
+                             const char *packages_path, const char *cache_dir, const char *key,
+                             int priority, struct vz_error *err);
+
+/* Resolve `names` (plus the base set with VZ_RESOLVE_BASE) for a fresh
+ * install. `what` names the template in messages. */
+int vz_resolver_solve(struct vz_resolver *r, char *const *names, unsigned flags, const char *what,
+                      struct vz_pkglist *ret, struct vz_error *err);
+
+void vz_pkglist_done(struct vz_pkglist *l);
+
+/* Internal, exposed for the unit tests: the Essential: yes and the
+ * Priority: required package names of one Packages file, sorted. */
+int vz_deb_scan_base(const char *packages_path, char ***ret_essential, char ***ret_required);

@@ -1,0 +1,32 @@
+/* runtime-internal.h: shared between the runtime's files only. */
+#pragma once
+
+#include "runtime.h"
+
+struct vz_mount {
+        char *source, *target;
+        unsigned flags;
+};
+
+struct vz_ct_plan {
+        char *root;
+        struct vz_mount *binds;
+        size_t n_binds;
+        char *hostname;
+        char **env, **argv;
+        long long memory;
+        long pids;
+        vz_output_fn output;
+        void *userdata;
+        int (*cancelled)(void);
+        char *warning;
+};
+
+/* cgroup.c: a cgroup with the plan's limits, via libcgroup (v1 and v2). */
+struct vz_cgroup;
+int vz_cgroup_create(const struct vz_ct_plan *p, const char *name, struct vz_cgroup **ret, char **ret_warning);
+int vz_cgroup_attach(struct vz_cgroup *cg, pid_t pid);
+void vz_cgroup_destroy(struct vz_cgroup *cg);
+
+/* run.c: the child side, executed inside the new namespaces. */
+void vz_child_main(const struct vz_ct_plan *p, int errfd, int outfd, int syncfd) __attribute__((noreturn));

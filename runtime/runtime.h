@@ -1,0 +1,47 @@
+/* runtime: the bundled container runtime. The caller builds a plan (a plain
+ * description of the container: root, mounts, hostname, environment,
+ * command, limits); vz_ct_run() validates and executes it. All privileged
+ * code of vzpkg lives in this module. It knows nothing about packages.
+ * See docs/internals/runtime.md. */
+#pragma once
+
+#include "common.h"
+
+enum {
+        VZ_BIND_RO = 1 << 0,    /* read-only bind mount */
+        VZ_BIND_FILE = 1 << 1,  /* source is a file, not a directory */
+};
+
+typedef void (*vz_output_fn)(void *userdata, const char *buf, size_t len);
+
+struct vz_ct_plan;
+
+struct vz_ct_plan *vz_plan_new(const char *root);
+void vz_plan_free(struct vz_ct_plan *p);
+static inline void vz_plan_freep(struct vz_ct_plan **p) { vz_plan_free(*p); }
+#define _cleanup_plan_ _cleanup_(vz_plan_freep)
+
+/* Bind host_path at ct_path (absolute, inside the container). */
+void vz_plan_bind(struct vz_ct_plan *p, const char *host_path, const char *ct_path, unsigned flags);
+void vz_plan_hostname(struct vz_ct_plan *p, const char *hostname);
+void vz_plan_env(struct vz_ct_plan *p, const char *key_value);        /* "KEY=VALUE", repeatable */
+void vz_plan_command(struct vz_ct_plan *p, char *const *argv);
+void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max);
+void vz_plan_output(struct vz_ct_plan *p, vz_output_fn fn, void *userdata);
+void vz_plan_cancel(struct vz_ct_plan *p, int (*cancelled)(void));
+/* Check the plan without running it: absolute paths, no "..", a command. */
+int vz_plan_validate(const struct vz_ct_plan *p, struct vz_error *err);
+/* A note for the log when limits could not be applied (no cgroup access). */
+const char *vz_plan_warning(const struct vz_ct_plan *p);
+
+/* Run the plan: new mount, PID, UTS, IPC and network namespaces, pivot_root
+ * into the root. Returns 0 and the command's exit status (128+signal when
+ * killed) in *ret_status; < 0 when the container could not be set up (err
+ * has the child's errno and message) or was cancelled (-VZ_E_INTERRUPTED,
+ * after killing everything in it). Nothing outlives the call: not a mount,
+ * not a process, not a cgroup. */
+int vz_ct_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err);
+
+/* Run a command on the host (hooks), output to fn, same cancel rules. */
+int vz_host_run(char *const *argv, char *const *envp, vz_output_fn fn, void *userdata,
+                int (*cancelled)(void), int *ret_status, struct vz_error *err);

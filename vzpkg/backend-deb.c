@@ -1,0 +1,546 @@
+/* backend-deb.c: the Debian family. Repositories are apt archives whose
+ * InRelease is verified against the template's keys; Packages files are
+ * checked against the SHA-256 in the verified Release. Installation follows
+ * debootstrap/mmdebstrap: unpack the essential set ourselves, then let the
+ * real dpkg inside the build container install and configure everything,
+ * batch by batch so pre-dependencies are configured first. */
+#include "vzpkg.h"
+
+#include <ctype.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define CT_PACKAGES "/run/vzpkg/packages"
+
+/* ---- repository metadata ------------------------------------------------ */
+
+struct repo_fetch {
+        char *metadir;
+        char **inrelease_urls, **release_urls, **releasegpg_urls;
+        char *inrelease, *release, *release_gpg, *plain;
+        bool have_inrelease;
+};
+
+static char *metadir_for(struct vz_build *b, const struct vz_repo_spec *s)
+{
+        _cleanup_free_ char *id = vz_asprintf("%s_%s", s->urls[0], s->suite);
+        for (char *p = id; *p; p++)
+                if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+                        *p = '_';
+        return vz_asprintf("%s/apt/%s", b->ctx->cfg.metadata_cache, id);
+}
+
+static char **urls_for(const struct vz_repo_spec *s, const char *file)
+{
+        char **v = vz_xmalloc(sizeof(char *));
+        for (char **u = s->urls; *u; u++)
+                vz_strv_push_take(&v, vz_asprintf("%s/dists/%s/%s", *u, s->suite, file));
+        return v;
+}
+
+static void repo_fetch_init(struct vz_build *b, const struct vz_repo_spec *s, struct repo_fetch *rf)
+{
+        rf->metadir = metadir_for(b, s);
+        vz_mkdir_p(rf->metadir, 0755);
+        rf->inrelease_urls = urls_for(s, "InRelease");
+        rf->release_urls = urls_for(s, "Release");
+        rf->releasegpg_urls = urls_for(s, "Release.gpg");
+        rf->inrelease = vz_path_join(rf->metadir, "InRelease");
+        rf->release = vz_path_join(rf->metadir, "Release");
+        rf->release_gpg = vz_path_join(rf->metadir, "Release.gpg");
+        rf->plain = vz_path_join(rf->metadir, "Release.verified");
+}
+
+static void repo_fetch_done(struct repo_fetch *rf)
+{
+        free(rf->metadir);
+        vz_strv_free(rf->inrelease_urls);
+        vz_strv_free(rf->release_urls);
+        vz_strv_free(rf->releasegpg_urls);
+        free(rf->inrelease);
+        free(rf->release);
+        free(rf->release_gpg);
+        free(rf->plain);
+}
+
+/* InRelease for every repository in one parallel run; Release + Release.gpg
+ * for those that have none. Conditional requests keep unchanged files. */
+static int fetch_release_files(struct vz_build *b, struct repo_fetch *rf, size_t n, struct vz_error *err)
+{
+        _cleanup_free_ struct vz_download *d = vz_xmalloc((2 * n + 1) * sizeof(*d));
+        size_t m = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                d[i] = (struct vz_download){ .urls = rf[i].inrelease_urls, .dest = rf[i].inrelease, .size = -1,
+                                             .label = rf[i].inrelease_urls[0], .conditional = true,
+                                             .optional = true };
+        r = vz_fetch_run(b->fetch, d, n, err);
+        for (size_t i = 0; i < n; i++) {
+                rf[i].have_inrelease = d[i].result == 0;
+                vz_download_done(&d[i]);
+                if (d[i].result == -ENOENT) {
+                        unlink(rf[i].inrelease);
+                        d[n + m++] = (struct vz_download){ .urls = rf[i].release_urls, .dest = rf[i].release,
+                                                           .size = -1, .label = rf[i].release_urls[0],
+                                                           .conditional = true };
+                        d[n + m++] = (struct vz_download){ .urls = rf[i].releasegpg_urls, .dest = rf[i].release_gpg,
+                                                           .size = -1, .label = rf[i].releasegpg_urls[0],
+                                                           .conditional = true };
+                }
+        }
+        if (r < 0 || m == 0)
+                return r;
+        r = vz_fetch_run(b->fetch, d + n, m, err);
+        for (size_t i = 0; i < m; i++)
+                vz_download_done(&d[n + i]);
+        return r;
+}
+
+static int check_fresh(struct vz_build *b, const struct vz_release *rel, const char *label, struct vz_error *err)
+{
+        long long until = vz_release_time(rel, "Valid-Until");
+        if (!b->ctx->cfg.check_valid_until || until < 0 || until >= (long long)time(NULL))
+                return 0;
+        return vz_error_set(err, -VZ_E_SIGNATURE,
+                            "%s: expired (Valid-Until %s); the mirror is stale or replaying old metadata "
+                            "(CHECK_VALID_UNTIL=no in vzpkg.conf to accept it)",
+                            label, vz_release_field(rel, "Valid-Until"));
+}
+
+static int verify_release(struct vz_build *b, struct repo_fetch *rf, struct vz_release **ret, struct vz_error *err)
+{
+        const char *label = rf->have_inrelease ? rf->inrelease_urls[0] : rf->release_urls[0];
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = rf->have_inrelease
+                    ? vz_gpg_verify(b->keyfiles, b->workdir, rf->inrelease, NULL, rf->plain, label, err)
+                    : vz_gpg_verify(b->keyfiles, b->workdir, rf->release, rf->release_gpg, rf->plain, label, err);
+        if (r < 0)
+                return r;
+        r = vz_read_file(rf->plain, &text, NULL);
+        if (r < 0 || vz_release_parse(text, ret) < 0)
+                return vz_error_set(err, -VZ_E_METADATA, "%s: not a Release file (no SHA256 index)", label);
+        return check_fresh(b, *ret, label, err);
+}
+
+/* The Packages file of one component: the best compression the Release
+ * lists, stored by its SHA-256 so identical content is shared. */
+struct index_file {
+        char *rel_path, *dest, **urls, *sha256, *label;
+        long long size;
+};
+
+static int find_index(struct vz_build *b, const struct vz_repo_spec *s, const struct vz_release *rel,
+                      const char *comp, struct index_file *ix, struct vz_error *err)
+{
+        static const char *const exts[] = { ".xz", ".gz", "" };
+        const char *arch = vz_arch_to_debian(vz_template_arch(b->tmpl));
+        for (size_t i = 0; i < ELEMENTSOF(exts); i++) {
+                _cleanup_free_ char *p = vz_asprintf("%s/binary-%s/Packages%s", comp, arch, exts[i]);
+                const char *sha;
+                long long size;
+                if (vz_release_lookup(rel, p, &sha, &size) < 0)
+                        continue;
+                ix->rel_path = TAKE_PTR(p);
+                ix->sha256 = vz_xstrdup(sha);
+                ix->size = size;
+                ix->dest = vz_asprintf("%s/by-hash/%s%s", b->ctx->cfg.metadata_cache, sha, exts[i]);
+                ix->urls = urls_for(s, ix->rel_path);
+                ix->label = vz_xstrdup(ix->urls[0]);
+                return 0;
+        }
+        return vz_error_set(err, -VZ_E_METADATA,
+                            "repository %s %s: its Release lists no %s/binary-%s/Packages; check the component name in the template's repositories",
+                            s->urls[0], s->suite, comp, arch);
+}
+
+static void index_done(struct index_file *ix)
+{
+        free(ix->rel_path);
+        free(ix->dest);
+        vz_strv_free(ix->urls);
+        free(ix->sha256);
+        free(ix->label);
+}
+
+static void record_repo(struct vz_build *b, size_t i, const struct vz_repo_spec *s, const struct vz_release *rel)
+{
+        const char *date = vz_release_field(rel, "Date");
+        b->repos[i].urls = vz_xmalloc(sizeof(char *));
+        for (char **u = s->urls; *u; u++)
+                vz_strv_push(&b->repos[i].urls, *u);
+        b->repos[i].suite = vz_xstrdup(s->suite);
+        b->repos[i].date = vz_xstrdup(date ? date : "");
+        b->repos[i].date_epoch = vz_release_time(rel, "Date");
+}
+
+static void pick_keys(struct vz_build *b)
+{
+        char *const *keys = vz_template_gpgkeys(b->tmpl);
+        b->keyfiles = vz_xmalloc(sizeof(char *));
+        for (; *keys; keys++)
+                vz_strv_push(&b->keyfiles, *keys);
+        if (!b->keyfiles[0])  /* no keys listed: the Debian archive's own keyring */
+                vz_strv_push(&b->keyfiles, b->ctx->cfg.debian_keyring);
+}
+
+static int collect_indexes(struct vz_build *b, struct repo_fetch *rf, const struct vz_repo_spec *specs, size_t n,
+                           struct index_file **ret, size_t *ret_n, int **ret_owner, struct vz_error *err)
+{
+        struct index_file *ix = NULL;
+        int *owner = NULL;
+        size_t m = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                _cleanup_release_ struct vz_release *rel = NULL;
+                r = verify_release(b, &rf[i], &rel, err);
+                if (r < 0)
+                        break;
+                record_repo(b, i, &specs[i], rel);
+                for (char **c = specs[i].components; *c && r >= 0; c++) {
+                        ix = vz_xrealloc(ix, (m + 1) * sizeof(*ix));
+                        owner = vz_xrealloc(owner, (m + 1) * sizeof(*owner));
+                        memset(&ix[m], 0, sizeof(*ix));
+                        owner[m] = (int)i;
+                        r = find_index(b, &specs[i], rel, *c, &ix[m], err);
+                        m++;
+                }
+        }
+        *ret = ix;
+        *ret_n = m;
+        *ret_owner = owner;
+        return r;
+}
+
+static int fetch_indexes(struct vz_build *b, struct index_file *ix, size_t m, struct vz_error *err)
+{
+        _cleanup_free_ struct vz_download *d = vz_xmalloc((m + 1) * sizeof(*d));
+        _cleanup_free_ char *dir = vz_path_join(b->ctx->cfg.metadata_cache, "by-hash");
+        size_t k = 0;
+        int r;
+
+        vz_mkdir_p(dir, 0755);
+        for (size_t i = 0; i < m; i++) {
+                char hex[65];
+                if (vz_sha256_file(ix[i].dest, hex) == 0 && strcmp(hex, ix[i].sha256) == 0)
+                        continue;  /* unchanged since last time: nothing to fetch */
+                d[k++] = (struct vz_download){ .urls = ix[i].urls, .dest = ix[i].dest, .sha256 = ix[i].sha256,
+                                               .size = ix[i].size, .label = ix[i].label };
+        }
+        r = k ? vz_fetch_run(b->fetch, d, k, err) : 0;
+        for (size_t i = 0; i < k; i++)
+                vz_download_done(&d[i]);
+        return r;
+}
+
+static int deb_load_repos(struct vz_build *b, struct vz_resolver **ret, struct vz_error *err)
+{
+        size_t n = 0, m = 0;
+        const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
+        _cleanup_free_ struct repo_fetch *rf = vz_xmalloc((n + 1) * sizeof(*rf));
+        _cleanup_free_ struct index_file *ix = NULL;
+        _cleanup_free_ int *owner = NULL;
+        _cleanup_free_ char *solvdir = vz_path_join(b->ctx->cfg.metadata_cache, "solv");
+        struct vz_resolver *res = NULL;
+        int r;
+
+        if (n == 0)
+                return vz_error_set(err, -VZ_E_METADATA, "template %s: no repositories listed",
+                                    vz_template_name(b->tmpl));
+        pick_keys(b);
+        b->repos = vz_xmalloc(n * sizeof(*b->repos));
+        b->n_repos = n;
+        for (size_t i = 0; i < n; i++)
+                repo_fetch_init(b, &specs[i], &rf[i]);
+        r = fetch_release_files(b, rf, n, err);
+        if (r >= 0)
+                r = collect_indexes(b, rf, specs, n, &ix, &m, &owner, err);
+        if (r >= 0)
+                r = fetch_indexes(b, ix, m, err);
+        if (r >= 0)
+                r = vz_resolver_new_deb(vz_arch_to_debian(vz_template_arch(b->tmpl)), &res);
+        for (size_t i = 0; r >= 0 && i < m; i++)
+                r = vz_resolver_add_deb_repo(res, owner[i], ix[i].label, ix[i].dest, solvdir, ix[i].sha256,
+                                             specs[owner[i]].priority, err);
+        for (size_t i = 0; i < m; i++)
+                index_done(&ix[i]);
+        for (size_t i = 0; i < n; i++)
+                repo_fetch_done(&rf[i]);
+        if (r < 0) {
+                vz_resolver_free(res);
+                return r;
+        }
+        *ret = res;
+        return 0;
+}
+
+/* ---- the root before dpkg runs ----------------------------------------- */
+
+static int write_at(const char *root, const char *rel, const char *content, mode_t mode)
+{
+        _cleanup_free_ char *p = vz_path_join(root, rel);
+        return vz_write_file_atomic(p, content, strlen(content), mode);
+}
+
+static int prepare_root(struct vz_build *b, struct vz_error *err)
+{
+        static const char *const dirs[] = {
+                "etc/apt/apt.conf.d", "etc/apt/sources.list.d", "etc/apt/preferences.d", "etc/apt/keyrings",
+                "etc/dpkg/dpkg.cfg.d", "var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers",
+                "var/lib/apt/lists/partial", "var/cache/apt/archives/partial", "var/log", "usr/bin",
+                "usr/sbin", "usr/lib", "usr/lib64", "usr/sbin", "proc", "sys", "dev", "run", "tmp", "root",
+        };
+        /* merged /usr, as Debian 12 installs it */
+        static const char *const links[][2] = {
+                { "usr/bin", "bin" }, { "usr/sbin", "sbin" }, { "usr/lib", "lib" }, { "usr/lib64", "lib64" },
+        };
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs) && r >= 0; i++) {
+                _cleanup_free_ char *p = vz_path_join(b->root, dirs[i]);
+                r = vz_mkdir_p(p, 0755);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(links) && r >= 0; i++) {
+                _cleanup_free_ char *p = vz_path_join(b->root, links[i][1]);
+                r = symlink(links[i][0], p) < 0 ? -errno : 0;
+        }
+        if (r >= 0)
+                r = write_at(b->root, "var/lib/dpkg/status", "", 0644);
+        if (r >= 0)
+                r = write_at(b->root, "var/lib/dpkg/available", "", 0644);
+        if (r >= 0)
+                r = write_at(b->root, "etc/fstab", "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n", 0644);
+        if (r < 0)
+                return vz_error_set(err, r, "%s: cannot prepare %s: %s", vz_template_name(b->tmpl), b->root,
+                                    strerror(-r));
+        return 0;
+}
+
+/* Services must not start while we build: invoke-rc.d asks policy-rc.d. */
+static int block_services(struct vz_build *b, bool block)
+{
+        _cleanup_free_ char *p = vz_path_join(b->root, "usr/sbin/policy-rc.d");
+        if (!block)
+                return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+        return vz_write_file_atomic(p, "#!/bin/sh\nexit 101\n", 19, 0755);
+}
+
+static char *ct_path(struct vz_build *b, const struct vz_pkg *p)
+{
+        _cleanup_free_ char *host = vz_pkgcache_path(b->pkgcache, p->sha256, ".deb");
+        return vz_asprintf(CT_PACKAGES "%s", host + strlen(b->ctx->cfg.pkg_cache));
+}
+
+static int extract_bootstrap(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                if (!l->pkgs[i].bootstrap)
+                        continue;
+                _cleanup_free_ char *deb = vz_pkgcache_path(b->pkgcache, l->pkgs[i].sha256, ".deb");
+                int r = vz_deb_extract(deb, b->root, l->pkgs[i].name, err);
+                if (r < 0)
+                        return r;
+                if (vz_interrupted())
+                        return vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", vz_template_name(b->tmpl));
+        }
+        return 0;
+}
+
+static int dpkg_batch(struct vz_build *b, const struct vz_pkglist *l, int batch, struct vz_error *err)
+{
+        _cleanup_strv_ char **argv = vz_strv_split("dpkg --install --force-unsafe-io", " ");
+        size_t count = 0;
+        if (batch == 0)
+                vz_strv_push(&argv, "--force-depends");  /* the essential set has no order yet */
+        for (size_t i = 0; i < l->n; i++)
+                if (l->pkgs[i].batch == batch) {
+                        vz_strv_push_take(&argv, ct_path(b, &l->pkgs[i]));
+                        count++;
+                }
+        if (count == 0)
+                return 0;
+        vz_verbose("%s: dpkg batch %d: %zu packages", vz_template_name(b->tmpl), batch, count);
+        return vz_build_ct_run(b, argv, batch == 0 ? "dpkg (essential set)" : "dpkg", -VZ_E_INSTALL, NULL, err);
+}
+
+static int dpkg_all(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        int last = 0, r = 0;
+        for (size_t i = 0; i < l->n; i++)
+                if (l->pkgs[i].batch > last)
+                        last = l->pkgs[i].batch;
+        for (int batch = 1; batch <= last && r >= 0; batch++)
+                r = dpkg_batch(b, l, batch, err);
+        return r;
+}
+
+static int audit(struct vz_build *b, struct vz_error *err)
+{
+        char *argv[] = { "/bin/sh", "-c", "out=$(dpkg --audit) && [ -z \"$out\" ] || { echo \"$out\"; exit 1; }", NULL };
+        return vz_build_ct_run(b, argv, "dpkg --audit", -VZ_E_INSTALL, NULL, err);
+}
+
+/* ---- apt inside the template --------------------------------------------- */
+
+static char *apt_signed_by(struct vz_build *b)
+{
+        char *const *keys = b->keyfiles;
+        if (vz_strv_len(keys) != 1)
+                return NULL;
+        if (strcmp(keys[0], b->ctx->cfg.debian_keyring) == 0)
+                return vz_xstrdup(keys[0]);  /* debian-archive-keyring ships it in the template */
+        const char *ext = vz_endswith(keys[0], ".asc") ? "asc" : "gpg";
+        char *dst = vz_asprintf("/etc/apt/keyrings/%s.%s", vz_template_name(b->tmpl), ext);
+        _cleanup_free_ char *host = vz_path_join(b->root, dst);
+        vz_copy_file(keys[0], host, 0644);
+        return dst;
+}
+
+static void trust_all_keys(struct vz_build *b)
+{
+        char *const *keys = b->keyfiles;
+        for (size_t i = 0; keys[i]; i++) {
+                const char *ext = vz_endswith(keys[i], ".asc") ? "asc" : "gpg";
+                _cleanup_free_ char *dst = vz_asprintf("%s/etc/apt/trusted.gpg.d/%s-%zu.%s", b->root,
+                                                       vz_template_name(b->tmpl), i, ext);
+                vz_copy_file(keys[i], dst, 0644);
+        }
+}
+
+static int write_apt_sources(struct vz_build *b, struct vz_error *err)
+{
+        size_t n = 0;
+        const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
+        _cleanup_free_ char *signed_by = apt_signed_by(b);
+        _cleanup_free_ char *text = vz_xstrdup("");
+        _cleanup_free_ char *list = vz_path_join(b->root, "etc/apt/sources.list");
+        int r;
+
+        if (!signed_by)
+                trust_all_keys(b);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *comps = vz_xstrdup("");
+                for (char **c = specs[i].components; *c; c++) {
+                        char *x = vz_asprintf("%s%s%s", comps, *comps ? " " : "", *c);
+                        free(comps);
+                        comps = x;
+                }
+                char *x = vz_asprintf("%s%sTypes: deb\nURIs: %s\nSuites: %s\nComponents: %s\n%s%s%s", text,
+                                      i ? "\n" : "", specs[i].urls[0], specs[i].suite, comps,
+                                      signed_by ? "Signed-By: " : "", signed_by ? signed_by : "",
+                                      signed_by ? "\n" : "");
+                free(text);
+                text = x;
+        }
+        unlink(list);
+        r = write_at(b->root, "etc/apt/sources.list.d/vzpkg.sources", text, 0644);
+        if (r < 0)
+                return vz_error_set(err, r, "%s: cannot write apt sources: %s", vz_template_name(b->tmpl), strerror(-r));
+        return 0;
+}
+
+/* Downloaded lists and caches are build leftovers, not template content. */
+static void clean_apt_state(struct vz_build *b)
+{
+        static const char *const dirs[] = { "var/lib/apt/lists", "var/cache/apt" };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = vz_path_join(b->root, dirs[i]);
+                vz_rm_rf(p);
+                vz_mkdir_p(p, 0755);
+        }
+        _cleanup_free_ char *partial = vz_path_join(b->root, "var/lib/apt/lists/partial");
+        _cleanup_free_ char *archives = vz_path_join(b->root, "var/cache/apt/archives/partial");
+        vz_mkdir_p(partial, 0700);
+        vz_mkdir_p(archives, 0700);
+}
+
+/* ---- install ------------------------------------------------------------- */
+
+static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        int r = prepare_root(b, err);
+        if (r >= 0)
+                r = vz_hook_host(b, "pre-cache", err);
+        if (r >= 0)
+                r = extract_bootstrap(b, l, err);
+        if (r >= 0 && (r = block_services(b, true)) < 0)
+                vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
+        if (r >= 0)
+                r = dpkg_batch(b, l, 0, err);
+        if (r >= 0 && vz_template_hook(b->tmpl, "mid-pre-install")) {
+                r = vz_hook_ct(b, "mid-pre-install", err);
+                if (r >= 0)
+                        r = vz_hook_ct(b, "mid-post-install", err);
+        }
+        if (r >= 0)
+                r = dpkg_all(b, l, err);
+        if (r >= 0)
+                r = audit(b, err);
+        if (r >= 0 && (r = block_services(b, false)) < 0)
+                vz_error_set(err, r, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
+        if (r >= 0)
+                r = write_apt_sources(b, err);
+        if (r >= 0)
+                r = vz_hook_host(b, "post-cache", err);
+        if (r >= 0)
+                r = vz_hook_ct(b, "post-install", err);
+        if (r >= 0)
+                clean_apt_state(b);
+        return r;
+}
+
+/* ---- what dpkg says is installed ----------------------------------------- */
+
+static void add_installed(struct vz_pkglist *l, char **pkg, char **arch, char **ver, bool ok)
+{
+        if (*pkg && *ver && ok) {
+                l->pkgs = vz_xrealloc(l->pkgs, (l->n + 1) * sizeof(*l->pkgs));
+                l->pkgs[l->n++] = (struct vz_pkg){ .name = TAKE_PTR(*pkg), .arch = *arch ? TAKE_PTR(*arch) : vz_xstrdup("all"),
+                                                   .version = TAKE_PTR(*ver) };
+        }
+        free(*pkg);
+        free(*arch);
+        free(*ver);
+        *pkg = *arch = *ver = NULL;
+}
+
+static int deb_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err)
+{
+        _cleanup_free_ char *path = vz_path_join(b->root, "var/lib/dpkg/status");
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char *line = NULL, *pkg = NULL, *arch = NULL, *ver = NULL;
+        size_t cap = 0;
+        bool ok = false;
+
+        if (!f)
+                return vz_error_set(err, -VZ_E_INSTALL, "%s: no dpkg database after install (%s)",
+                                    vz_template_name(b->tmpl), path);
+        memset(ret, 0, sizeof(*ret));
+        while (getline(&line, &cap, f) >= 0) {
+                char *l = vz_strip(line);
+                if (!*l)
+                        add_installed(ret, &pkg, &arch, &ver, ok), ok = false;
+                else if (vz_startswith(l, "Package:"))
+                        free(pkg), pkg = vz_xstrdup(vz_strip(l + 8));
+                else if (vz_startswith(l, "Architecture:"))
+                        free(arch), arch = vz_xstrdup(vz_strip(l + 13));
+                else if (vz_startswith(l, "Version:"))
+                        free(ver), ver = vz_xstrdup(vz_strip(l + 8));
+                else if (vz_startswith(l, "Status:"))
+                        ok = strcmp(vz_strip(l + 7), "install ok installed") == 0;
+        }
+        add_installed(ret, &pkg, &arch, &ver, ok);
+        free(line);
+        return 0;
+}
+
+const struct vz_backend vz_backend_deb = {
+        .name = "deb",
+        .pkg_suffix = ".deb",
+        .load_repos = deb_load_repos,
+        .install = deb_install,
+        .installed = deb_installed,
+};

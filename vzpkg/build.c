@@ -1,0 +1,404 @@
+/* build.c: `create cache`, step by step:
+ *   lock the template -> work directory -> repositories (verified) ->
+ *   resolve -> download (verified) -> install with hooks (backend) ->
+ *   check what got installed -> manifest -> pack -> publish.
+ * The work directory is removed on every exit path; the old cache stays in
+ * place until the new one is renamed over it. */
+#include "vzpkg.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+const struct vz_backend *vz_backend_for(const struct vz_template *t)
+{
+        switch (vz_template_family(t)) {
+        case VZ_FAMILY_DEB:
+                return &vz_backend_deb;
+        default:
+                return NULL;
+        }
+}
+
+/* ---- output of the package managers ----------------------------------- */
+
+void vz_build_output(void *userdata, const char *buf, size_t len)
+{
+        struct vz_build *b = userdata;
+        if (b->log)
+                fwrite(buf, 1, len, b->log);
+        if (b->ctx->verbosity > 0) {
+                vz_progress_clear();
+                fwrite(buf, 1, len, stderr);
+        }
+        /* keep the tail for error messages */
+        if (len >= sizeof(b->tail)) {
+                memcpy(b->tail, buf + len - sizeof(b->tail), sizeof(b->tail));
+                b->tail_len = sizeof(b->tail);
+        } else {
+                size_t keep = b->tail_len + len > sizeof(b->tail) ? sizeof(b->tail) - len : b->tail_len;
+                memmove(b->tail, b->tail + b->tail_len - keep, keep);
+                memcpy(b->tail + keep, buf, len);
+                b->tail_len = keep + len;
+        }
+        for (const char *p = buf; (p = memmem(p, len - (size_t)(p - buf), "Setting up ", 11)); p += 11)
+                b->configured++;
+        if (b->n_pkgs)
+                vz_progress("installing", b->configured, (long long)b->n_pkgs, "packages");
+}
+
+/* The last non-empty lines of output, joined into one line. */
+void vz_build_tail(struct vz_build *b, char *out, size_t size)
+{
+        char buf[sizeof(b->tail) + 1];
+        size_t n = 0;
+        int lines = 0;
+        memcpy(buf, b->tail, b->tail_len);
+        buf[b->tail_len] = '\0';
+        out[0] = '\0';
+        for (char *p = buf + b->tail_len; p > buf && lines < 3;) {
+                char *end = p;
+                while (p > buf && p[-1] != '\n')
+                        p--;
+                *end = '\0';
+                char *l = vz_strip(p);
+                if (*l) {
+                        char tmp[512];
+                        snprintf(tmp, sizeof(tmp), "%s%s%s", l, n ? " | " : "", out);
+                        snprintf(out, size, "%s", tmp);
+                        n = strlen(out);
+                        lines++;
+                }
+                if (p > buf)
+                        p--;
+        }
+}
+
+/* ---- the build container ----------------------------------------------- */
+
+struct vz_ct_plan *vz_build_plan(struct vz_build *b)
+{
+        struct vz_ct_plan *p = vz_plan_new(b->root);
+        _cleanup_free_ char *pkgs = vz_xstrdup(b->ctx->cfg.pkg_cache);
+        vz_plan_hostname(p, "vzpkg-build");
+        vz_plan_env(p, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        vz_plan_env(p, "LC_ALL=C.UTF-8");
+        vz_plan_env(p, "HOME=/root");
+        vz_plan_env(p, "DEBIAN_FRONTEND=noninteractive");
+        vz_plan_env(p, "DEBCONF_NONINTERACTIVE_SEEN=true");
+        for (char *const *e = vz_template_environment(b->tmpl); *e; e++)
+                vz_plan_env(p, *e);
+        vz_plan_bind(p, pkgs, "/run/vzpkg/packages", VZ_BIND_RO);
+        vz_plan_limits(p, b->ctx->cfg.memory_limit, b->ctx->cfg.pids_limit);
+        vz_plan_output(p, vz_build_output, b);
+        vz_plan_cancel(p, vz_interrupted);
+        return p;
+}
+
+int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int err_code,
+                    struct vz_ct_plan *extra, struct vz_error *err)
+{
+        _cleanup_plan_ struct vz_ct_plan *own = extra ? NULL : vz_build_plan(b);
+        struct vz_ct_plan *p = extra ? extra : own;
+        int status = 0, r;
+        char tail[400];
+
+        if (b->log) {
+                fprintf(b->log, "\n### %s:", what);
+                for (char *const *a = argv; *a; a++)
+                        fprintf(b->log, " %s", *a);
+                fputc('\n', b->log);
+                fflush(b->log);
+        }
+        b->tail_len = 0;
+        vz_plan_command(p, argv);
+        r = vz_ct_run(p, &status, err);
+        if (vz_plan_warning(p))
+                vz_verbose("%s: %s", vz_template_name(b->tmpl), vz_plan_warning(p));
+        if (r < 0)
+                return r;
+        if (status != 0) {
+                vz_build_tail(b, tail, sizeof(tail));
+                return vz_error_set(err, err_code, "%s: %s exited with status %d: %s (log: %s)",
+                                    vz_template_name(b->tmpl), what, status, tail[0] ? tail : "no output",
+                                    b->logpath);
+        }
+        return 0;
+}
+
+/* ---- work directory ------------------------------------------------------- */
+
+static int make_workdir(struct vz_build *b, struct vz_error *err)
+{
+        const struct vz_config *c = &b->ctx->cfg;
+        int r = vz_mkdir_p(c->tmp_dir, 0700);
+        if (r < 0)
+                return vz_error_set(err, r, "TMP_DIR %s: %s", c->tmp_dir, strerror(-r));
+        b->workdir = vz_asprintf("%s/%s.XXXXXX", c->tmp_dir, vz_template_name(b->tmpl));
+        if (!mkdtemp(b->workdir))
+                return vz_error_set(err, -errno, "TMP_DIR %s: cannot create a work directory: %m", c->tmp_dir);
+        b->root = vz_path_join(b->workdir, "root");
+        if (mkdir(b->root, 0755) < 0)
+                return vz_error_set(err, -errno, "%s: %m", b->root);
+        r = vz_mkdir_p(c->log_dir, 0755);
+        b->logpath = vz_asprintf("%s/%s.log", c->log_dir, vz_template_name(b->tmpl));
+        b->log = r < 0 ? NULL : fopen(b->logpath, "we");
+        if (!b->log)
+                vz_warn("cannot write the build log %s: %m", b->logpath);
+        return 0;
+}
+
+static void build_done(struct vz_build *b)
+{
+        if (b->workdir)
+                vz_rm_rf(b->workdir);
+        if (b->log)
+                fclose(b->log);
+        free(b->workdir);
+        free(b->root);
+        free(b->logpath);
+        for (size_t i = 0; i < b->n_repos; i++) {
+                vz_strv_free(b->repos[i].urls);
+                free(b->repos[i].suite);
+                free(b->repos[i].date);
+        }
+        free(b->repos);
+        vz_strv_free(b->keyfiles);
+        vz_fetch_free(b->fetch);
+        vz_pkgcache_free(b->pkgcache);
+}
+
+/* ---- downloads ------------------------------------------------------------ */
+
+static void on_fetch_progress(void *userdata, size_t items_done, size_t items_total, long long bytes_done,
+                              long long bytes_total)
+{
+        (void)userdata;
+        (void)items_done;
+        (void)items_total;
+        vz_progress("downloading", bytes_done, bytes_total, "MiB");
+}
+
+static int open_session(struct vz_build *b, struct vz_error *err)
+{
+        const struct vz_config *c = &b->ctx->cfg;
+        struct vz_fetch_opts o = {
+                .parallel = c->parallel, .proxy = c->proxy, .progress = on_fetch_progress,
+                .cancelled = vz_interrupted,
+        };
+        int r = vz_fetch_new(&o, &b->fetch);
+        if (r < 0)
+                return vz_error_set(err, r, "cannot start the downloader");
+        return vz_pkgcache_open(c->pkg_cache, &b->pkgcache, err);
+}
+
+static char **package_urls(struct vz_build *b, const struct vz_pkg *p)
+{
+        char **urls = vz_xmalloc(sizeof(char *));
+        for (char **u = b->repos[p->repo].urls; *u; u++)
+                vz_strv_push_take(&urls, vz_path_join(*u, p->filename));
+        return urls;
+}
+
+/* Every package into the shared cache, by SHA-256; cached files are
+ * re-hashed before use, so a tampered cache is caught too. */
+static int download_packages(struct vz_build *b, const struct vz_pkglist *l, const char *suffix,
+                             struct vz_error *err)
+{
+        struct vz_download *items = vz_xmalloc((l->n + 1) * sizeof(*items));
+        char ***urls = vz_xmalloc((l->n + 1) * sizeof(*urls));
+        char **dests = vz_xmalloc((l->n + 1) * sizeof(*dests));
+        size_t n = 0;
+        int r;
+
+        for (size_t i = 0; i < l->n; i++) {
+                const struct vz_pkg *p = &l->pkgs[i];
+                char *dest = vz_pkgcache_path(b->pkgcache, p->sha256, suffix);
+                if (vz_pkgcache_valid(b->pkgcache, dest, p->sha256)) {
+                        free(dest);
+                        continue;
+                }
+                urls[n] = package_urls(b, p);
+                dests[n] = dest;
+                items[n] = (struct vz_download){ .urls = urls[n], .dest = dest, .sha256 = p->sha256,
+                                                 .size = p->size > 0 ? p->size : -1, .label = p->name };
+                n++;
+        }
+        vz_verbose("%s: %zu of %zu packages to download", vz_template_name(b->tmpl), n, l->n);
+        r = n ? vz_fetch_run(b->fetch, items, n, err) : 0;
+        if (r < 0 && r != -VZ_E_INTERRUPTED && r != -VZ_E_CHECKSUM && !strstr(err->msg, "package"))
+                vz_error_reset(err, r, "package %s", err->msg);
+        vz_progress_clear();
+        for (size_t i = 0; i < n; i++) {
+                vz_download_done(&items[i]);
+                vz_strv_free(urls[i]);
+                free(dests[i]);
+        }
+        free(items);
+        free(urls);
+        free(dests);
+        b->bytes_downloaded = vz_fetch_bytes_downloaded(b->fetch);
+        return r;
+}
+
+/* ---- after the install --------------------------------------------------- */
+
+static int cmp_pkg(const void *a, const void *b)
+{
+        const struct vz_pkg *x = a, *y = b;
+        int c = strcmp(x->name, y->name);
+        return c ? c : strcmp(x->arch, y->arch);
+}
+
+/* dpkg's database must hold exactly what was resolved: a package that
+ * silently failed to install is a broken template. */
+static int check_installed(struct vz_build *b, const struct vz_pkglist *want, struct vz_pkglist *have,
+                           struct vz_error *err)
+{
+        for (size_t i = 0; i < want->n; i++) {
+                const struct vz_pkg *w = &want->pkgs[i];
+                bool found = false;
+                for (size_t j = 0; j < have->n && !found; j++)
+                        found = strcmp(have->pkgs[j].name, w->name) == 0 &&
+                                strcmp(have->pkgs[j].version, w->version) == 0;
+                if (!found)
+                        return vz_error_set(err, -VZ_E_INSTALL,
+                                            "%s: package %s %s is not installed after the transaction (log: %s)",
+                                            vz_template_name(b->tmpl), w->name, w->version, b->logpath);
+        }
+        qsort(have->pkgs, have->n, sizeof(*have->pkgs), cmp_pkg);
+        return 0;
+}
+
+static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const struct vz_pkglist *installed,
+                   char **ret_path, struct vz_error *err)
+{
+        const struct vz_config *c = &b->ctx->cfg;
+        const char *name = vz_template_name(b->tmpl);
+        _cleanup_free_ char *dest = vz_asprintf("%s/%s%s", c->cache_dir, name, vz_archive_suffix(c->archive));
+        _cleanup_free_ char *json = vz_manifest_json_path(b->ctx, name);
+        _cleanup_free_ char *old = NULL;
+        int r;
+
+        r = vz_manifest_write_vzpackages(b->root, installed);
+        if (r < 0)
+                return vz_error_set(err, r, "%s: cannot write templates/vzpackages: %s", name, strerror(-r));
+        r = vz_mkdir_p(c->cache_dir, 0755);
+        if (r < 0)
+                return vz_error_set(err, r, "cache directory %s: %s", c->cache_dir, strerror(-r));
+        vz_info("%s: packing %s", name, dest);
+        r = vz_cache_pack(b->root, dest, c->archive, vz_interrupted, err);
+        if (r < 0)
+                return r;
+        /* A cache of another format would shadow or confuse: the new one replaces it. */
+        if (vz_cache_find(c->cache_dir, name, &old) == 0 && strcmp(old, dest) != 0)
+                unlink(old);
+        r = vz_manifest_write_json(b, resolved, dest, json, err);
+        if (r < 0)
+                return r;
+        *ret_path = TAKE_PTR(dest);
+        return 0;
+}
+
+static void report(struct vz_build *b, const char *path, size_t npkgs, double secs)
+{
+        struct stat st = { 0 };
+        stat(path, &st);
+        if (b->ctx->json) {
+                printf("{\"template\":\"%s\",\"cache\":\"%s\",\"size\":%lld,\"packages\":%zu,"
+                       "\"downloaded\":%lld,\"seconds\":%.1f}\n",
+                       vz_template_name(b->tmpl), path, (long long)st.st_size, npkgs, b->bytes_downloaded, secs);
+                return;
+        }
+        if (b->ctx->verbosity >= 0)
+                printf("%s: %s (%.1f MiB, %zu packages, %.0f s)\n", vz_template_name(b->tmpl), path,
+                       st.st_size / 1048576.0, npkgs, secs);
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct vz_error *err)
+{
+        _cleanup_resolver_ struct vz_resolver *res = NULL;
+        struct vz_pkglist pkgs = { 0 }, installed = { 0 };
+        _cleanup_free_ char *path = NULL;
+        const char *name = vz_template_name(b->tmpl);
+        double t0 = now_s();
+        int r;
+
+        r = make_workdir(b, err);
+        if (r >= 0)
+                r = open_session(b, err);
+        if (r >= 0) {
+                vz_info("%s: reading repositories", name);
+                r = be->load_repos(b, &res, err);
+        }
+        if (r >= 0)
+                r = vz_resolver_solve(res, vz_template_packages(b->tmpl), VZ_RESOLVE_BASE, name, &pkgs, err);
+        if (r >= 0) {
+                vz_info("%s: %zu packages", name, pkgs.n);
+                b->n_pkgs = pkgs.n;
+                r = download_packages(b, &pkgs, be->pkg_suffix, err);
+        }
+        if (r >= 0) {
+                vz_info("%s: installing", name);
+                r = be->install(b, &pkgs, err);
+        }
+        vz_progress_clear();
+        if (r >= 0)
+                r = be->installed(b, &installed, err);
+        if (r >= 0)
+                r = check_installed(b, &pkgs, &installed, err);
+        if (r >= 0)
+                r = publish(b, &pkgs, &installed, &path, err);
+        if (r >= 0)
+                report(b, path, installed.n, now_s() - t0);
+        vz_pkglist_done(&pkgs);
+        vz_pkglist_done(&installed);
+        if (vz_interrupted() && r >= 0)
+                r = vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", name);
+        return r;
+}
+
+static int lock_template(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err)
+{
+        _cleanup_free_ char *path = vz_asprintf("%s/%s.lock", ctx->cfg.lock_dir, name);
+        int r = vz_mkdir_p(ctx->cfg.lock_dir, 0755);
+        if (r >= 0)
+                r = vz_lock(path, LOCK_EX, false, ret_fd);
+        if (r == -VZ_E_LOCKED)
+                return vz_error_set(err, r, "template %s: another vzpkg is working on it (lock %s); try again later",
+                                    name, path);
+        if (r < 0)
+                return vz_error_set(err, r, "lock %s: %s", path, vz_strerror(r));
+        return 0;
+}
+
+int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, struct vz_error *err)
+{
+        struct vz_build b = { .ctx = ctx, .tmpl = t };
+        const struct vz_backend *be = vz_backend_for(t);
+        _cleanup_free_ char *existing = NULL;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        if (!be)
+                return vz_error_set(err, -VZ_E_METADATA,
+                                    "template %s: package manager %s is not supported yet", vz_template_name(t),
+                                    vz_template_package_manager(t));
+        r = lock_template(ctx, vz_template_name(t), &lock, err);
+        if (r < 0)
+                return r;
+        if (!force && vz_cache_find(ctx->cfg.cache_dir, vz_template_name(t), &existing) == 0) {
+                vz_info("%s: cache %s exists; use -f to rebuild it", vz_template_name(t), existing);
+                return 0;
+        }
+        r = run_pipeline(&b, be, err);
+        build_done(&b);
+        return r;
+}

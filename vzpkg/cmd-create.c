@@ -1,0 +1,80 @@
+/* cmd-create.c: vzpkg create cache [-f] [OST...] */
+#include "vzpkg.h"
+
+#include <getopt.h>
+
+static void help(FILE *f)
+{
+        fprintf(f, "Usage: vzpkg create cache [-f] [OST...]\n\n"
+                   "Build the template cache of each OS template named (default: every OS\n"
+                   "template that has no cache yet) into $TEMPLATE/cache/OST.tar.zst, with a\n"
+                   "JSON manifest beside it. An existing cache is kept unless -f is given; it\n"
+                   "is replaced only once the new one is complete.\n\n"
+                   "  -f, --force   rebuild even when a cache exists\n"
+                   "  -h, --help    this help\n");
+}
+
+static char **templates_without_cache(struct vz_ctx *ctx)
+{
+        _cleanup_strv_ char **all = NULL;
+        char **out = vz_xmalloc(sizeof(char *));
+        vz_template_list(ctx->cfg.template_area, &all, NULL);
+        for (char **n = all; *n; n++) {
+                _cleanup_free_ char *p = NULL;
+                if (vz_cache_find(ctx->cfg.cache_dir, *n, &p) < 0)
+                        vz_strv_push(&out, *n);
+        }
+        return out;
+}
+
+static int create_one(struct vz_ctx *ctx, const char *name, bool force)
+{
+        struct vz_error err = { 0 };
+        struct vz_vars vars = vz_config_vars(&ctx->cfg);
+        _cleanup_template_ struct vz_template *t = NULL;
+        int r = vz_template_load(ctx->cfg.template_area, name, &vars, &t, &err);
+        if (r >= 0)
+                r = vz_build_cache(ctx, t, force, &err);
+        if (r < 0) {
+                vz_fail(&err, r);
+                return vz_exit_code(r);
+        }
+        return 0;
+}
+
+int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
+                                               { "help", no_argument, NULL, 'h' }, {} };
+        _cleanup_strv_ char **names = NULL;
+        bool force = false;
+        int c, rc = 0;
+
+        while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+                if (c == 'f')
+                        force = true;
+                else if (c == 'h') {
+                        help(stdout);
+                        return 0;
+                } else {
+                        help(stderr);
+                        return VZ_EXIT_USAGE;
+                }
+        }
+        if (geteuid() != 0) {
+                fprintf(stderr, "vzpkg: create cache: must be run as root (it builds the template in a container)\n");
+                return VZ_EXIT_ERROR;
+        }
+        if (optind < argc) {
+                names = vz_xmalloc(sizeof(char *));
+                for (int i = optind; i < argc; i++)
+                        vz_strv_push(&names, argv[i]);
+        } else
+                names = templates_without_cache(ctx);
+        for (char **n = names; *n && !vz_interrupted(); n++) {
+                int r = create_one(ctx, *n, force);
+                if (r && !rc)
+                        rc = r;
+        }
+        return rc;
+}

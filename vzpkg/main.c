@@ -1,0 +1,119 @@
+/* main.c: global options and the command table. The only file that exits. */
+#include "vzpkg.h"
+
+#include <getopt.h>
+
+static const struct vz_command commands[] = {
+        { "create cache", vz_cmd_create_cache, "build OS template caches" },
+        { "remove cache", vz_cmd_remove_cache, "remove OS template caches" },
+        { "list", vz_cmd_list, "list templates and caches" },
+        { "info", vz_cmd_info, "show a template's metadata" },
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: vzpkg [-q|-v] [--json] [-c FILE] COMMAND [ARGS...]\n\n"
+                   "Build and maintain OS container templates.\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "\nOptions:\n"
+                   "  -c, --config FILE  configuration file (default /etc/vzpkg/vzpkg.conf, or $VZPKG_CONFIG)\n"
+                   "  -q, --quiet        only errors\n"
+                   "  -v, --verbose      show each step and the package managers' output\n"
+                   "      --json         machine-readable output on stdout\n"
+                   "  -h, --help         this help; 'vzpkg COMMAND --help' for a command's\n"
+                   "  -V, --version      print the version\n\n"
+                   "Exit codes: 0 ok, 1 error, 2 usage or configuration, 3 template, 4 dependencies,\n"
+                   "5 download, 6 verification, 7 install or hook, 8 cache write, 9 locked, 130 interrupted.\n"
+                   "See vzpkg(8).\n");
+}
+
+/* "create cache" takes two words; match the longest command name. */
+static const struct vz_command *find_command(int argc, char **argv, int *ret_words)
+{
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                const char *name = commands[i].name, *sp = strchr(name, ' ');
+                if (sp) {
+                        if (argc >= 2 && strncmp(argv[0], name, (size_t)(sp - name)) == 0 &&
+                            strlen(argv[0]) == (size_t)(sp - name) && strcmp(argv[1], sp + 1) == 0) {
+                                *ret_words = 2;
+                                return &commands[i];
+                        }
+                } else if (argc >= 1 && strcmp(argv[0], name) == 0) {
+                        *ret_words = 1;
+                        return &commands[i];
+                }
+        }
+        return NULL;
+}
+
+static int parse_global(struct vz_ctx *ctx, int argc, char **argv, const char **ret_config)
+{
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' }, { "quiet", no_argument, NULL, 'q' },
+                { "verbose", no_argument, NULL, 'v' },      { "json", no_argument, NULL, 'J' },
+                { "help", no_argument, NULL, 'h' },         { "version", no_argument, NULL, 'V' },
+                {},
+        };
+        int c;
+        /* '+': stop at the command word; its options are its own. */
+        while ((c = getopt_long(argc, argv, "+c:qvhV", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        *ret_config = optarg;
+                        break;
+                case 'q':
+                        ctx->verbosity = -1;
+                        break;
+                case 'v':
+                        ctx->verbosity = 1;
+                        break;
+                case 'J':
+                        ctx->json = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(0);
+                case 'V':
+                        printf("vzpkg %s\n", VZPKG_VERSION);
+                        exit(0);
+                default:
+                        usage(stderr);
+                        exit(VZ_EXIT_USAGE);
+                }
+        }
+        return optind;
+}
+
+int main(int argc, char **argv)
+{
+        struct vz_ctx ctx = { .tty = isatty(STDERR_FILENO) };
+        struct vz_error err = { 0 };
+        const char *config = NULL;
+        const struct vz_command *cmd;
+        int words = 0, first, r;
+
+        first = parse_global(&ctx, argc, argv, &config);
+        cmd = find_command(argc - first, argv + first, &words);
+        if (!cmd) {
+                if (first < argc)
+                        fprintf(stderr, "vzpkg: unknown command '%s'; see 'vzpkg --help'\n", argv[first]);
+                else
+                        usage(stderr);
+                return VZ_EXIT_USAGE;
+        }
+        vz_log_init(&ctx);
+        r = vz_config_load(config, &ctx.cfg, &err);
+        if (r < 0) {
+                vz_fail(&err, r);
+                vz_config_done(&ctx.cfg);
+                return vz_exit_code(r);
+        }
+        vz_signals_install();
+        /* The command sees its own words as argv[0], getopt style. */
+        first += words - 1;
+        optind = 0;  /* GNU getopt: re-initialise for the command's own options */
+        r = cmd->run(&ctx, argc - first, argv + first);
+        vz_config_done(&ctx.cfg);
+        return r;
+}

@@ -1,0 +1,147 @@
+/* vzpkg.h: the program's internal interfaces: configuration, logging and
+ * progress, the command table, and the package-format backends. */
+#pragma once
+
+#include "cache.h"
+#include "common.h"
+#include "fetch.h"
+#include "metadata.h"
+#include "resolver.h"
+#include "runtime.h"
+
+/* ---- exit codes (documented in vzpkg.8 and README) --------------------- */
+enum {
+        VZ_EXIT_OK = 0,
+        VZ_EXIT_ERROR = 1,
+        VZ_EXIT_USAGE = 2,
+        VZ_EXIT_TEMPLATE = 3,
+        VZ_EXIT_DEPENDENCY = 4,
+        VZ_EXIT_DOWNLOAD = 5,
+        VZ_EXIT_VERIFY = 6,
+        VZ_EXIT_INSTALL = 7,
+        VZ_EXIT_CACHE = 8,
+        VZ_EXIT_LOCKED = 9,
+        VZ_EXIT_INTERRUPTED = 130,
+};
+int vz_exit_code(int r);
+
+/* ---- configuration ------------------------------------------------------ */
+struct vz_config {
+        char *file;              /* the file read, or NULL */
+        char *template_area;     /* TEMPLATE */
+        char *cache_dir;         /* $TEMPLATE/cache */
+        char *pkg_cache;         /* PKG_CACHE */
+        char *metadata_cache;    /* METADATA_CACHE */
+        char *lock_dir;          /* LOCK_DIR */
+        char *tmp_dir;           /* TMP_DIR */
+        char *log_dir;           /* LOG_DIR */
+        char *debian_keyring;    /* DEBIAN_KEYRING */
+        enum vz_archive_format archive;
+        int parallel;            /* PARALLEL_DOWNLOADS */
+        char *proxy;             /* PROXY */
+        long long memory_limit;  /* MEMORY_LIMIT (bytes) */
+        long pids_limit;         /* PIDS_LIMIT */
+        bool check_valid_until;  /* CHECK_VALID_UNTIL */
+        struct vz_kv *vars;      /* "$TOKEN value" lines, with defaults */
+        size_t n_vars;
+};
+
+int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err);
+void vz_config_done(struct vz_config *cfg);
+struct vz_vars vz_config_vars(const struct vz_config *cfg);
+
+/* Host apt sources: the first Debian mirror and security mirror URLs. */
+int vz_apt_host_mirrors(const char *etc_apt, char **ret_mirror, char **ret_security);
+
+/* ---- global state: options, logging, interruption ----------------------- */
+struct vz_ctx {
+        struct vz_config cfg;
+        int verbosity;           /* -1 quiet, 0 normal, 1 verbose */
+        bool json;
+        bool tty;                /* stderr is a terminal: progress bars */
+};
+
+void vz_log_init(struct vz_ctx *ctx);
+void vz_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));     /* -q hides */
+void vz_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* -v shows */
+void vz_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vz_fail(const struct vz_error *err, int r);  /* the one error line */
+/* Progress line on a terminal; silent elsewhere. NULL label clears it. */
+void vz_progress(const char *label, long long done, long long total, const char *unit);
+void vz_progress_clear(void);
+
+int vz_interrupted(void);        /* SIGINT/SIGTERM seen */
+void vz_signals_install(void);
+
+/* ---- commands ---------------------------------------------------------------- */
+struct vz_command {
+        const char *name;        /* "create cache" */
+        int (*run)(struct vz_ctx *ctx, int argc, char **argv);
+        const char *summary;
+};
+int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_list(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_remove_cache(struct vz_ctx *ctx, int argc, char **argv);
+
+/* ---- the build pipeline (build.c) ------------------------------------------- */
+
+/* One repository after its metadata was fetched and verified. */
+struct vz_repo_state {
+        char **urls;             /* base URL alternatives */
+        char *suite;
+        char *date;              /* Release Date: */
+        long long date_epoch;
+};
+
+/* A build in progress: everything a backend needs. */
+struct vz_build {
+        struct vz_ctx *ctx;
+        const struct vz_template *tmpl;
+        char *workdir;           /* $TMP_DIR/<ost>.XXXXXX */
+        char *root;              /* workdir/root */
+        char *logpath;
+        FILE *log;
+        char tail[2048];         /* last output, for error messages */
+        size_t tail_len;
+        struct vz_repo_state *repos;
+        size_t n_repos;
+        struct vz_pkgcache *pkgcache;
+        struct vz_fetch *fetch;
+        char **keyfiles;
+        long long bytes_downloaded;
+        int configured;          /* dpkg "Setting up" lines seen, for progress */
+        size_t n_pkgs;
+};
+
+/* Package-format backends: the pipeline calls these, never branches on the
+ * family itself. */
+struct vz_backend {
+        const char *name;
+        const char *pkg_suffix;
+        int (*load_repos)(struct vz_build *b, struct vz_resolver **ret, struct vz_error *err);
+        int (*install)(struct vz_build *b, const struct vz_pkglist *pkgs, struct vz_error *err);
+        int (*installed)(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err);
+};
+extern const struct vz_backend vz_backend_deb;
+const struct vz_backend *vz_backend_for(const struct vz_template *t);
+
+int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, struct vz_error *err);
+
+/* Container runs during a build: output to the build log; status != 0 is
+ * an error naming `what`. */
+int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int err_code,
+                    struct vz_ct_plan *extra, struct vz_error *err);
+struct vz_ct_plan *vz_build_plan(struct vz_build *b);
+void vz_build_output(void *userdata, const char *buf, size_t len);
+void vz_build_tail(struct vz_build *b, char *out, size_t size);
+
+/* hooks.c */
+int vz_hook_host(struct vz_build *b, const char *hook, struct vz_error *err);
+int vz_hook_ct(struct vz_build *b, const char *hook, struct vz_error *err);
+
+/* manifest.c */
+int vz_manifest_write_vzpackages(const char *root, const struct vz_pkglist *installed);
+int vz_manifest_write_json(struct vz_build *b, const struct vz_pkglist *resolved,
+                           const char *cache_path, const char *json_path, struct vz_error *err);
+char *vz_manifest_json_path(const struct vz_ctx *ctx, const char *name);
