@@ -1,0 +1,231 @@
+/* test-cache.c: packing a root (sorted, numeric owners, hard links, atomic
+ * publish) and the secure extraction of .deb payloads built here with
+ * libarchive, including hostile ones. */
+#include "unit.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include "cache.h"
+
+/* ---- a tiny .deb writer: ar { debian-binary, data.tar } ------------------- */
+
+struct member {
+        const char *path;
+        int type;          /* AE_IFREG, AE_IFDIR, AE_IFLNK */
+        const char *data;  /* file content or link target */
+};
+
+static void *tar_of(const struct member *m, size_t n, size_t *ret_len)
+{
+        size_t cap = 1 << 20, used = 0;
+        void *buf = vz_xmalloc(cap);
+        struct archive *a = archive_write_new();
+        archive_write_set_format_pax_restricted(a);
+        assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+        for (size_t i = 0; i < n; i++) {
+                struct archive_entry *e = archive_entry_new();
+                archive_entry_set_pathname(e, m[i].path);
+                archive_entry_set_filetype(e, (unsigned)m[i].type);
+                archive_entry_set_perm(e, m[i].type == AE_IFDIR ? 0755 : 0644);
+                if (m[i].type == AE_IFLNK)
+                        archive_entry_set_symlink(e, m[i].data);
+                if (m[i].type == AE_IFREG)
+                        archive_entry_set_size(e, (la_int64_t)strlen(m[i].data));
+                archive_write_header(a, e);
+                if (m[i].type == AE_IFREG)
+                        archive_write_data(a, m[i].data, strlen(m[i].data));
+                archive_entry_free(e);
+        }
+        archive_write_close(a);
+        archive_write_free(a);
+        *ret_len = used;
+        return buf;
+}
+
+static void ar_add(struct archive *a, const char *name, const void *data, size_t len)
+{
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, name);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, (la_int64_t)len);
+        archive_write_header(a, e);
+        archive_write_data(a, data, len);
+        archive_entry_free(e);
+}
+
+static char *make_deb(const char *dir, const char *name, const struct member *m, size_t n)
+{
+        char *path = vz_asprintf("%s/%s.deb", dir, name);
+        size_t len;
+        _cleanup_free_ void *tar = tar_of(m, n, &len);
+        struct archive *a = archive_write_new();
+        archive_write_set_format_ar_svr4(a);
+        assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+        ar_add(a, "debian-binary", "2.0\n", 4);
+        ar_add(a, "data.tar", tar, len);
+        archive_write_close(a);
+        archive_write_free(a);
+        return path;
+}
+
+static void test_extract_merged_usr(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root");
+        const struct member m[] = { { "./", AE_IFDIR, NULL },           { "./usr/", AE_IFDIR, NULL },
+                                    { "./usr/bin/", AE_IFDIR, NULL },   { "./usr/bin/hello", AE_IFREG, "hi" },
+                                    { "./bin/", AE_IFDIR, NULL },       { "./bin/sh", AE_IFREG, "shell" } };
+        _cleanup_free_ char *deb = make_deb(d, "good", m, ELEMENTSOF(m));
+        _cleanup_free_ char *sh = vz_path_join(root, "usr/bin/sh");
+        _cleanup_free_ char *link = vz_path_join(root, "bin");
+        struct vz_error err = { 0 };
+        struct stat st;
+
+        assert_int_equal(vz_mkdir_p(root, 0755), 0);
+        _cleanup_free_ char *usrbin = vz_path_join(root, "usr/bin");
+        assert_int_equal(vz_mkdir_p(usrbin, 0755), 0);
+        assert_int_equal(symlink("usr/bin", link), 0);
+        assert_int_equal(vz_deb_extract(deb, root, "good", &err), 0);
+        assert_int_equal(lstat(sh, &st), 0);  /* ./bin/sh landed in usr/bin */
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(lstat(link, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));     /* and the symlink survived */
+        vz_rm_rf(d);
+}
+
+static void test_extract_refuses_dotdot(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root");
+        _cleanup_free_ char *evil = vz_path_join(d, "evil");
+        const struct member m[] = { { "./../evil", AE_IFREG, "pwned" } };
+        _cleanup_free_ char *deb = make_deb(d, "dotdot", m, ELEMENTSOF(m));
+        struct vz_error err = { 0 };
+        assert_int_equal(vz_mkdir_p(root, 0755), 0);
+        assert_int_equal(vz_deb_extract(deb, root, "dotdot", &err), -VZ_E_UNSAFE);
+        assert_non_null(strstr(err.msg, "dotdot"));
+        assert_int_equal(access(evil, F_OK), -1);
+        vz_rm_rf(d);
+}
+
+static void test_extract_refuses_symlink_escape(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root");
+        _cleanup_free_ char *outside = vz_path_join(d, "outside");
+        _cleanup_free_ char *victim = vz_path_join(d, "outside/victim");
+        struct member m[] = { { "./etc", AE_IFLNK, outside }, { "./etc/victim", AE_IFREG, "pwned" } };
+        _cleanup_free_ char *deb = make_deb(d, "escape", m, ELEMENTSOF(m));
+        struct vz_error err = { 0 };
+        assert_int_equal(vz_mkdir_p(root, 0755), 0);
+        assert_int_equal(vz_mkdir_p(outside, 0755), 0);
+        assert_true(vz_deb_extract(deb, root, "escape", &err) < 0);
+        assert_int_equal(access(victim, F_OK), -1);
+        vz_rm_rf(d);
+}
+
+static void test_extract_not_a_deb(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        struct vz_error err = { 0 };
+        write_text(d, "junk.deb", "this is not an ar archive");
+        _cleanup_free_ char *p = vz_path_join(d, "junk.deb");
+        assert_int_equal(vz_deb_extract(p, d, "junk", &err), -VZ_E_ARCHIVE);
+        assert_non_null(strstr(err.msg, "junk"));
+        vz_rm_rf(d);
+}
+
+/* ---- packing ---------------------------------------------------------------- */
+
+static char **list_archive(const char *path)
+{
+        struct archive *a = archive_read_new();
+        struct archive_entry *e;
+        char **names = vz_xmalloc(sizeof(char *));
+        archive_read_support_filter_all(a);
+        archive_read_support_format_all(a);
+        assert_int_equal(archive_read_open_filename(a, path, 65536), ARCHIVE_OK);
+        while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+                const char *u = archive_entry_uname(e);
+                assert_true(u == NULL || *u == '\0');  /* numeric owners only */
+                vz_strv_push(&names, archive_entry_pathname(e));
+        }
+        archive_read_free(a);
+        return names;
+}
+
+static int never(void) { return 0; }
+static int always(void) { return 1; }
+
+static void test_pack_sorted_and_atomic(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root");
+        _cleanup_free_ char *dest = vz_path_join(d, "t.tar.zst");
+        _cleanup_free_ char *a = vz_path_join(root, "b/a"), *hl = vz_path_join(root, "b/hard");
+        _cleanup_strv_ char **names = NULL;
+        _cleanup_free_ char *before = NULL, *after = NULL;
+        struct vz_error err = { 0 };
+
+        write_text(root, "z", "1");
+        write_text(root, "b/a", "2");
+        write_text(root, "b/c", "3");
+        assert_int_equal(link(a, hl), 0);
+        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_ZST, never, &err), 0);
+        names = list_archive(dest);
+        assert_int_equal(vz_strv_len(names), 6);
+        assert_string_equal(names[0], ".");
+        assert_string_equal(names[1], "./b");
+        assert_string_equal(names[2], "./b/a");
+        assert_string_equal(names[3], "./b/c");
+        assert_string_equal(names[4], "./b/hard");
+        assert_string_equal(names[5], "./z");
+        /* An interrupted pack leaves the published cache alone and no temp file. */
+        assert_int_equal(vz_read_file(dest, &before, NULL), 0);
+        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_GZ, always, &err), -VZ_E_INTERRUPTED);
+        assert_int_equal(vz_read_file(dest, &after, NULL), 0);
+        assert_memory_equal(before, after, 16);
+        _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
+        assert_int_equal(access(tmp, F_OK), -1);
+        vz_rm_rf(d);
+}
+
+static void test_format_names(void **state)
+{
+        enum vz_archive_format f;
+        assert_int_equal(vz_archive_format_parse("gz", &f), 0);
+        assert_string_equal(vz_archive_suffix(f), ".tar.gz");
+        assert_int_equal(vz_archive_format_parse("rar", &f), -EINVAL);
+}
+
+static void test_pkgcache_drops_corrupt(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        struct vz_pkgcache *pc = NULL;
+        struct vz_error err = { 0 };
+        const char *sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_int_equal(vz_pkgcache_open(d, &pc, &err), 0);
+        _cleanup_free_ char *p = vz_pkgcache_path(pc, sha, ".deb");
+        assert_non_null(strstr(p, "/sha256/ba/"));
+        assert_int_equal(vz_write_file_atomic(p, "abc", 3, 0644), 0);
+        assert_true(vz_pkgcache_valid(pc, p, sha));
+        assert_int_equal(vz_write_file_atomic(p, "abd", 3, 0644), 0);
+        assert_false(vz_pkgcache_valid(pc, p, sha));
+        assert_int_equal(access(p, F_OK), -1);
+        vz_pkgcache_free(pc);
+        vz_rm_rf(d);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_extract_merged_usr),     cmocka_unit_test(test_extract_refuses_dotdot),
+                cmocka_unit_test(test_extract_refuses_symlink_escape), cmocka_unit_test(test_extract_not_a_deb),
+                cmocka_unit_test(test_pack_sorted_and_atomic), cmocka_unit_test(test_format_names),
+                cmocka_unit_test(test_pkgcache_drops_corrupt),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

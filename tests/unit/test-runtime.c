@@ -1,0 +1,214 @@
+/* test-runtime.c: plan validation everywhere; real containers where root
+ * and namespaces are available (otherwise those tests are skipped: the
+ * binary exits 77 when none could run). The container's root reuses the
+ * host's /usr read-only, so a shell is there without building anything. */
+#include "unit.h"
+
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "runtime.h"
+
+static bool can_run_containers(void)
+{
+        pid_t pid;
+        int st;
+        if (geteuid() != 0)
+                return false;
+        pid = fork();
+        if (pid == 0)
+                _exit(unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) == 0 ? 0 : 1);
+        return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+struct capture {
+        char buf[8192];
+        size_t len;
+};
+
+static void on_output(void *userdata, const char *buf, size_t len)
+{
+        struct capture *c = userdata;
+        if (c->len + len >= sizeof(c->buf))
+                len = sizeof(c->buf) - c->len - 1;
+        memcpy(c->buf + c->len, buf, len);
+        c->len += len;
+        c->buf[c->len] = '\0';
+}
+
+static char *make_root(void)
+{
+        char *d = scratch_dir();
+        static const char *const links[][2] = { { "usr/bin", "bin" }, { "usr/sbin", "sbin" },
+                                                { "usr/lib", "lib" }, { "usr/lib64", "lib64" } };
+        _cleanup_free_ char *usr = vz_path_join(d, "usr");
+        assert_int_equal(vz_mkdir_p(usr, 0755), 0);
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                _cleanup_free_ char *l = vz_path_join(d, links[i][1]);
+                assert_int_equal(symlink(links[i][0], l), 0);
+        }
+        return d;
+}
+
+static struct vz_ct_plan *shell_plan(const char *root, const char *script, struct capture *c)
+{
+        struct vz_ct_plan *p = vz_plan_new(root);
+        char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
+        vz_plan_bind(p, "/usr", "/usr", VZ_BIND_RO);
+        vz_plan_hostname(p, "unit-ct");
+        vz_plan_env(p, "PATH=/usr/bin:/usr/sbin");
+        vz_plan_env(p, "MARK=42");
+        vz_plan_command(p, argv);
+        vz_plan_output(p, on_output, c);
+        return p;
+}
+
+static int mounts_under(const char *root)
+{
+        _cleanup_free_ char *data = NULL;
+        int n = 0;
+        assert_int_equal(vz_read_file("/proc/self/mountinfo", &data, NULL), 0);
+        for (char *p = data; (p = strstr(p, root)); p++)
+                n++;
+        return n;
+}
+
+static void test_validate(void **state)
+{
+        struct vz_error err = { 0 };
+        _cleanup_plan_ struct vz_ct_plan *p = vz_plan_new("relative/root");
+        char *argv[] = { "/bin/true", NULL };
+        assert_int_equal(vz_plan_validate(p, &err), -EINVAL);
+        _cleanup_plan_ struct vz_ct_plan *q = vz_plan_new("/srv/root");
+        assert_int_equal(vz_plan_validate(q, &err), -EINVAL);  /* no command */
+        vz_plan_command(q, argv);
+        assert_int_equal(vz_plan_validate(q, &err), 0);
+        vz_plan_bind(q, "/srv/x", "/../escape", 0);
+        assert_int_equal(vz_plan_validate(q, &err), -EINVAL);
+        _cleanup_plan_ struct vz_ct_plan *r = vz_plan_new("/");
+        vz_plan_command(r, argv);
+        assert_int_equal(vz_plan_validate(r, &err), -EINVAL);
+}
+
+static int ran;
+
+static void test_container_isolation(void **state)
+{
+        if (!can_run_containers())
+                skip();
+        ran++;
+        _cleanup_free_ char *root = make_root();
+        struct capture c = { 0 };
+        struct vz_error err = { 0 };
+        int status = -1;
+        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(
+                root,
+                "echo pid=$$; echo host=$(hostname); echo mark=$MARK;"
+                " echo ifs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ,);"
+                " touch /sys/x 2>/dev/null || echo sys=ro; touch /usr/x 2>/dev/null || echo usr=ro;"
+                " test -c /dev/null && test -c /dev/urandom && test -e /dev/ptmx && echo dev=ok;"
+                " test -e /proc/1/root && echo proc=ok; exit 7",
+                &c);
+        assert_int_equal(vz_ct_run(p, &status, &err), 0);
+        assert_int_equal(status, 7);
+        assert_non_null(strstr(c.buf, "pid=2\n"));   /* PID 1 is our reaper */
+        assert_non_null(strstr(c.buf, "host=unit-ct\n"));
+        assert_non_null(strstr(c.buf, "mark=42\n"));
+        assert_non_null(strstr(c.buf, "ifs=lo,\n"));  /* loopback only */
+        assert_non_null(strstr(c.buf, "sys=ro\n"));
+        assert_non_null(strstr(c.buf, "usr=ro\n"));
+        assert_non_null(strstr(c.buf, "dev=ok\n"));
+        assert_non_null(strstr(c.buf, "proc=ok\n"));
+        assert_int_equal(mounts_under(root), 0);      /* nothing left on the host */
+        vz_rm_rf(root);
+}
+
+static void test_exec_failure_reported(void **state)
+{
+        if (!can_run_containers())
+                skip();
+        ran++;
+        _cleanup_free_ char *root = make_root();
+        struct capture c = { 0 };
+        struct vz_error err = { 0 };
+        int status = -1;
+        char *argv[] = { "/no/such/binary", NULL };
+        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(root, "", &c);
+        vz_plan_command(p, argv);
+        assert_int_equal(vz_ct_run(p, &status, &err), -VZ_E_RUNTIME);
+        assert_non_null(strstr(err.msg, "/no/such/binary"));
+        assert_non_null(strstr(err.msg, "No such file"));
+        vz_rm_rf(root);
+}
+
+static void test_symlinked_mount_target_refused(void **state)
+{
+        if (!can_run_containers())
+                skip();
+        ran++;
+        _cleanup_free_ char *root = make_root();
+        _cleanup_free_ char *proc = vz_path_join(root, "proc");
+        struct capture c = { 0 };
+        struct vz_error err = { 0 };
+        int status = -1;
+        assert_int_equal(symlink("/etc", proc), 0);  /* a hostile root */
+        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(root, "true", &c);
+        assert_int_equal(vz_ct_run(p, &status, &err), -VZ_E_RUNTIME);
+        assert_non_null(strstr(err.msg, "proc"));
+        assert_int_equal(mounts_under(root), 0);
+        vz_rm_rf(root);
+}
+
+static int cancel_now;
+static int cancelled(void) { return cancel_now++ > 3; }
+
+static void test_cancel_kills_everything(void **state)
+{
+        if (!can_run_containers())
+                skip();
+        ran++;
+        _cleanup_free_ char *root = make_root();
+        struct capture c = { 0 };
+        struct vz_error err = { 0 };
+        int status = -1;
+        /* a background child that would outlive a naive kill */
+        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(root, "sleep 300 & sleep 300", &c);
+        vz_plan_cancel(p, cancelled);
+        assert_int_equal(vz_ct_run(p, &status, &err), -VZ_E_INTERRUPTED);
+        /* no process of ours still sleeps */
+        assert_int_equal(system("! pgrep -f '^sleep 300$' >/dev/null"), 0);
+        assert_int_equal(mounts_under(root), 0);
+        vz_rm_rf(root);
+}
+
+static void test_host_run(void **state)
+{
+        struct capture c = { 0 };
+        struct vz_error err = { 0 };
+        char *argv[] = { "/bin/sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+        char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+        int status = -1;
+        assert_int_equal(vz_host_run(argv, envp, on_output, &c, NULL, &status, &err), 0);
+        assert_int_equal(status, 3);
+        assert_non_null(strstr(c.buf, "out\n"));
+        assert_non_null(strstr(c.buf, "err\n"));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_validate),
+                cmocka_unit_test(test_host_run),
+                cmocka_unit_test(test_container_isolation),
+                cmocka_unit_test(test_exec_failure_reported),
+                cmocka_unit_test(test_symlinked_mount_target_refused),
+                cmocka_unit_test(test_cancel_kills_everything),
+        };
+        int r = cmocka_run_group_tests(tests, NULL, NULL);
+        if (r == 0 && ran == 0) {
+                fprintf(stderr, "SKIP: container tests need root and namespaces\n");
+                return 77;
+        }
+        return r;
+}

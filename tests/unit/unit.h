@@ -1,0 +1,26 @@
+/* unit.h: what every unit test needs: cmocka and a scratch directory. */
+#pragma once
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common.h"
+
+static inline char *scratch_dir(void)
+{
+        char *d = vz_xstrdup("/tmp/vzpkg-unit.XXXXXX");
+        assert_non_null(mkdtemp(d));
+        return d;
+}
+
+static inline void write_text(const char *dir, const char *rel, const char *text)
+{
+        _cleanup_free_ char *p = vz_path_join(dir, rel);
+        _cleanup_free_ char *parent = vz_xstrdup(p);
+        *strrchr(parent, '/') = '\0';
+        assert_int_equal(vz_mkdir_p(parent, 0755), 0);
+        assert_int_equal(vz_write_file_atomic(p, text, strlen(text), 0644), 0);
+}
