@@ -177,8 +177,8 @@ static void test_pack_sorted_and_atomic(void **state)
         assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_ZST, never, &err), 0);
         names = list_archive(dest);
         assert_int_equal(vz_strv_len(names), 6);
-        assert_string_equal(names[0], ".");
-        assert_string_equal(names[1], "./b");
+        assert_string_equal(names[0], "./");
+        assert_string_equal(names[1], "./b/");
         assert_string_equal(names[2], "./b/a");
         assert_string_equal(names[3], "./b/c");
         assert_string_equal(names[4], "./b/hard");
