@@ -6,6 +6,7 @@
  * place until the new one is renamed over it. */
 #include "vzpkg.h"
 
+#include <jansson.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -310,9 +311,22 @@ static void report(struct vz_build *b, const char *path, size_t npkgs, double se
                        vz_template_name(b->tmpl), path, (long long)st.st_size, npkgs, b->bytes_downloaded, secs);
                 return;
         }
-        if (b->ctx->verbosity >= 0)
-                printf("%s: %s (%.1f MiB, %zu packages, %.0f s)\n", vz_template_name(b->tmpl), path,
-                       st.st_size / 1048576.0, npkgs, secs);
+        if (b->ctx->verbosity < 0)
+                return;
+        printf("%s: %s (%.1f MiB, %zu packages", vz_template_name(b->tmpl), path, st.st_size / 1048576.0, npkgs);
+        if (secs > 0)
+                printf(", built in %.0f s, %.1f MiB downloaded", secs, b->bytes_downloaded / 1048576.0);
+        printf(")\n");
+        fflush(stdout);
+}
+
+static size_t manifest_package_count(struct vz_ctx *ctx, const char *name)
+{
+        _cleanup_free_ char *path = vz_manifest_json_path(ctx, name);
+        json_t *j = json_load_file(path, 0, NULL);
+        size_t n = json_array_size(json_object_get(j, "packages"));
+        json_decref(j);
+        return n;
 }
 
 static double now_s(void)
@@ -395,10 +409,14 @@ int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, 
         if (r < 0)
                 return r;
         if (!force && vz_cache_find(ctx->cfg.cache_dir, vz_template_name(t), &existing) == 0) {
-                vz_info("%s: cache %s exists; use -f to rebuild it", vz_template_name(t), existing);
+                vz_info("%s: cache exists; use -f to rebuild it", vz_template_name(t));
+                report(&b, existing, manifest_package_count(ctx, vz_template_name(t)), 0);
                 return 0;
         }
         r = run_pipeline(&b, be, err);
         build_done(&b);
+        if (r == -VZ_E_INTERRUPTED)
+                vz_error_reset(err, r, "%s: interrupted; the build was stopped and cleaned up, no cache written",
+                               vz_template_name(t));
         return r;
 }

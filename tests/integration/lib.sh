@@ -1,0 +1,502 @@
+# lib.sh - shared helpers for vzpkg's integration tests.  Sourced by test-*.sh.
+#
+# A test drives the real vzpkg binary ($VZPKG) against a real, signed apt
+# repository built at test time from real Debian packages and served over
+# HTTP on 127.0.0.1.  Exit codes follow CTest: 0 pass, 1 fail, 77 skip.
+#
+# Environment:
+#   VZPKG                 the binary (CTest sets it; by hand it defaults to build/vzpkg/vzpkg)
+#   VZPKG_SRC             the source tree (for the shipped templates)
+#   VZPKG_TEST_DEB_CACHE  where downloaded .debs are kept between runs
+#   VZPKG_TEST_KEEP=1     keep the test's temp dir for inspection
+#   VZPKG_TEST_TIMEOUT    seconds one vzpkg run may take (default 600)
+
+set -eEuo pipefail
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HELPERS="$LIB_DIR/helpers.py"
+TEST_NAME=$(basename "$0" .sh)
+: "${VZPKG_SRC:=$(cd "$LIB_DIR/../.." && pwd)}"
+: "${VZPKG:=$VZPKG_SRC/build/vzpkg/vzpkg}"
+DEB_CACHE=${VZPKG_TEST_DEB_CACHE:-/var/cache/vzpkg-tests/debs}
+DEB_STAMP="$DEB_CACHE/.complete"
+SUITE=bookworm
+TEST_TMP=
+
+say() { printf '%s: %s\n' "$TEST_NAME" "$*" >&2; }
+fail() {
+	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
+	[ -z "$TEST_TMP" ] || [ "${VZPKG_TEST_KEEP:-}" = 1 ] ||
+		printf '(rerun with VZPKG_TEST_KEEP=1 to keep %s)\n' "$TEST_TMP" >&2
+	exit 1
+}
+skip() {
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+# An unexpected failure of a setup command is a test failure (exit 1), not
+# whatever code the command happened to return (which could even be 77).
+trap 'fail "unexpected failure (line $LINENO): $BASH_COMMAND"' ERR
+
+# ---------------------------------------------------------------------------
+# Cleanup: actions registered with at_exit run in reverse order on exit.
+_CLEANUP=()
+at_exit() { _CLEANUP+=("$1"); }
+_run_cleanup() {
+	local rc=$? i
+	trap - ERR
+	set +e
+	for ((i = ${#_CLEANUP[@]} - 1; i >= 0; i--)); do
+		eval "${_CLEANUP[i]}"
+	done
+	exit "$rc"
+}
+trap _run_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------
+# Preconditions.
+
+require_privileges() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	unshare -mpf --mount-proc true 2>/dev/null ||
+		skip "namespaces unavailable (unshare -mpf --mount-proc true failed)"
+}
+
+require_vzpkg() {
+	[ -x "$VZPKG" ] || fail "vzpkg binary not found or not executable: $VZPKG"
+}
+
+# host_mirrors [SUITE]: the host's apt source URIs that carry SUITE.
+host_mirrors() { python3 "$HELPERS" mirrors "${1:-$SUITE}"; }
+
+# mirror_reachable: true when the first host mirror for $SUITE answers in 10 s.
+mirror_reachable() {
+	local m
+	m=$(host_mirrors | sed -n 1p)
+	[ -n "$m" ] || return 1
+	curl -fsS --max-time 10 -o /dev/null "$m/dists/$SUITE/InRelease" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# The shared .deb cache.
+
+# Names of the packages the test repositories hold: every Priority: required
+# and Essential: yes package, apt, and their Depends/Pre-Depends closure (all
+# alternatives and all providers of virtual packages, as apt-cache sees them).
+_test_package_names() {
+	local avail base
+	avail=$(mktemp)
+	apt-cache dumpavail >"$avail"
+	base=$(python3 "$HELPERS" required "$avail")
+	# shellcheck disable=SC2086
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+		--no-breaks --no-replaces --no-enhances apt $base |
+		grep -E '^[a-z0-9][a-z0-9+.-]*$' | sort -u |
+		# Keep only real packages that have a candidate (drops virtual ones).
+		comm -12 - <(sed -n 's/^Package: //p' "$avail" | sort -u)
+	rm -f "$avail"
+}
+
+_deb_cache_complete() {
+	local f
+	[ -s "$DEB_STAMP" ] || return 1
+	while read -r f; do
+		[ -s "$DEB_CACHE/$f" ] || return 1
+	done <"$DEB_STAMP"
+}
+
+# fetch_test_debs: fill $DEB_CACHE once (the stamp lists its files); later
+# calls reuse it.  Skips the test when the cache is incomplete and the mirror
+# cannot be reached.
+fetch_test_debs() {
+	local lockfd new names
+	mkdir -p "$DEB_CACHE"
+	exec {lockfd}>"$DEB_CACHE/.lock"
+	flock -w 1800 "$lockfd" || fail "timed out waiting for the lock on $DEB_CACHE"
+	if _deb_cache_complete; then
+		exec {lockfd}>&-
+		return 0
+	fi
+	if ! mirror_reachable; then
+		exec {lockfd}>&-
+		skip "the .deb cache $DEB_CACHE is empty and the host's apt mirror is unreachable"
+	fi
+	say "filling the .deb cache $DEB_CACHE (once)"
+	new=$(mktemp -d "$DEB_CACHE/.new.XXXXXX")
+	names=$(_test_package_names)
+	[ -n "$names" ] || fail "found no required packages in the host's apt lists (run apt-get update)"
+	# apt-get download takes the candidate of each name (native arch or all).
+	# shellcheck disable=SC2086
+	if ! (cd "$new" && apt-get -q -o APT::Sandbox::User=root download $names) \
+		>"$new.log" 2>&1; then
+		tail -n 20 "$new.log" >&2
+		rm -rf "$new" "$new.log"
+		fail "apt-get download failed (stale apt lists? run apt-get update)"
+	fi
+	find "$DEB_CACHE" -maxdepth 1 -name '*.deb' -delete
+	mv "$new"/*.deb "$DEB_CACHE/"
+	(cd "$DEB_CACHE" && ls -- *.deb) >"$DEB_STAMP.tmp"
+	mv "$DEB_STAMP.tmp" "$DEB_STAMP"
+	rm -rf "$new" "$new.log"
+	exec {lockfd}>&-
+}
+
+# deb_in_cache NAME: true when the cache holds package NAME.
+deb_in_cache() { grep -q "^$1_" "$DEB_STAMP"; }
+
+# ---------------------------------------------------------------------------
+# The test environment.
+
+# make_env: a temp dir with a vzpkg config and template area.  Sets TEST_TMP,
+# CONF, TEMPLATE, PKG_CACHE, METADATA_CACHE, LOCK_DIR, TMP_DIR, LOG_DIR.
+make_env() {
+	TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vzpkg-it.XXXXXX")
+	at_exit _cleanup_env
+	TEMPLATE=$TEST_TMP/template
+	PKG_CACHE=$TEST_TMP/pkg-cache
+	METADATA_CACHE=$TEST_TMP/metadata-cache
+	LOCK_DIR=$TEST_TMP/lock
+	TMP_DIR=$TEST_TMP/tmp
+	LOG_DIR=$TEST_TMP/log
+	mkdir -p "$TEMPLATE/cache" "$PKG_CACHE" "$METADATA_CACHE" "$LOCK_DIR" "$TMP_DIR" "$LOG_DIR"
+	CONF=$TEST_TMP/vzpkg.conf
+	cat >"$CONF" <<-EOF
+		# vzpkg configuration for integration test $TEST_NAME
+		TEMPLATE=$TEMPLATE
+		PKG_CACHE=$PKG_CACHE
+		METADATA_CACHE=$METADATA_CACHE
+		LOCK_DIR=$LOCK_DIR
+		TMP_DIR=$TMP_DIR
+		LOG_DIR=$LOG_DIR
+		ARCHIVE=zst
+	EOF
+	export VZPKG_CONFIG=$CONF
+	OUT=$TEST_TMP/vzpkg.out
+	ERR=$TEST_TMP/vzpkg.err
+}
+
+# config_var TOKEN VALUE: define template variable $TOKEN in the config.
+config_var() {
+	local tmp=$CONF.tmp
+	grep -v "^\\\$$1[[:space:]]" "$CONF" >"$tmp" || true
+	printf '$%s %s\n' "$1" "$2" >>"$tmp"
+	mv "$tmp" "$CONF"
+}
+
+# make_template SET PACKAGE...: the test OS template debian-12-x86_64[-SET]
+# (SET "default" for the base), using repository $TEST_MIRROR (point it at a
+# server with config_var TEST_MIRROR URL) and listing the key "test".  Sets
+# TDIR to the template's directory and OST to its name.
+make_template() {
+	local set=$1
+	shift
+	TDIR=$TEMPLATE/debian/12/x86_64/config/os/$set
+	OST=debian-12-x86_64
+	[ "$set" = default ] || OST=$OST-$set
+	mkdir -p "$TDIR/gpgkeys"
+	printf '%s\n' "$@" >"$TDIR/packages"
+	echo dpkgx64 >"$TDIR/package_manager"
+	echo debian >"$TDIR/distribution"
+	echo "\$TEST_MIRROR $SUITE main" >"$TDIR/repositories"
+	cp "$TEST_TMP/keys/test.asc" "$TDIR/gpgkeys/test.asc"
+}
+
+# add_hook NAME BODY: an executable hook script NAME in $TDIR.
+add_hook() {
+	printf '#!/bin/bash\n%s\n' "$2" >"$TDIR/$1"
+	chmod 755 "$TDIR/$1"
+}
+
+# run_vzpkg ARGS...: run vzpkg with the test config; sets RC, output in
+# $OUT and $ERR.
+run_vzpkg() {
+	RC=0
+	timeout -k 10 "${VZPKG_TEST_TIMEOUT:-600}" "$VZPKG" -c "$CONF" "$@" >"$OUT" 2>"$ERR" || RC=$?
+	[ "$RC" != 124 ] || fail "vzpkg $* timed out; stderr: $(tail -n 20 "$ERR")"
+}
+
+# vzpkg_log: the end of vzpkg's output, for failure messages.
+vzpkg_log() {
+	local log
+	printf '\n--- stdout (tail) ---\n%s\n--- stderr (tail) ---\n%s\n' \
+		"$(tail -n 20 "$OUT" 2>/dev/null || true)" "$(tail -n 40 "$ERR" 2>/dev/null || true)"
+	log=$(ls -t "$LOG_DIR" 2>/dev/null | sed -n 1p || true)
+	[ -z "$log" ] || [ ! -f "$LOG_DIR/$log" ] ||
+		printf -- '--- %s (tail) ---\n%s\n' "$log" "$(tail -n 30 "$LOG_DIR/$log" || true)"
+}
+
+# diff_lines A B: the first lines that differ ("< in A", "> in B"); never fails.
+diff_lines() { diff "$1" "$2" | grep '^[<>]' | head -n 20 || true; }
+
+_under_test_tmp() { [[ $1 == "$TEST_TMP" || $1 == "$TEST_TMP"/* ]]; }
+
+# _mounts_under_tmp: mount points below $TEST_TMP, deepest first.
+_mounts_under_tmp() {
+	awk -v t="$TEST_TMP" '$2 == t || index($2, t "/") == 1 { print $2 }' /proc/mounts | sort -r
+}
+
+# _procs_under_tmp: "pid root cwd" of processes whose root or cwd is below
+# $TEST_TMP (a leaked container process or chroot), except this shell.
+_procs_under_tmp() {
+	local p pid root cwd
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] || continue
+		root=$(readlink "$p/root" 2>/dev/null) || continue
+		cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
+		if _under_test_tmp "$root" || _under_test_tmp "$cwd"; then
+			echo "$pid root=$root cwd=$cwd comm=$(cat "$p/comm" 2>/dev/null)"
+		fi
+	done
+}
+
+# assert_no_leftovers: after a vzpkg run, nothing of the build may remain:
+# no mount and no process below the temp dir, and an empty TMP_DIR.  A few
+# seconds of grace let the kernel finish tearing a dead namespace down.
+assert_no_leftovers() {
+	local i mounts procs files
+	for i in $(seq 25); do
+		mounts=$(_mounts_under_tmp)
+		procs=$(_procs_under_tmp)
+		files=$(ls -A "$TMP_DIR")
+		[ -n "$mounts$procs$files" ] || return 0
+		sleep 0.2
+	done
+	[ -z "$mounts" ] || fail "mounts left below $TEST_TMP: $mounts"
+	[ -z "$procs" ] || fail "processes left inside $TEST_TMP: $procs"
+	fail "TMP_DIR $TMP_DIR not empty: $files"
+}
+
+_cleanup_env() {
+	local m p
+	[ -n "$TEST_TMP" ] && [ -d "$TEST_TMP" ] || return 0
+	if [ -d "$TEST_TMP/gnupg" ]; then
+		GNUPGHOME=$TEST_TMP/gnupg gpgconf --kill gpg-agent 2>/dev/null
+	fi
+	# Whatever vzpkg leaked is killed and unmounted (these processes descend
+	# from this test) before anything is deleted.
+	for p in $(_procs_under_tmp | cut -d' ' -f1); do kill -KILL "$p" 2>/dev/null; done
+	for m in $(_mounts_under_tmp); do umount -l "$m" 2>/dev/null; done
+	if [ "${VZPKG_TEST_KEEP:-}" = 1 ]; then
+		say "kept $TEST_TMP"
+	elif [ -n "$(_mounts_under_tmp)" ]; then
+		# Never rm -rf through a bind mount of a host directory.
+		say "mounts remain below $TEST_TMP; not deleting it"
+	else
+		rm -rf --one-file-system "$TEST_TMP"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Keys and repositories.  All GPG work uses a private GNUPGHOME below the
+# temp dir, never the user's keyring.
+
+# make_key NAME: a throwaway signing key; its armored public key is written
+# to $TEST_TMP/keys/NAME.asc.
+make_key() {
+	local name=$1 uid="vzpkg test key $1 <$1@vzpkg-test.invalid>"
+	[ -s "$TEST_TMP/keys/$name.asc" ] && return 0
+	export GNUPGHOME=$TEST_TMP/gnupg
+	mkdir -p -m 700 "$GNUPGHOME"
+	mkdir -p "$TEST_TMP/keys"
+	# Throwaway keys need no web of trust; this also silences trustdb chatter.
+	printf 'trust-model always\nquiet\n' >"$GNUPGHOME/gpg.conf"
+	gpg --batch --quiet --passphrase '' --quick-gen-key "$uid" rsa3072 sign never 2>/dev/null
+	gpg --batch --armor --export "=$uid" >"$TEST_TMP/keys/$name.asc"
+	[ -s "$TEST_TMP/keys/$name.asc" ] || fail "could not export key $name"
+}
+
+_key_fpr() {
+	gpg --batch --with-colons --list-keys "=vzpkg test key $1 <$1@vzpkg-test.invalid>" |
+		awk -F: '$1 == "fpr" { print $10; exit }'
+}
+
+# build_test_repo DIR [KEYNAME]: a signed apt repository of the cached .debs.
+build_test_repo() {
+	local dir=$1 key=${2:-test} lockfd f dest
+	make_key "$key"
+	mkdir -p "$dir/pool/main"
+	# A shared lock: the cache must not be refilled while we link from it.
+	exec {lockfd}>"$DEB_CACHE/.lock"
+	flock -s "$lockfd"
+	_deb_cache_complete || fail "the .deb cache $DEB_CACHE is incomplete"
+	while read -r f; do
+		# apt-get download names files name_EPOCH%3aVERSION_arch.deb; the
+		# archive's pool has no epoch (and no '%', which a URL would decode).
+		dest=$f
+		[[ $f =~ ^([^_]+)_[0-9]+%3a(.*)$ ]] && dest=${BASH_REMATCH[1]}_${BASH_REMATCH[2]}
+		ln "$DEB_CACHE/$f" "$dir/pool/main/$dest" 2>/dev/null ||
+			cp "$DEB_CACHE/$f" "$dir/pool/main/$dest"
+	done <"$DEB_STAMP"
+	exec {lockfd}>&-
+	repo_index "$dir"
+	repo_sign "$dir" "$key"
+}
+
+# repo_index DIR: (re)write Packages, Packages.xz and Release.
+repo_index() {
+	local dir=$1 bin="dists/$SUITE/main/binary-amd64" r=APT::FTPArchive::Release
+	mkdir -p "$dir/$bin"
+	(cd "$dir" && apt-ftparchive packages pool/main >"$bin/Packages")
+	xz -kf "$dir/$bin/Packages"
+	# Written outside dists/ first: apt-ftparchive would index a half-written Release.
+	(cd "$dir" && apt-ftparchive \
+		-o "$r::Origin=vzpkg-test" -o "$r::Label=vzpkg-test" \
+		-o "$r::Suite=$SUITE" -o "$r::Codename=$SUITE" \
+		-o "$r::Architectures=amd64" -o "$r::Components=main" \
+		-o "$r::Description=vzpkg integration test repository" \
+		release "dists/$SUITE") >"$dir/Release.tmp"
+	grep -q '^Date: ' "$dir/Release.tmp" || fail "apt-ftparchive wrote no Date"
+	mv "$dir/Release.tmp" "$dir/dists/$SUITE/Release"
+}
+
+# repo_packages DIR: path of the repository's Packages index.
+repo_packages() { echo "$1/dists/$SUITE/main/binary-amd64/Packages"; }
+
+# repo_sign DIR KEYNAME: (re)sign Release as InRelease and Release.gpg.
+repo_sign() {
+	local d=$1/dists/$SUITE fpr
+	make_key "$2"
+	fpr=$(_key_fpr "$2")
+	local opts=(--batch --yes --quiet --pinentry-mode loopback --passphrase ''
+		--digest-algo SHA512 --local-user "$fpr")
+	gpg "${opts[@]}" --clearsign -o "$d/InRelease" "$d/Release"
+	gpg "${opts[@]}" --armor --detach-sign -o "$d/Release.gpg" "$d/Release"
+}
+
+# repo_unsign DIR: InRelease is the plain Release text; no Release.gpg.
+repo_unsign() {
+	local d=$1/dists/$SUITE
+	cp "$d/Release" "$d/InRelease"
+	rm -f "$d/Release.gpg"
+}
+
+# repo_corrupt_deb DIR PACKAGE same|longer: alter PACKAGE's .deb after
+# indexing, keeping or changing its size.  Packages is not regenerated.
+repo_corrupt_deb() {
+	local file
+	file=$(awk -v p="$2" '$1 == "Package:" { hit = ($2 == p) } hit && $1 == "Filename:" { print $2; exit }' \
+		"$(repo_packages "$1")")
+	[ -n "$file" ] || fail "package $2 is not in the test repository"
+	python3 "$HELPERS" corrupt "$1/$file" "$3"
+}
+
+# ---------------------------------------------------------------------------
+# HTTP.
+
+free_port() { python3 "$HELPERS" free-port; }
+
+# _stop_server PID: stop our server, checking first that PID still is it.
+_stop_server() {
+	grep -qa http.server "/proc/$1/cmdline" 2>/dev/null || return 0
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# serve DIR: serve DIR on 127.0.0.1; sets PORT.  Stopped on exit.
+serve() {
+	local dir=$1 port pid i try
+	for try in 1 2 3 4 5; do
+		port=$(free_port)
+		# cd /: the server's cwd must not be below the temp dir (assert_no_leftovers).
+		(cd / && exec python3 -m http.server --bind 127.0.0.1 "$port" --directory "$dir") \
+			>>"$TEST_TMP/http.log" 2>&1 &
+		pid=$!
+		for i in $(seq 100); do
+			if curl -fs --max-time 2 -o /dev/null "http://127.0.0.1:$port/"; then
+				PORT=$port
+				at_exit "_stop_server $pid"
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break # port taken meanwhile: try another
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	fail "could not start an HTTP server for $dir"
+}
+
+# ---------------------------------------------------------------------------
+# Common checks.
+
+# setup_repo_env [PACKAGE...]: the usual start of a test: a test env, a
+# signed repository served on 127.0.0.1 and the base template listing
+# PACKAGE... (default apt).  Sets REPO as well as what make_env/make_template set.
+setup_repo_env() {
+	require_privileges
+	require_vzpkg
+	fetch_test_debs
+	make_env
+	REPO=$TEST_TMP/repo
+	build_test_repo "$REPO"
+	serve "$REPO"
+	MIRROR=http://127.0.0.1:$PORT
+	config_var TEST_MIRROR "$MIRROR"
+	[ $# -gt 0 ] || set -- apt
+	make_template default "$@"
+}
+
+# plant_cache OST: a pre-existing cache (archive and manifest) with known
+# bytes, and a record of the cache dir, for check_cache_untouched.
+plant_cache() {
+	local c=$TEMPLATE/cache/$1
+	head -c 4096 /dev/urandom >"$c.tar.zst"
+	echo '{"template": "planted by the test"}' >"$c.json"
+	sha256sum "$c.tar.zst" "$c.json" >"$TEST_TMP/planted.sha256"
+	(cd "$TEMPLATE/cache" && find . -mindepth 1 | sort) >"$TEST_TMP/cache.before"
+}
+
+# check_cache_untouched: the planted files are byte-identical and nothing
+# new appeared in the cache dir.
+check_cache_untouched() {
+	sha256sum --quiet -c "$TEST_TMP/planted.sha256" >/dev/null 2>&1 ||
+		fail "the pre-existing cache was modified or removed"
+	(cd "$TEMPLATE/cache" && find . -mindepth 1 | sort) >"$TEST_TMP/cache.after"
+	cmp -s "$TEST_TMP/cache.before" "$TEST_TMP/cache.after" ||
+		fail "the cache dir changed (< before, > after): $(diff_lines "$TEST_TMP/cache.before" "$TEST_TMP/cache.after")"
+}
+
+# check_error CODE OBJECT...: vzpkg exited with CODE and its stderr is exactly
+# one line, starting "vzpkg: " and naming every OBJECT.
+check_error() {
+	local want=$1 line n
+	shift
+	[ "$RC" = "$want" ] || fail "exit code $RC, expected $want$(vzpkg_log)"
+	n=$(grep -c '' "$ERR" || true)
+	[ "$n" = 1 ] || fail "stderr has $n lines, expected exactly one error line$(vzpkg_log)"
+	line=$(cat "$ERR")
+	[[ $line == "vzpkg: "* ]] || fail "error line does not start with 'vzpkg: ': $line"
+	for obj; do
+		[[ $line == *"$obj"* ]] || fail "error line does not name '$obj': $line"
+	done
+}
+
+# expect_create_failure CODE OBJECT...: the common body of a bad-input test:
+# create cache -f over a planted cache fails with CODE naming OBJECT..., and
+# leaves the planted cache and the host as they were.
+expect_create_failure() {
+	plant_cache "$OST"
+	run_vzpkg -q create cache -f "$OST"
+	check_error "$@"
+	check_cache_untouched
+	assert_no_leftovers
+}
+
+# unpack_cache FILE DIR
+unpack_cache() {
+	mkdir -p "$2"
+	tar --zstd -xpf "$1" -C "$2" --numeric-owner || fail "cannot unpack $1"
+}
+
+# check_root_sane DIR: dpkg's audit is clean and apt-get runs in the root.
+check_root_sane() {
+	local out rc=0
+	out=$(dpkg --root="$1" --audit 2>&1) || rc=$?
+	[ "$rc" = 0 ] && [ -z "$out" ] || fail "dpkg --root=$1 --audit (exit $rc): $out"
+	out=$(chroot "$1" apt-get --version 2>&1) || fail "chroot $1 apt-get --version: $out"
+	[[ $out == apt\ * ]] || fail "chroot apt-get --version printed: $out"
+}
