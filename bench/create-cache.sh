@@ -220,6 +220,9 @@ done
 # --------------------------------------------------------------- bench area
 mkdir -p "$workdir_parent"
 BENCH=$(mktemp -d "$workdir_parent/vzpkg-bench.XXXXXX")
+# mktemp makes it 0700; apt's unprivileged _apt user must be able to reach the
+# chroots below it, or mmdebstrap falls back to downloading as root.
+chmod 0755 "$BENCH"
 running=""     # what is running now, for the interrupt message
 running_pid="" # its /usr/bin/time process
 

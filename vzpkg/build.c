@@ -6,6 +6,7 @@
  * place until the new one is renamed over it. */
 #include "vzpkg.h"
 
+#include <dirent.h>
 #include <jansson.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -129,12 +130,34 @@ int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int
 
 /* ---- work directory ------------------------------------------------------- */
 
+/* A vzpkg killed with SIGKILL cannot clean up after itself. Its work
+ * directories are recognisable by name, and we hold the template's lock, so
+ * whatever matches is stale. */
+static void remove_stale_workdirs(struct vz_build *b)
+{
+        const char *dir = b->ctx->cfg.tmp_dir, *name = vz_template_name(b->tmpl);
+        struct dirent **ents = NULL;
+        int n = scandir(dir, &ents, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                const char *e = ents[i]->d_name;
+                size_t l = strlen(name);
+                if (strncmp(e, name, l) == 0 && e[l] == '.' && strlen(e + l + 1) == 6) {
+                        _cleanup_free_ char *p = vz_path_join(dir, e);
+                        vz_verbose("%s: removing stale work directory %s", name, p);
+                        vz_rm_rf(p);
+                }
+                free(ents[i]);
+        }
+        free(ents);
+}
+
 static int make_workdir(struct vz_build *b, struct vz_error *err)
 {
         const struct vz_config *c = &b->ctx->cfg;
         int r = vz_mkdir_p(c->tmp_dir, 0700);
         if (r < 0)
                 return vz_error_set(err, r, "TMP_DIR %s: %s", c->tmp_dir, strerror(-r));
+        remove_stale_workdirs(b);
         b->workdir = vz_asprintf("%s/%s.XXXXXX", c->tmp_dir, vz_template_name(b->tmpl));
         if (!mkdtemp(b->workdir))
                 return vz_error_set(err, -errno, "TMP_DIR %s: cannot create a work directory: %m", c->tmp_dir);
