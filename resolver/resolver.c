@@ -177,6 +177,36 @@ static int add_name_job(Pool *pool, Queue *job, const char *name, const char *wh
         return r;
 }
 
+/* When a dependency names a real package that others also provide (apt
+ * needs libsystemd0; libelogind0 provides it too), apt installs the real
+ * package. libsolv has no such rule and would pick by name order, so the
+ * impostors are disfavoured: still used when nothing else will do. */
+static void disfavor_impostors(Pool *pool, Queue *job)
+{
+        Map real;
+        Id p;
+        Solvable *s;
+        map_init(&real, pool->ss.nstrings);
+        FOR_POOL_SOLVABLES(p)
+                MAPSET(&real, pool->solvables[p].name);
+        FOR_POOL_SOLVABLES(p) {
+                Id *pp;
+                s = pool_id2solvable(pool, p);
+                if (!s->provides)
+                        continue;
+                for (pp = s->repo->idarraydata + s->provides; *pp; pp++) {
+                        Id name = *pp;
+                        while (ISRELDEP(name))
+                                name = GETRELDEP(pool, name)->name;
+                        if (name != s->name && name < pool->ss.nstrings && MAPTST(&real, name)) {
+                                queue_push2(job, SOLVER_DISFAVOR | SOLVER_SOLVABLE, p);
+                                break;
+                        }
+                }
+        }
+        map_free(&real);
+}
+
 static int build_job(struct vz_resolver *r, char *const *names, unsigned flags, const char *what,
                      Queue *job, struct vz_error *err)
 {
@@ -184,6 +214,7 @@ static int build_job(struct vz_resolver *r, char *const *names, unsigned flags, 
         for (char *const *n = names; n && *n; n++)
                 if ((k = add_name_job(r->pool, job, *n, what, err)) < 0)
                         return k;
+        disfavor_impostors(r->pool, job);
         if (!(flags & VZ_RESOLVE_BASE))
                 return 0;
         for (int pass = 0; pass < 2; pass++)

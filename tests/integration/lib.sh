@@ -69,8 +69,8 @@ require_vzpkg() {
 	[ -x "$VZPKG" ] || fail "vzpkg binary not found or not executable: $VZPKG"
 }
 
-# host_mirrors [SUITE]: the host's apt source URIs that carry SUITE.
-host_mirrors() { python3 "$HELPERS" mirrors "${1:-$SUITE}"; }
+# host_mirrors: the host's apt source URIs that carry $SUITE.
+host_mirrors() { python3 "$HELPERS" mirrors "$SUITE"; }
 
 # mirror_reachable: true when the first host mirror for $SUITE answers in 10 s.
 mirror_reachable() {
@@ -300,8 +300,8 @@ make_key() {
 	local name=$1 uid="vzpkg test key $1 <$1@vzpkg-test.invalid>"
 	[ -s "$TEST_TMP/keys/$name.asc" ] && return 0
 	export GNUPGHOME=$TEST_TMP/gnupg
-	mkdir -p -m 700 "$GNUPGHOME"
-	mkdir -p "$TEST_TMP/keys"
+	mkdir -p "$GNUPGHOME" "$TEST_TMP/keys"
+	chmod 700 "$GNUPGHOME"
 	# Throwaway keys need no web of trust; this also silences trustdb chatter.
 	printf 'trust-model always\nquiet\n' >"$GNUPGHOME/gpg.conf"
 	gpg --batch --quiet --passphrase '' --quick-gen-key "$uid" rsa3072 sign never 2>/dev/null
@@ -398,8 +398,8 @@ _stop_server() {
 
 # serve DIR: serve DIR on 127.0.0.1; sets PORT.  Stopped on exit.
 serve() {
-	local dir=$1 port pid i try
-	for try in 1 2 3 4 5; do
+	local dir=$1 port pid i _
+	for _ in 1 2 3 4 5; do
 		port=$(free_port)
 		# cd /: the server's cwd must not be below the temp dir (assert_no_leftovers).
 		(cd / && exec python3 -m http.server --bind 127.0.0.1 "$port" --directory "$dir") \
