@@ -464,6 +464,7 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
         int r = prepare_root(b, err);
         if (r >= 0)
                 r = vz_hook_host(b, "pre-cache", err);
+        vz_verbose("%s: unpacking the essential set", vz_template_name(b->tmpl));
         if (r >= 0)
                 r = extract_bootstrap(b, l, err);
         if (r >= 0 && (r = block_services(b, true)) < 0)
@@ -477,6 +478,7 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
         }
         if (r >= 0)
                 r = dpkg_all(b, l, err);
+        vz_verbose("%s: checking the dpkg database", vz_template_name(b->tmpl));
         if (r >= 0)
                 r = audit(b, err);
         if (r >= 0 && (r = block_services(b, false)) < 0)

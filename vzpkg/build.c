@@ -311,6 +311,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         if (r < 0)
                 return vz_error_set(err, r, "cache directory %s: %s", c->cache_dir, strerror(-r));
         vz_info("%s: packing %s", name, dest);
+        vz_verbose("%s: packing", name);
         r = vz_cache_pack(b->root, dest, c->archive, vz_interrupted, err);
         if (r < 0)
                 return r;
@@ -375,6 +376,7 @@ static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct 
                 vz_info("%s: reading repositories", name);
                 r = be->load_repos(b, &res, err);
         }
+        vz_verbose("%s: resolving", name);
         if (r >= 0)
                 r = vz_resolver_solve(res, vz_template_packages(b->tmpl), VZ_RESOLVE_BASE, name, &pkgs, err);
         if (r >= 0) {
@@ -393,6 +395,7 @@ static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct 
                 r = check_installed(b, &pkgs, &installed, err);
         if (r >= 0)
                 r = publish(b, &pkgs, &installed, &path, err);
+        vz_verbose("%s: done", name);
         if (r >= 0)
                 report(b, path, installed.n, now_s() - t0);
         vz_pkglist_done(&pkgs);

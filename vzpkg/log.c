@@ -3,6 +3,7 @@
 #include "vzpkg.h"
 
 #include <signal.h>
+#include <time.h>
 
 static struct vz_ctx *g_ctx;
 static bool progress_shown;
@@ -31,13 +32,23 @@ void vz_info(const char *fmt, ...)
         va_end(ap);
 }
 
+/* Verbose lines carry the seconds since start: where the time goes is
+ * what -v is usually asked for. */
 void vz_verbose(const char *fmt, ...)
 {
+        static struct timespec t0;
+        struct timespec now;
+        char prefix[32];
         va_list ap;
         if (!g_ctx || g_ctx->verbosity < 1)
                 return;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!t0.tv_sec)
+                t0 = now;
+        snprintf(prefix, sizeof(prefix), "[%6.1fs] ",
+                 (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9);
         va_start(ap, fmt);
-        vlog("", fmt, ap);
+        vlog(prefix, fmt, ap);
         va_end(ap);
 }
 
