@@ -65,6 +65,19 @@ int vz_cgroup_attach(struct vz_cgroup *cg, pid_t pid)
         return cgroup_attach_task_pid(cg->cg, pid) == 0 ? 0 : -EPERM;
 }
 
+/* The shared "vzpkg" parent goes too once no other run uses it; while one
+ * does, the removal fails with EBUSY and that run removes it later. */
+static void remove_parent(void)
+{
+        struct cgroup *parent = cgroup_new_cgroup("vzpkg");
+        if (!parent)
+                return;
+        cgroup_add_controller(parent, "memory");
+        cgroup_add_controller(parent, "pids");
+        cgroup_delete_cgroup(parent, 0);
+        cgroup_free(&parent);
+}
+
 void vz_cgroup_destroy(struct vz_cgroup *cg)
 {
         if (!cg)
@@ -73,4 +86,5 @@ void vz_cgroup_destroy(struct vz_cgroup *cg)
         cgroup_delete_cgroup(cg->cg, 1);
         cgroup_free(&cg->cg);
         free(cg);
+        remove_parent();
 }

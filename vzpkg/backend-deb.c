@@ -7,6 +7,7 @@
 #include "vzpkg.h"
 
 #include <ctype.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -250,6 +251,13 @@ static int deb_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
         if (n == 0)
                 return vz_error_set(err, -VZ_E_METADATA, "template %s: no repositories listed",
                                     vz_template_name(b->tmpl));
+        /* Two builds must not write the same Release files at once. */
+        vz_mkdir_p(b->ctx->cfg.metadata_cache, 0755);
+        _cleanup_free_ char *lockpath = vz_path_join(b->ctx->cfg.metadata_cache, ".lock");
+        _cleanup_close_ int lock = -1;
+        r = vz_lock(lockpath, LOCK_EX, true, &lock);
+        if (r < 0)
+                return vz_error_set(err, r, "metadata cache %s: %s", lockpath, vz_strerror(r));
         pick_keys(b);
         b->repos = vz_xmalloc(n * sizeof(*b->repos));
         b->n_repos = n;

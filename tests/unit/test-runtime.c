@@ -62,6 +62,7 @@ static struct vz_ct_plan *shell_plan(const char *root, const char *script, struc
         vz_plan_env(p, "MARK=42");
         vz_plan_command(p, argv);
         vz_plan_output(p, on_output, c);
+        vz_plan_limits(p, 256LL << 20, 512);
         return p;
 }
 
@@ -109,7 +110,7 @@ static void test_container_isolation(void **state)
                 " echo ifs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ,);"
                 " touch /sys/x 2>/dev/null || echo sys=ro; touch /usr/x 2>/dev/null || echo usr=ro;"
                 " test -c /dev/null && test -c /dev/urandom && test -e /dev/ptmx && echo dev=ok;"
-                " test -e /proc/1/root && echo proc=ok; exit 7",
+                " test -e /proc/1/root && echo proc=ok; echo cg=$(grep -c vzpkg/ct- /proc/self/cgroup); exit 7",
                 &c);
         assert_int_equal(vz_ct_run(p, &status, &err), 0);
         assert_int_equal(status, 7);
@@ -121,7 +122,11 @@ static void test_container_isolation(void **state)
         assert_non_null(strstr(c.buf, "usr=ro\n"));
         assert_non_null(strstr(c.buf, "dev=ok\n"));
         assert_non_null(strstr(c.buf, "proc=ok\n"));
+        if (!vz_plan_warning(p))  /* limits applied: the command ran in our cgroup */
+                assert_null(strstr(c.buf, "cg=0\n"));
         assert_int_equal(mounts_under(root), 0);      /* nothing left on the host */
+        assert_int_equal(access("/sys/fs/cgroup/memory/vzpkg", F_OK), -1);  /* nor a cgroup */
+        assert_int_equal(access("/sys/fs/cgroup/vzpkg", F_OK), -1);
         vz_rm_rf(root);
 }
 
