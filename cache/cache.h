@@ -10,7 +10,7 @@
 struct vz_pkgcache;
 
 /* Opens (creating) the cache directory and holds a shared lock on it for
- * the handle's lifetime, so `vzpkg clean` never removes files in use. */
+ * the handle's lifetime, so a cleaner taking the lock exclusively never removes files in use. */
 int vz_pkgcache_open(const char *dir, struct vz_pkgcache **ret, struct vz_error *err);
 void vz_pkgcache_free(struct vz_pkgcache *pc);
 static inline void vz_pkgcache_freep(struct vz_pkgcache **p) { vz_pkgcache_free(*p); }

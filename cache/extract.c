@@ -72,13 +72,13 @@ static int write_entry(struct archive *in, struct archive *out, struct archive_e
                                     archive_error_string(out));
         while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK)
                 if (archive_write_data_block(out, buf, len, off) < ARCHIVE_WARN)
-                        return vz_error_set(err, -VZ_E_ARCHIVE, "package %s: writing %s: %s", label, path,
+                        return vz_error_set(err, -VZ_E_INSTALL, "package %s: writing %s: %s", label, path,
                                             archive_error_string(out));
         if (r != ARCHIVE_EOF)
-                return vz_error_set(err, -VZ_E_ARCHIVE, "package %s: corrupt payload at %s: %s", label,
+                return vz_error_set(err, -VZ_E_INSTALL, "package %s: corrupt payload at %s: %s", label,
                                     path, archive_error_string(in));
         return archive_write_finish_entry(out) < ARCHIVE_WARN
-                       ? vz_error_set(err, -VZ_E_ARCHIVE, "package %s: %s", label, archive_error_string(out))
+                       ? vz_error_set(err, -VZ_E_INSTALL, "package %s: %s", label, archive_error_string(out))
                        : 0;
 }
 
@@ -104,7 +104,7 @@ static int extract_data_tar(struct archive *outer, int rootfd, const char *label
         archive_read_support_filter_all(in);
         archive_read_support_format_tar(in);
         if (archive_read_open(in, outer, NULL, inner_read, NULL) != ARCHIVE_OK)
-                return vz_error_set(err, -VZ_E_ARCHIVE, "package %s: unreadable data.tar: %s", label,
+                return vz_error_set(err, -VZ_E_INSTALL, "package %s: unreadable data.tar: %s", label,
                                     archive_error_string(in));
         while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
                 if (++n > MAX_ENTRIES)
@@ -113,10 +113,10 @@ static int extract_data_tar(struct archive *outer, int rootfd, const char *label
                         return r;
         }
         if (r != ARCHIVE_EOF)
-                return vz_error_set(err, -VZ_E_ARCHIVE, "package %s: corrupt data.tar: %s", label,
+                return vz_error_set(err, -VZ_E_INSTALL, "package %s: corrupt data.tar: %s", label,
                                     archive_error_string(in));
         return archive_write_close(out) < ARCHIVE_WARN
-                       ? vz_error_set(err, -VZ_E_ARCHIVE, "package %s: %s", label, archive_error_string(out))
+                       ? vz_error_set(err, -VZ_E_INSTALL, "package %s: %s", label, archive_error_string(out))
                        : 0;
 }
 
@@ -128,11 +128,11 @@ static int extract_in_cwd(const char *deb, int rootfd, const char *label, struct
 
         archive_read_support_format_ar(ar);
         if (archive_read_open_filename(ar, deb, 65536) != ARCHIVE_OK)
-                return vz_error_set(err, -VZ_E_ARCHIVE, "package %s: %s: %s", label, deb, archive_error_string(ar));
+                return vz_error_set(err, -VZ_E_INSTALL, "package %s: %s: %s", label, deb, archive_error_string(ar));
         while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK)
                 if (vz_startswith(archive_entry_pathname(e), "data.tar"))
                         return extract_data_tar(ar, rootfd, label, err);
-        return vz_error_set(err, -VZ_E_ARCHIVE, "package %s: %s has no data.tar member", label, deb);
+        return vz_error_set(err, -VZ_E_INSTALL, "package %s: %s has no data.tar member", label, deb);
 }
 
 int vz_deb_extract(const char *deb, const char *root, const char *label, struct vz_error *err)

@@ -190,12 +190,14 @@ int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f,
         int r;
 
         if (fd < 0)
-                return vz_error_set(err, -errno, "cache %s: cannot create %s: %m", dest, tmp);
+                return vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: cannot create %s: %m", dest, tmp);
         r = pack_into(root, fd, f, cancelled, err);
         if (r >= 0 && fsync(fd) < 0)
-                r = vz_error_set(err, -errno, "cache %s: %m", tmp);
+                r = vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: %m", tmp);
         if (r >= 0 && rename(tmp, dest) < 0)
-                r = vz_error_set(err, -errno, "cache %s: cannot publish: %m", dest);
+                r = vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: cannot publish: %m", dest);
+        if (r < 0 && r != -VZ_E_INTERRUPTED && r != -VZ_E_ARCHIVE)
+                r = vz_error_reset(err, -VZ_E_ARCHIVE, "%s", err->msg);  /* any failure here: exit 8 */
         if (r < 0)
                 unlink(tmp);
         return r;

@@ -181,9 +181,13 @@ int vz_read_lines(const char *path, char ***ret)
                 return r;
         }
         for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *hash = strchr(line, '#');
-                if (hash)
-                        *hash = '\0';
+                /* "#" starts a comment at the line's start or after a blank,
+                 * so URLs with a fragment or an encoded "#" survive. */
+                for (char *h = strchr(line, '#'); h; h = strchr(h + 1, '#'))
+                        if (h == line || h[-1] == ' ' || h[-1] == '\t') {
+                                *h = '\0';
+                                break;
+                        }
                 line = vz_strip(line);
                 if (*line)
                         vz_strv_push(&v, line);

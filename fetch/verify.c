@@ -4,7 +4,6 @@
 #include "fetch.h"
 
 #include <gpgme.h>
-#include <locale.h>
 #include <sys/stat.h>
 
 static void ctx_release(gpgme_ctx_t *c) { if (*c) gpgme_release(*c); }
@@ -108,7 +107,6 @@ int vz_gpg_verify(char *const *keyfiles, const char *tmpdir, const char *signed_
         _cleanup_free_ char *home = NULL;
         int r;
 
-        setlocale(LC_ALL, "");
         gpgme_check_version(NULL);
         r = make_home(tmpdir, &home);
         if (r < 0)

@@ -346,8 +346,8 @@ int vz_ct_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err)
         close(c.out[1]);
         close(c.sync[1]);
         c.err[1] = c.out[1] = c.sync[1] = -1;
-        if (cg)
-                vz_cgroup_attach(cg, pid);
+        if (cg && vz_cgroup_attach(cg, pid) < 0 && !p->warning)
+                p->warning = vz_asprintf("limits not applied: cannot attach to cgroup %s", cgname);
         if (write(c.sync[0], "g", 1) != 1) {
                 kill(pid, SIGKILL);
         }

@@ -393,42 +393,61 @@ static int audit(struct vz_build *b, struct vz_error *err)
 
 /* ---- apt inside the template --------------------------------------------- */
 
-static char *apt_signed_by(struct vz_build *b)
+#define STOCK_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+/* One key file: a Signed-By path in the template. The stock Debian keyring
+ * is installed there by debian-archive-keyring itself; any other file is
+ * copied in. Returns 1 with *ret NULL when there are several key files. */
+static int apt_signed_by(struct vz_build *b, char **ret)
 {
         char *const *keys = b->keyfiles;
+        *ret = NULL;
         if (vz_strv_len(keys) != 1)
-                return NULL;
-        if (strcmp(keys[0], b->ctx->cfg.debian_keyring) == 0)
-                return vz_xstrdup(keys[0]);  /* debian-archive-keyring ships it in the template */
+                return 1;
+        _cleanup_free_ char *in_root = vz_path_join(b->root, STOCK_KEYRING);
+        if (strcmp(keys[0], STOCK_KEYRING) == 0 && access(in_root, R_OK) == 0) {
+                *ret = vz_xstrdup(STOCK_KEYRING);
+                return 0;
+        }
         const char *ext = vz_endswith(keys[0], ".asc") ? "asc" : "gpg";
         char *dst = vz_asprintf("/etc/apt/keyrings/%s.%s", vz_template_name(b->tmpl), ext);
         _cleanup_free_ char *host = vz_path_join(b->root, dst);
-        vz_copy_file(keys[0], host, 0644);
-        return dst;
+        int r = vz_copy_file(keys[0], host, 0644);
+        if (r < 0) {
+                free(dst);
+                return r;
+        }
+        *ret = dst;
+        return 0;
 }
 
-static void trust_all_keys(struct vz_build *b)
+static int trust_all_keys(struct vz_build *b)
 {
         char *const *keys = b->keyfiles;
-        for (size_t i = 0; keys[i]; i++) {
+        _cleanup_free_ char *dir = vz_path_join(b->root, "etc/apt/trusted.gpg.d");
+        int r = vz_mkdir_p(dir, 0755);
+        for (size_t i = 0; keys[i] && r >= 0; i++) {
                 const char *ext = vz_endswith(keys[i], ".asc") ? "asc" : "gpg";
-                _cleanup_free_ char *dst = vz_asprintf("%s/etc/apt/trusted.gpg.d/%s-%zu.%s", b->root,
-                                                       vz_template_name(b->tmpl), i, ext);
-                vz_copy_file(keys[i], dst, 0644);
+                _cleanup_free_ char *dst = vz_asprintf("%s/%s-%zu.%s", dir, vz_template_name(b->tmpl), i, ext);
+                r = vz_copy_file(keys[i], dst, 0644);
         }
+        return r;
 }
 
 static int write_apt_sources(struct vz_build *b, struct vz_error *err)
 {
         size_t n = 0;
         const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
-        _cleanup_free_ char *signed_by = apt_signed_by(b);
+        _cleanup_free_ char *signed_by = NULL;
         _cleanup_free_ char *text = vz_xstrdup("");
         _cleanup_free_ char *list = vz_path_join(b->root, "etc/apt/sources.list");
-        int r;
+        int r = apt_signed_by(b, &signed_by);
 
-        if (!signed_by)
-                trust_all_keys(b);
+        if (r > 0)
+                r = trust_all_keys(b);
+        if (r < 0)
+                return vz_error_set(err, -VZ_E_INSTALL, "%s: cannot install the repository keys for apt: %s",
+                                    vz_template_name(b->tmpl), strerror(-r));
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *comps = vz_xstrdup("");
                 for (char **c = specs[i].components; *c; c++) {
@@ -472,9 +491,10 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
         int r = prepare_root(b, err);
         if (r >= 0)
                 r = vz_hook_host(b, "pre-cache", err);
-        vz_verbose("%s: unpacking the essential set", vz_template_name(b->tmpl));
-        if (r >= 0)
+        if (r >= 0) {
+                vz_verbose("%s: unpacking the essential set", vz_template_name(b->tmpl));
                 r = extract_bootstrap(b, l, err);
+        }
         if (r >= 0 && (r = block_services(b, true)) < 0)
                 vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
         if (r >= 0)
@@ -486,9 +506,10 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
         }
         if (r >= 0)
                 r = dpkg_all(b, l, err);
-        vz_verbose("%s: checking the dpkg database", vz_template_name(b->tmpl));
-        if (r >= 0)
+        if (r >= 0) {
+                vz_verbose("%s: checking the dpkg database", vz_template_name(b->tmpl));
                 r = audit(b, err);
+        }
         if (r >= 0 && (r = block_services(b, false)) < 0)
                 vz_error_set(err, r, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
         if (r >= 0)

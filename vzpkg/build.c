@@ -306,10 +306,11 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
 
         r = vz_manifest_write_vzpackages(b->root, installed);
         if (r < 0)
-                return vz_error_set(err, r, "%s: cannot write templates/vzpackages: %s", name, strerror(-r));
+                return vz_error_set(err, -VZ_E_ARCHIVE, "%s: cannot write templates/vzpackages: %s", name,
+                                    strerror(-r));
         r = vz_mkdir_p(c->cache_dir, 0755);
         if (r < 0)
-                return vz_error_set(err, r, "cache directory %s: %s", c->cache_dir, strerror(-r));
+                return vz_error_set(err, -VZ_E_ARCHIVE, "cache directory %s: %s", c->cache_dir, strerror(-r));
         vz_info("%s: packing %s", name, dest);
         vz_verbose("%s: packing", name);
         r = vz_cache_pack(b->root, dest, c->archive, vz_interrupted, err);
@@ -395,13 +396,12 @@ static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct 
                 r = check_installed(b, &pkgs, &installed, err);
         if (r >= 0)
                 r = publish(b, &pkgs, &installed, &path, err);
-        vz_verbose("%s: done", name);
-        if (r >= 0)
+        if (r >= 0) {
+                vz_verbose("%s: done", name);
                 report(b, path, installed.n, now_s() - t0);
+        }
         vz_pkglist_done(&pkgs);
         vz_pkglist_done(&installed);
-        if (vz_interrupted() && r >= 0)
-                r = vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", name);
         return r;
 }
 

@@ -119,6 +119,13 @@ int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv)
                         json_decref(o);
                         return VZ_EXIT_USAGE;
                 }
+        if (ctx->json && optind + 1 < argc) {  /* only the fields asked for */
+                json_t *sel = json_object();
+                for (int i = optind + 1; i < argc; i++)
+                        json_object_set(sel, argv[i], json_object_get(o, argv[i]));
+                json_decref(o);
+                o = sel;
+        }
         if (ctx->json) {
                 char *s = json_dumps(o, JSON_INDENT(2));
                 puts(s);

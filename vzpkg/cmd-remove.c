@@ -11,12 +11,23 @@ static void help(FILE *f)
                    "  -h, --help    this help\n");
 }
 
+/* The canonical name, as create cache uses it (a leading '.' dropped, the
+ * host arch filled in), while the template still exists; else as given. */
+static char *canonical(struct vz_ctx *ctx, const char *name)
+{
+        struct vz_vars vars = vz_config_vars(&ctx->cfg);
+        _cleanup_template_ struct vz_template *t = NULL;
+        if (vz_template_load(ctx->cfg.template_area, name, &vars, &t, NULL) == 0)
+                return vz_xstrdup(vz_template_name(t));
+        return vz_xstrdup(name[0] == '.' ? name + 1 : name);
+}
+
 static int remove_one(struct vz_ctx *ctx, const char *name)
 {
-        _cleanup_free_ char *lockpath = vz_asprintf("%s/%s.lock", ctx->cfg.lock_dir, name);
+        _cleanup_free_ char *n = canonical(ctx, name);
+        _cleanup_free_ char *lockpath = vz_asprintf("%s/%s.lock", ctx->cfg.lock_dir, n);
         _cleanup_free_ char *path = NULL, *json = NULL;
         _cleanup_close_ int lock = -1;
-        const char *n = name[0] == '.' ? name + 1 : name;
         int r;
 
         vz_mkdir_p(ctx->cfg.lock_dir, 0755);
