@@ -130,12 +130,18 @@ static int add_tree(struct packer *p, const char *path, const char *name)
 
 static int open_output(struct archive *out, enum vz_archive_format f, int fd)
 {
+        char cpus[24];
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        snprintf(cpus, sizeof(cpus), "%ld", n > 0 ? n : 1);
         archive_write_set_format_pax_restricted(out);
         switch (f) {
         case VZ_ARCHIVE_ZST:
+                /* zstd's default level; one worker per CPU. The frame layout
+                 * depends only on the level and the data, so the output stays
+                 * reproducible whatever the thread count. */
                 archive_write_add_filter_zstd(out);
-                archive_write_set_filter_option(out, "zstd", "compression-level", "6");
-                archive_write_set_filter_option(out, "zstd", "threads", "0");
+                archive_write_set_filter_option(out, "zstd", "compression-level", "3");
+                archive_write_set_filter_option(out, "zstd", "threads", cpus);
                 break;
         case VZ_ARCHIVE_GZ:
                 archive_write_add_filter_gzip(out);
