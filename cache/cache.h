@@ -31,10 +31,16 @@ int vz_archive_format_parse(const char *s, enum vz_archive_format *ret);
 const char *vz_archive_suffix(enum vz_archive_format f);  /* ".tar.zst" */
 
 /* Pack root into dest (a temporary name beside it first, renamed only when
- * complete): entries sorted, owners numeric, hard links kept. `cancelled` is
- * polled between entries. The previous dest stays until the rename. */
-int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f,
+ * complete): entries sorted, owners numeric, hard links kept, access and
+ * change times dropped, and modification times later than clamp_mtime
+ * (when >= 0: SOURCE_DATE_EPOCH) set to it, so the same tree gives the same
+ * bytes. `cancelled` is polled between entries. The previous dest stays
+ * until the rename. */
+int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, long long clamp_mtime,
                   int (*cancelled)(void), struct vz_error *err);
+/* Unpack a template cache into root (an empty directory) with the same
+ * secure flags as package payloads. */
+int vz_cache_unpack(const char *path, const char *root, int (*cancelled)(void), struct vz_error *err);
 /* The existing cache file for template `name` in dir (any format), or -ENOENT. */
 int vz_cache_find(const char *dir, const char *name, char **ret_path);
 

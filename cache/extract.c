@@ -152,3 +152,51 @@ int vz_deb_extract(const char *deb, const char *root, const char *label, struct 
                 r = vz_error_set(err, -errno, "cannot return to the working directory: %m");
         return r;
 }
+
+/* ---- template caches ------------------------------------------------------- */
+
+static int unpack_in_cwd(const char *path, int (*cancelled)(void), struct vz_error *err)
+{
+        _cleanup_(read_freep) struct archive *in = archive_read_new();
+        _cleanup_(write_freep) struct archive *out = disk_writer();
+        struct archive_entry *e;
+        int r;
+
+        archive_read_support_filter_all(in);
+        archive_read_support_format_tar(in);
+        if (archive_read_open_filename(in, path, 1 << 16) != ARCHIVE_OK)
+                return vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: %s", path, archive_error_string(in));
+        while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+                const void *buf;
+                size_t len;
+                la_int64_t off;
+                if (cancelled && cancelled())
+                        return vz_error_set(err, -VZ_E_INTERRUPTED, "interrupted while unpacking %s", path);
+                if (archive_write_header(out, e) < ARCHIVE_WARN)
+                        return vz_error_set(err, -VZ_E_UNSAFE, "cache %s: refused %s: %s", path,
+                                            archive_entry_pathname(e), archive_error_string(out));
+                while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK)
+                        if (archive_write_data_block(out, buf, len, off) < ARCHIVE_WARN)
+                                return vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: %s", path, archive_error_string(out));
+                if (r != ARCHIVE_EOF || archive_write_finish_entry(out) < ARCHIVE_WARN)
+                        return vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: corrupt at %s", path, archive_entry_pathname(e));
+        }
+        if (r != ARCHIVE_EOF)
+                return vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: %s; rebuild it with create cache -f", path,
+                                    archive_error_string(in));
+        return archive_write_close(out) < ARCHIVE_WARN ? vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: %s", path,
+                                                                       archive_error_string(out))
+                                                       : 0;
+}
+
+int vz_cache_unpack(const char *path, const char *root, int (*cancelled)(void), struct vz_error *err)
+{
+        _cleanup_close_ int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int r;
+        if (cwd < 0 || chdir(root) < 0)
+                return vz_error_set(err, -errno, "%s: %m", root);
+        r = unpack_in_cwd(path, cancelled, err);
+        if (fchdir(cwd) < 0 && r >= 0)
+                r = vz_error_set(err, -errno, "cannot return to the working directory: %m");
+        return r;
+}

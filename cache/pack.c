@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 struct packer {
+        long long clamp;
         struct archive *disk, *out;
         struct archive_entry_linkresolver *links;
         int (*cancelled)(void);
@@ -87,6 +88,13 @@ static int add_entry(struct packer *p, const char *path, const char *name, const
         }
         archive_entry_set_uname(e, NULL);  /* numeric owners only */
         archive_entry_set_gname(e, NULL);
+        archive_entry_unset_atime(e);      /* times that say when, not what */
+        archive_entry_unset_ctime(e);
+        archive_entry_unset_birthtime(e);
+        if (p->clamp >= 0 && archive_entry_mtime(e) > p->clamp)
+                archive_entry_set_mtime(e, (time_t)p->clamp, 0);
+        else
+                archive_entry_set_mtime(e, archive_entry_mtime(e), 0);
         archive_entry_linkify(p->links, &e, &spare);
         r = e ? emit(p, e, archive_entry_hardlink(e) ? NULL : path) : 0;
         if (r >= 0 && spare)
@@ -154,10 +162,10 @@ static int open_output(struct archive *out, enum vz_archive_format f, int fd)
         return archive_write_open_fd(out, fd) == ARCHIVE_OK ? 0 : -VZ_E_ARCHIVE;
 }
 
-static int pack_into(const char *root, int fd, enum vz_archive_format f, int (*cancelled)(void),
-                     struct vz_error *err)
+static int pack_into(const char *root, int fd, enum vz_archive_format f, long long clamp,
+                     int (*cancelled)(void), struct vz_error *err)
 {
-        struct packer p = { .cancelled = cancelled, .err = err };
+        struct packer p = { .clamp = clamp, .cancelled = cancelled, .err = err };
         struct stat st;
         int r;
 
@@ -188,7 +196,7 @@ static int pack_into(const char *root, int fd, enum vz_archive_format f, int (*c
         return r;
 }
 
-int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f,
+int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, long long clamp_mtime,
                   int (*cancelled)(void), struct vz_error *err)
 {
         _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
@@ -197,7 +205,7 @@ int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f,
 
         if (fd < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: cannot create %s: %m", dest, tmp);
-        r = pack_into(root, fd, f, cancelled, err);
+        r = pack_into(root, fd, f, clamp_mtime, cancelled, err);
         if (r >= 0 && fsync(fd) < 0)
                 r = vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: %m", tmp);
         if (r >= 0 && rename(tmp, dest) < 0)

@@ -50,3 +50,21 @@ int vz_deb_scan_base(const char *packages_path, char ***ret_essential, char ***r
         *ret_required = req;
         return 0;
 }
+
+int vz_deb_scan_sha256(const char *packages_path, char ***ret)
+{
+        FILE *f = solv_xfopen(packages_path, "r");
+        char **sums, *line = NULL;
+        size_t cap = 0;
+
+        if (!f)
+                return errno ? -errno : -EIO;
+        sums = vz_xmalloc(sizeof(char *));
+        while (getline(&line, &cap, f) >= 0)
+                if (vz_startswith(line, "SHA256:"))
+                        vz_strv_push(&sums, vz_strip(line + 7));
+        free(line);
+        fclose(f);
+        *ret = sums;
+        return 0;
+}

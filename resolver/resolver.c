@@ -3,6 +3,7 @@
 #include "resolver.h"
 
 #include <solv/chksum.h>
+#include <solv/evr.h>
 #include <solv/pool.h>
 #include <solv/poolarch.h>
 #include <solv/repo.h>
@@ -303,44 +304,73 @@ static void mark_bootstrap(Pool *pool, Queue *order, struct vz_pkg *pkgs)
         queue_free(&todo);
 }
 
-static bool prereq_in_batch(Pool *pool, Id p, Map *in_batch)
+/* Names of the chosen packages that p pre-depends on. */
+static char **prereq_names(Pool *pool, Id p, Map *chosen)
 {
         Queue reqs;
-        bool found = false;
+        char **names = vz_xmalloc(sizeof(char *));
         queue_init(&reqs);
         solvable_lookup_deparray(pool_id2solvable(pool, p), SOLVABLE_REQUIRES, &reqs, 1);
-        for (int i = 0; i < reqs.count && !found; i++)
-                for (Id *pp = pool_whatprovides_ptr(pool, reqs.elements[i]); *pp; pp++)
-                        if (*pp != p && MAPTST(in_batch, *pp)) {
-                                found = true;
-                                break;
-                        }
+        for (int i = 0; i < reqs.count; i++)
+                for (Id *pp = pool_whatprovides_ptr(pool, reqs.elements[i]); *pp; pp++) {
+                        const char *n = pool_id2str(pool, pool_id2solvable(pool, *pp)->name);
+                        if (*pp != p && MAPTST(chosen, *pp) && !vz_strv_contains(names, n))
+                                vz_strv_push(&names, n);
+                }
         queue_free(&reqs);
-        return found;
+        return names;
 }
 
-/* Split the non-bootstrap packages, in order, into batches such that no
- * package pre-depends on one in its own batch: dpkg needs a pre-dependency
- * configured, not merely unpacked, before it unpacks the dependant. */
-static void assign_batches(Pool *pool, Queue *order, struct vz_pkg *pkgs)
+static void fill_prereqs(Pool *pool, Queue *order, struct vz_pkg *pkgs)
 {
-        Map in_batch;
-        int batch = 1;
-        map_init(&in_batch, pool->nsolvables);
-        for (int i = 0; i < order->count; i++) {
-                Id p = order->elements[i];
-                if (pkgs[i].bootstrap) {
-                        pkgs[i].batch = 0;
+        Map chosen;
+        map_init(&chosen, pool->nsolvables);
+        for (int i = 0; i < order->count; i++)
+                MAPSET(&chosen, order->elements[i]);
+        for (int i = 0; i < order->count; i++)
+                pkgs[i].prereqs = prereq_names(pool, order->elements[i], &chosen);
+        map_free(&chosen);
+}
+
+/* dpkg needs a pre-dependency configured, not merely unpacked, before it
+ * unpacks the dependant: a batch (one dpkg run) never holds both. */
+int vz_pkglist_batches(struct vz_pkglist *l, const bool *select)
+{
+        char **current = vz_xmalloc(sizeof(char *));
+        int batch = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                if (!select[i])
                         continue;
-                }
-                if (prereq_in_batch(pool, p, &in_batch)) {
+                bool split = batch == 0;
+                for (char **q = l->pkgs[i].prereqs; q && *q && !split; q++)
+                        split = vz_strv_contains(current, *q);
+                if (split) {
                         batch++;
-                        map_empty(&in_batch);
+                        vz_strv_free(current);
+                        current = vz_xmalloc(sizeof(char *));
                 }
-                MAPSET(&in_batch, p);
-                pkgs[i].batch = batch;
+                vz_strv_push(&current, l->pkgs[i].name);
+                l->pkgs[i].batch = batch;
         }
-        map_free(&in_batch);
+        vz_strv_free(current);
+        return batch;
+}
+
+static void assign_batches(struct vz_pkglist *l)
+{
+        bool *rest = vz_xmalloc((l->n + 1) * sizeof(bool));
+        for (size_t i = 0; i < l->n; i++)
+                rest[i] = !l->pkgs[i].bootstrap;
+        for (size_t i = 0; i < l->n; i++)
+                if (l->pkgs[i].bootstrap)
+                        l->pkgs[i].batch = 0;
+        vz_pkglist_batches(l, rest);
+        free(rest);
+}
+
+int vz_resolver_evrcmp(struct vz_resolver *r, const char *a, const char *b)
+{
+        return pool_evrcmp_str(r->pool, a, b, EVRCMP_COMPARE);
 }
 
 static int check_checksums(struct vz_pkglist *l, const char *what, struct vz_error *err)
@@ -368,7 +398,8 @@ static void collect(Pool *pool, Transaction *trans, struct vz_resolver *r, struc
         for (int i = 0; i < order.count; i++)
                 fill_pkg(pool, order.elements[i], &ret->pkgs[i], r->essential);
         mark_bootstrap(pool, &order, ret->pkgs);
-        assign_batches(pool, &order, ret->pkgs);
+        fill_prereqs(pool, &order, ret->pkgs);
+        assign_batches(ret);
         queue_free(&order);
 }
 
@@ -417,6 +448,7 @@ void vz_pkglist_done(struct vz_pkglist *l)
                 free(l->pkgs[i].version);
                 free(l->pkgs[i].filename);
                 free(l->pkgs[i].sha256);
+                vz_strv_free(l->pkgs[i].prereqs);
         }
         free(l->pkgs);
         l->pkgs = NULL;

@@ -16,6 +16,7 @@ struct vz_pkg {
         bool bootstrap;     /* in the closure of the essential set: unpacked first */
         int batch;          /* install batch: 0 = bootstrap; a package's pre-dependencies
                              * are in earlier batches, so each batch can be one dpkg run */
+        char **prereqs;     /* names of packages of this list it pre-depends on */
 };
 
 struct vz_pkglist {
@@ -48,6 +49,17 @@ int vz_resolver_solve(struct vz_resolver *r, char *const *names, unsigned flags,
                       struct vz_pkglist *ret, struct vz_error *err);
 
 void vz_pkglist_done(struct vz_pkglist *l);
+
+/* Compare two versions with the pool's semantics (Debian: dpkg's rules). */
+int vz_resolver_evrcmp(struct vz_resolver *r, const char *a, const char *b);
+
+/* Give the packages of `l` for which select[i] is true batch numbers from
+ * 1 in list order, starting a new batch whenever a package pre-depends on
+ * one already in the current batch. Returns the number of batches. */
+int vz_pkglist_batches(struct vz_pkglist *l, const bool *select);
+
+/* Every SHA256 of a Packages file (plain, .gz or .xz), unsorted. */
+int vz_deb_scan_sha256(const char *packages_path, char ***ret);
 
 /* Internal, exposed for the unit tests: the Essential: yes and the
  * Priority: required package names of one Packages file, sorted. */

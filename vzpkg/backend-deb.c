@@ -7,6 +7,7 @@
 #include "vzpkg.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -64,37 +65,86 @@ static void repo_fetch_done(struct repo_fetch *rf)
         free(rf->plain);
 }
 
+/* The time of the last successful check of a repository is the mtime of
+ * a stamp file beside its Release files. */
+static char *stamp_path(const struct repo_fetch *rf)
+{
+        return vz_path_join(rf->metadir, ".checked");
+}
+
+static bool have_cached_release(struct repo_fetch *rf)
+{
+        rf->have_inrelease = access(rf->inrelease, R_OK) == 0;
+        return rf->have_inrelease || (access(rf->release, R_OK) == 0 && access(rf->release_gpg, R_OK) == 0);
+}
+
+/* Whether the cached Release files of a repository are used as they are. */
+static int use_cached(struct vz_build *b, struct repo_fetch *rf, struct vz_error *err)
+{
+        _cleanup_free_ char *stamp = stamp_path(rf);
+        struct stat st;
+        if (b->ctx->cache_only) {
+                if (have_cached_release(rf))
+                        return 1;
+                return vz_error_set(err, -VZ_E_DOWNLOAD,
+                                    "repository %s: no cached metadata and -C forbids the network; run 'vzpkg update metadata %s' first",
+                                    rf->inrelease_urls[0], vz_template_name(b->tmpl));
+        }
+        if (b->meta_mode == VZ_META_REFRESH || stat(stamp, &st) < 0 || !have_cached_release(rf))
+                return 0;
+        return (long long)time(NULL) - (long long)st.st_mtime < b->ctx->cfg.metadata_expire;
+}
+
+static void mark_checked(struct repo_fetch *rf)
+{
+        _cleanup_free_ char *stamp = stamp_path(rf);
+        vz_write_file_atomic(stamp, "", 0, 0644);
+}
+
 /* InRelease for every repository in one parallel run; Release + Release.gpg
- * for those that have none. Conditional requests keep unchanged files. */
+ * for those that have none. Conditional requests keep unchanged files;
+ * repositories checked less than METADATA_EXPIRE ago are not asked at all. */
 static int fetch_release_files(struct vz_build *b, struct repo_fetch *rf, size_t n, struct vz_error *err)
 {
-        _cleanup_free_ struct vz_download *d = vz_xmalloc((2 * n + 1) * sizeof(*d));
-        size_t m = 0;
+        _cleanup_free_ struct vz_download *d = vz_xmalloc((3 * n + 1) * sizeof(*d));
+        _cleanup_free_ size_t *idx = vz_xmalloc((n + 1) * sizeof(*idx));
+        size_t k = 0, m = 0;
         int r;
 
-        for (size_t i = 0; i < n; i++)
-                d[i] = (struct vz_download){ .urls = rf[i].inrelease_urls, .dest = rf[i].inrelease, .size = -1,
-                                             .label = rf[i].inrelease_urls[0], .conditional = true,
-                                             .optional = true };
-        r = vz_fetch_run(b->fetch, d, n, err);
         for (size_t i = 0; i < n; i++) {
-                rf[i].have_inrelease = d[i].result == 0;
-                vz_download_done(&d[i]);
-                if (d[i].result == -ENOENT) {
+                r = use_cached(b, &rf[i], err);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                idx[k] = i;
+                d[k++] = (struct vz_download){ .urls = rf[i].inrelease_urls, .dest = rf[i].inrelease, .size = -1,
+                                               .label = rf[i].inrelease_urls[0], .conditional = true,
+                                               .optional = true };
+        }
+        r = k ? vz_fetch_run(b->fetch, d, k, err) : 0;
+        for (size_t j = 0; j < k; j++) {
+                size_t i = idx[j];
+                rf[i].have_inrelease = d[j].result == 0;
+                vz_download_done(&d[j]);
+                if (d[j].result == 0)
+                        mark_checked(&rf[i]);
+                if (d[j].result == -ENOENT) {
                         unlink(rf[i].inrelease);
-                        d[n + m++] = (struct vz_download){ .urls = rf[i].release_urls, .dest = rf[i].release,
+                        mark_checked(&rf[i]);
+                        d[k + m++] = (struct vz_download){ .urls = rf[i].release_urls, .dest = rf[i].release,
                                                            .size = -1, .label = rf[i].release_urls[0],
                                                            .conditional = true };
-                        d[n + m++] = (struct vz_download){ .urls = rf[i].releasegpg_urls, .dest = rf[i].release_gpg,
+                        d[k + m++] = (struct vz_download){ .urls = rf[i].releasegpg_urls, .dest = rf[i].release_gpg,
                                                            .size = -1, .label = rf[i].releasegpg_urls[0],
                                                            .conditional = true };
                 }
         }
         if (r < 0 || m == 0)
                 return r;
-        r = vz_fetch_run(b->fetch, d + n, m, err);
+        r = vz_fetch_run(b->fetch, d + k, m, err);
         for (size_t i = 0; i < m; i++)
-                vz_download_done(&d[n + i]);
+                vz_download_done(&d[k + i]);
         return r;
 }
 
@@ -228,6 +278,10 @@ static int fetch_indexes(struct vz_build *b, struct index_file *ix, size_t m, st
                 char hex[65];
                 if (vz_sha256_file(ix[i].dest, hex) == 0 && strcmp(hex, ix[i].sha256) == 0)
                         continue;  /* unchanged since last time: nothing to fetch */
+                if (b->ctx->cache_only)
+                        return vz_error_set(err, -VZ_E_DOWNLOAD,
+                                            "%s: not in the metadata cache and -C forbids the network; run 'vzpkg update metadata %s' first",
+                                            ix[i].label, vz_template_name(b->tmpl));
                 d[k++] = (struct vz_download){ .urls = ix[i].urls, .dest = ix[i].dest, .sha256 = ix[i].sha256,
                                                .size = ix[i].size, .label = ix[i].label };
         }
@@ -484,6 +538,50 @@ static void clean_apt_state(struct vz_build *b)
         vz_mkdir_p(archives, 0700);
 }
 
+/* Build-host traces and run-time state: a template must not carry them,
+ * and two builds of the same input must give the same bytes (see
+ * docs/internals/reproducible.md). Logs are emptied, not removed: some
+ * packages expect the files to exist. */
+static void truncate_logs(const char *dir)
+{
+        struct dirent **ents = NULL;
+        int n = scandir(dir, &ents, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                const char *e = ents[i]->d_name;
+                _cleanup_free_ char *p = vz_path_join(dir, e);
+                struct stat st;
+                if (strcmp(e, ".") && strcmp(e, "..") && lstat(p, &st) == 0) {
+                        if (S_ISDIR(st.st_mode))
+                                truncate_logs(p);
+                        else if (S_ISREG(st.st_mode))
+                                truncate(p, 0);
+                }
+                free(ents[i]);
+        }
+        free(ents);
+}
+
+static void normalize_root(struct vz_build *b)
+{
+        static const char *const drop[] = {
+                "var/cache/ldconfig/aux-cache", "var/lib/dbus/machine-id", "var/lib/systemd/random-seed",
+                "var/lib/urandom/random-seed", "var/cache/debconf/config.dat-old",
+                "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
+                "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old", "var/lib/dpkg/statoverride-old",
+                "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-", "etc/subuid-", "etc/subgid-",
+                "etc/hostname", "var/lib/systemd/catalog/database",
+        };
+        _cleanup_free_ char *logs = vz_path_join(b->root, "var/log");
+        _cleanup_free_ char *mid = vz_path_join(b->root, "etc/machine-id");
+        for (size_t i = 0; i < ELEMENTSOF(drop); i++) {
+                _cleanup_free_ char *p = vz_path_join(b->root, drop[i]);
+                unlink(p);
+        }
+        truncate_logs(logs);
+        if (access(mid, F_OK) == 0)
+                truncate(mid, 0);  /* systemd makes one at first boot */
+}
+
 /* ---- install ------------------------------------------------------------- */
 
 static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
@@ -518,8 +616,61 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
                 r = vz_hook_host(b, "post-cache", err);
         if (r >= 0)
                 r = vz_hook_ct(b, "post-install", err);
-        if (r >= 0)
+        if (r >= 0) {
                 clean_apt_state(b);
+                normalize_root(b);
+        }
+        return r;
+}
+
+/* ---- update an unpacked cache ---------------------------------------------- */
+
+static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *install, struct vz_error *err)
+{
+        int batches = vz_pkglist_batches(l, install), r = 0;
+        for (int batch = 1; batch <= batches && r >= 0; batch++) {
+                _cleanup_strv_ char **argv = vz_strv_split("dpkg --install --force-unsafe-io", " ");
+                for (size_t i = 0; i < l->n; i++)
+                        if (install[i] && l->pkgs[i].batch == batch)
+                                vz_strv_push_take(&argv, ct_path(b, &l->pkgs[i]));
+                r = vz_build_ct_run(b, argv, "dpkg", -VZ_E_INSTALL, NULL, err);
+        }
+        return r;
+}
+
+static int dpkg_purge(struct vz_build *b, char **remove, struct vz_error *err)
+{
+        _cleanup_strv_ char **argv = vz_strv_split("dpkg --purge --force-unsafe-io", " ");
+        if (!remove || !remove[0])
+                return 0;
+        for (char **n = remove; *n; n++)
+                vz_strv_push(&argv, *n);
+        return vz_build_ct_run(b, argv, "dpkg --purge", -VZ_E_INSTALL, NULL, err);
+}
+
+static int deb_update(struct vz_build *b, struct vz_pkglist *target, const bool *install, char **remove,
+                      struct vz_error *err)
+{
+        int r = block_services(b, true);
+        if (r < 0)
+                return vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
+        r = vz_hook_ct(b, "pre-update", err);
+        if (r >= 0)
+                r = dpkg_selected(b, target, install, err);
+        if (r >= 0)
+                r = dpkg_purge(b, remove, err);
+        if (r >= 0)
+                r = vz_hook_ct(b, "post-update", err);
+        if (r >= 0)
+                r = audit(b, err);
+        if (r >= 0 && (r = block_services(b, false)) < 0)
+                vz_error_set(err, r, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
+        if (r >= 0)
+                r = write_apt_sources(b, err);
+        if (r >= 0) {
+                clean_apt_state(b);
+                normalize_root(b);
+        }
         return r;
 }
 
@@ -574,4 +725,5 @@ const struct vz_backend vz_backend_deb = {
         .load_repos = deb_load_repos,
         .install = deb_install,
         .installed = deb_installed,
+        .update = deb_update,
 };

@@ -88,6 +88,13 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
         vz_plan_env(p, "HOME=/root");
         vz_plan_env(p, "DEBIAN_FRONTEND=noninteractive");
         vz_plan_env(p, "DEBCONF_NONINTERACTIVE_SEEN=true");
+        if (getenv("SOURCE_DATE_EPOCH"))
+                b->source_date_epoch = strtoll(getenv("SOURCE_DATE_EPOCH"), NULL, 10);
+        if (b->source_date_epoch >= 0) {
+                /* package scripts that stamp dates (shadow's last change, ...) use it */
+                _cleanup_free_ char *sde = vz_asprintf("SOURCE_DATE_EPOCH=%lld", b->source_date_epoch);
+                vz_plan_env(p, sde);
+        }
         for (char *const *e = vz_template_environment(b->tmpl); *e; e++)
                 vz_plan_env(p, *e);
         vz_plan_bind(p, pkgs, "/run/vzpkg/packages", VZ_BIND_RO);
@@ -172,7 +179,7 @@ static int make_workdir(struct vz_build *b, struct vz_error *err)
         return 0;
 }
 
-static void build_done(struct vz_build *b)
+void vz_build_end(struct vz_build *b)
 {
         if (b->workdir)
                 vz_rm_rf(b->workdir);
@@ -190,6 +197,7 @@ static void build_done(struct vz_build *b)
         vz_strv_free(b->keyfiles);
         vz_fetch_free(b->fetch);
         vz_pkgcache_free(b->pkgcache);
+        memset(b, 0, sizeof(*b));
 }
 
 /* ---- downloads ------------------------------------------------------------ */
@@ -201,6 +209,23 @@ static void on_fetch_progress(void *userdata, size_t items_done, size_t items_to
         (void)items_done;
         (void)items_total;
         vz_progress("downloading", bytes_done, bytes_total, "MiB");
+}
+
+static int open_session(struct vz_build *b, struct vz_error *err);
+
+int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err)
+{
+        int r;
+        memset(b, 0, sizeof(*b));
+        b->ctx = ctx;
+        b->tmpl = t;
+        b->source_date_epoch = -1;
+        r = make_workdir(b, err);
+        if (r >= 0)
+                r = open_session(b, err);
+        if (r < 0)
+                vz_build_end(b);
+        return r;
 }
 
 static int open_session(struct vz_build *b, struct vz_error *err)
@@ -226,9 +251,9 @@ static char **package_urls(struct vz_build *b, const struct vz_pkg *p)
 
 /* Every package into the shared cache, by SHA-256; cached files are
  * re-hashed before use, so a tampered cache is caught too. */
-static int download_packages(struct vz_build *b, const struct vz_pkglist *l, const char *suffix,
-                             struct vz_error *err)
+int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
+        const char *suffix = vz_backend_for(b->tmpl)->pkg_suffix;
         struct vz_download *items = vz_xmalloc((l->n + 1) * sizeof(*items));
         char ***urls = vz_xmalloc((l->n + 1) * sizeof(*urls));
         char **dests = vz_xmalloc((l->n + 1) * sizeof(*dests));
@@ -241,6 +266,20 @@ static int download_packages(struct vz_build *b, const struct vz_pkglist *l, con
                 if (vz_pkgcache_valid(b->pkgcache, dest, p->sha256)) {
                         free(dest);
                         continue;
+                }
+                if (b->ctx->cache_only) {
+                        int r = vz_error_set(err, -VZ_E_DOWNLOAD,
+                                             "package %s %s: not in the package cache and -C forbids the network; run 'vzpkg fetch %s' first",
+                                             p->name, p->version, vz_template_name(b->tmpl));
+                        free(dest);
+                        for (size_t k = 0; k < n; k++) {
+                                vz_strv_free(urls[k]);
+                                free(dests[k]);
+                        }
+                        free(items);
+                        free(urls);
+                        free(dests);
+                        return r;
                 }
                 urls[n] = package_urls(b, p);
                 dests[n] = dest;
@@ -277,8 +316,17 @@ static int cmp_pkg(const void *a, const void *b)
 /* dpkg's database must hold exactly what was resolved: a package that
  * silently failed to install is a broken template. */
 static int check_installed(struct vz_build *b, const struct vz_pkglist *want, struct vz_pkglist *have,
-                           struct vz_error *err)
+                           bool exact, struct vz_error *err)
 {
+        for (size_t j = 0; exact && j < have->n; j++) {
+                bool wanted = false;
+                for (size_t i = 0; i < want->n && !wanted; i++)
+                        wanted = strcmp(have->pkgs[j].name, want->pkgs[i].name) == 0;
+                if (!wanted)
+                        return vz_error_set(err, -VZ_E_INSTALL,
+                                            "%s: package %s is installed but no longer part of the template (log: %s)",
+                                            vz_template_name(b->tmpl), have->pkgs[j].name, b->logpath);
+        }
         for (size_t i = 0; i < want->n; i++) {
                 const struct vz_pkg *w = &want->pkgs[i];
                 bool found = false;
@@ -297,6 +345,7 @@ static int check_installed(struct vz_build *b, const struct vz_pkglist *want, st
 static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const struct vz_pkglist *installed,
                    char **ret_path, struct vz_error *err)
 {
+        const char *sde = getenv("SOURCE_DATE_EPOCH");
         const struct vz_config *c = &b->ctx->cfg;
         const char *name = vz_template_name(b->tmpl);
         _cleanup_free_ char *dest = vz_asprintf("%s/%s%s", c->cache_dir, name, vz_archive_suffix(c->archive));
@@ -313,7 +362,8 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache directory %s: %s", c->cache_dir, strerror(-r));
         vz_info("%s: packing %s", name, dest);
         vz_verbose("%s: packing", name);
-        r = vz_cache_pack(b->root, dest, c->archive, vz_interrupted, err);
+        r = vz_cache_pack(b->root, dest, c->archive, sde ? strtoll(sde, NULL, 10) : b->source_date_epoch,
+                          vz_interrupted, err);
         if (r < 0)
                 return r;
         /* A cache of another format would shadow or confuse: the new one replaces it. */
@@ -326,7 +376,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         return 0;
 }
 
-static void report(struct vz_build *b, const char *path, size_t npkgs, double secs)
+void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double secs)
 {
         struct stat st = { 0 };
         stat(path, &st);
@@ -354,36 +404,68 @@ static size_t manifest_package_count(struct vz_ctx *ctx, const char *name)
         return n;
 }
 
-static double now_s(void)
+double vz_now(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Repositories in, resolved package list out. */
+int vz_build_resolve(struct vz_build *b, struct vz_resolver **ret_res, struct vz_pkglist *ret, struct vz_error *err)
+{
+        const char *name = vz_template_name(b->tmpl);
+        struct vz_resolver *res = NULL;
+        int r;
+
+        vz_verbose("%s: reading repositories", name);
+        r = vz_backend_for(b->tmpl)->load_repos(b, &res, err);
+        for (size_t i = 0; r >= 0 && i < b->n_repos; i++)
+                if (b->repos[i].date_epoch > b->source_date_epoch)
+                        b->source_date_epoch = b->repos[i].date_epoch;
+        vz_verbose("%s: resolving", name);
+        if (r >= 0)
+                r = vz_resolver_solve(res, vz_template_packages(b->tmpl), VZ_RESOLVE_BASE, name, ret, err);
+        if (r < 0) {
+                vz_resolver_free(res);
+                return r;
+        }
+        *ret_res = res;
+        return 0;
+}
+
+/* What dpkg installed, checked against what was resolved, then packed and
+ * published. `exact`: nothing else may be installed (updates). */
+int vz_build_publish(struct vz_build *b, const struct vz_pkglist *resolved, bool exact, char **ret_path,
+                     struct vz_error *err)
+{
+        struct vz_pkglist installed = { 0 };
+        int r = vz_backend_for(b->tmpl)->installed(b, &installed, err);
+        if (r >= 0)
+                r = check_installed(b, resolved, &installed, exact, err);
+        if (r >= 0) {
+                vz_verbose("%s: packing", vz_template_name(b->tmpl));
+                r = publish(b, resolved, &installed, ret_path, err);
+        }
+        vz_pkglist_done(&installed);
+        return r;
+}
+
 static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct vz_error *err)
 {
         _cleanup_resolver_ struct vz_resolver *res = NULL;
-        struct vz_pkglist pkgs = { 0 }, installed = { 0 };
+        struct vz_pkglist pkgs = { 0 };
         _cleanup_free_ char *path = NULL;
         const char *name = vz_template_name(b->tmpl);
-        double t0 = now_s();
+        double t0 = vz_now();
         int r;
 
-        r = make_workdir(b, err);
-        if (r >= 0)
-                r = open_session(b, err);
-        if (r >= 0) {
-                vz_info("%s: reading repositories", name);
-                r = be->load_repos(b, &res, err);
-        }
-        vz_verbose("%s: resolving", name);
-        if (r >= 0)
-                r = vz_resolver_solve(res, vz_template_packages(b->tmpl), VZ_RESOLVE_BASE, name, &pkgs, err);
+        vz_info("%s: reading repositories", name);
+        r = vz_build_resolve(b, &res, &pkgs, err);
         if (r >= 0) {
                 vz_info("%s: %zu packages", name, pkgs.n);
                 b->n_pkgs = pkgs.n;
-                r = download_packages(b, &pkgs, be->pkg_suffix, err);
+                r = vz_build_download(b, &pkgs, err);
         }
         if (r >= 0) {
                 vz_info("%s: installing", name);
@@ -391,21 +473,16 @@ static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct 
         }
         vz_progress_clear();
         if (r >= 0)
-                r = be->installed(b, &installed, err);
-        if (r >= 0)
-                r = check_installed(b, &pkgs, &installed, err);
-        if (r >= 0)
-                r = publish(b, &pkgs, &installed, &path, err);
+                r = vz_build_publish(b, &pkgs, false, &path, err);
         if (r >= 0) {
                 vz_verbose("%s: done", name);
-                report(b, path, installed.n, now_s() - t0);
+                vz_build_report(b, path, pkgs.n, vz_now() - t0);
         }
         vz_pkglist_done(&pkgs);
-        vz_pkglist_done(&installed);
         return r;
 }
 
-static int lock_template(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err)
+int vz_build_lock(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err)
 {
         _cleanup_free_ char *path = vz_asprintf("%s/%s.lock", ctx->cfg.lock_dir, name);
         int r = vz_mkdir_p(ctx->cfg.lock_dir, 0755);
@@ -421,7 +498,7 @@ static int lock_template(struct vz_ctx *ctx, const char *name, int *ret_fd, stru
 
 int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, struct vz_error *err)
 {
-        struct vz_build b = { .ctx = ctx, .tmpl = t };
+        struct vz_build b;
         const struct vz_backend *be = vz_backend_for(t);
         _cleanup_free_ char *existing = NULL;
         _cleanup_close_ int lock = -1;
@@ -431,16 +508,20 @@ int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, 
                 return vz_error_set(err, -VZ_E_METADATA,
                                     "template %s: package manager %s is not supported yet", vz_template_name(t),
                                     vz_template_package_manager(t));
-        r = lock_template(ctx, vz_template_name(t), &lock, err);
+        r = vz_build_lock(ctx, vz_template_name(t), &lock, err);
         if (r < 0)
                 return r;
         if (!force && vz_cache_find(ctx->cfg.cache_dir, vz_template_name(t), &existing) == 0) {
+                struct vz_build tmp = { .ctx = ctx, .tmpl = t };
                 vz_info("%s: cache exists; use -f to rebuild it", vz_template_name(t));
-                report(&b, existing, manifest_package_count(ctx, vz_template_name(t)), 0);
+                vz_build_report(&tmp, existing, manifest_package_count(ctx, vz_template_name(t)), 0);
                 return 0;
         }
+        r = vz_build_begin(ctx, t, &b, err);
+        if (r < 0)
+                return r;
         r = run_pipeline(&b, be, err);
-        build_done(&b);
+        vz_build_end(&b);
         if (r == -VZ_E_INTERRUPTED)
                 vz_error_reset(err, r, "%s: interrupted; the build was stopped and cleaned up, no cache written",
                                vz_template_name(t));

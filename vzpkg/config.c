@@ -26,6 +26,23 @@ static void defaults(struct vz_config *c)
         c->memory_limit = 4LL << 30;
         c->pids_limit = 4096;
         c->check_valid_until = true;
+        c->metadata_expire = 6 * 3600;
+}
+
+static int parse_duration(const char *key, const char *v, long long *ret, struct vz_error *err)
+{
+        char *end = NULL;
+        long long n = strtoll(v, &end, 10);
+        static const struct { char c; long long mul; } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+        for (size_t i = 0; end && *end && i < ELEMENTSOF(units); i++)
+                if (*end == units[i].c) {
+                        n *= units[i].mul;
+                        end++;
+                }
+        if (!end || *end || n < 0)
+                return vz_error_set(err, -VZ_E_CONFIG, "configuration %s=%s: expected a duration (e.g. 90, 30m, 6h, 2d)", key, v);
+        *ret = n;
+        return 0;
 }
 
 static int parse_number(const char *key, const char *v, long long *ret, struct vz_error *err)
@@ -107,6 +124,10 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
                         return r;
                 c->pids_limit = (long)num;
         }
+        if ((v = vz_kv_get(kv, n, "METADATA_EXPIRE")) && (r = parse_duration("METADATA_EXPIRE", v, &c->metadata_expire, err)) < 0)
+                return r;
+        if ((v = vz_kv_get(kv, n, "PKG_CACHE_MAX")) && (r = parse_number("PKG_CACHE_MAX", v, &c->pkg_cache_max, err)) < 0)
+                return r;
         if ((v = vz_kv_get(kv, n, "CHECK_VALID_UNTIL")))
                 c->check_valid_until = strcmp(v, "no") != 0;
         return 0;

@@ -6,6 +6,11 @@
 static const struct vz_command commands[] = {
         { "create cache", vz_cmd_create_cache, "build OS template caches" },
         { "remove cache", vz_cmd_remove_cache, "remove OS template caches" },
+        { "update cache", vz_cmd_update_cache, "bring OS template caches up to date" },
+        { "update metadata", vz_cmd_update_metadata, "refresh repository metadata" },
+        { "status", vz_cmd_status, "tell whether caches are up to date (exit 22 if not)" },
+        { "fetch", vz_cmd_fetch, "download a template's packages into the package cache" },
+        { "clean", vz_cmd_clean, "remove unreferenced and least recently used package files" },
         { "list", vz_cmd_list, "list templates and caches" },
         { "info", vz_cmd_info, "show a template's metadata" },
 };
@@ -20,11 +25,13 @@ static void usage(FILE *f)
                    "  -c, --config FILE  configuration file (default /etc/vzpkg/vzpkg.conf, or $VZPKG_CONFIG)\n"
                    "  -q, --quiet        only errors\n"
                    "  -v, --verbose      show each step and the package managers' output\n"
+                   "  -C, --cache-only   never use the network: cached metadata and packages only\n"
                    "      --json         machine-readable output on stdout\n"
                    "  -h, --help         this help; 'vzpkg COMMAND --help' for a command's\n"
                    "  -V, --version      print the version\n\n"
                    "Exit codes: 0 ok, 1 error, 2 usage or configuration, 3 template, 4 dependencies,\n"
-                   "5 download, 6 verification, 7 install or hook, 8 cache write, 9 locked, 130 interrupted.\n"
+                   "5 download, 6 verification, 7 install or hook, 8 cache write, 9 locked,\n"
+                   "22 not up to date (status), 130 interrupted.\n"
                    "See vzpkg(8).\n");
 }
 
@@ -53,12 +60,16 @@ static int parse_global(struct vz_ctx *ctx, int argc, char **argv, const char **
                 { "config", required_argument, NULL, 'c' }, { "quiet", no_argument, NULL, 'q' },
                 { "verbose", no_argument, NULL, 'v' },      { "json", no_argument, NULL, 'J' },
                 { "help", no_argument, NULL, 'h' },         { "version", no_argument, NULL, 'V' },
+                { "cache-only", no_argument, NULL, 'C' },
                 {},
         };
         int c;
         /* '+': stop at the command word; its options are its own. */
-        while ((c = getopt_long(argc, argv, "+c:qvhV", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+c:qvhVC", opts, NULL)) != -1) {
                 switch (c) {
+                case 'C':
+                        ctx->cache_only = true;
+                        break;
                 case 'c':
                         *ret_config = optarg;
                         break;

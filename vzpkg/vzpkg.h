@@ -21,6 +21,7 @@ enum {
         VZ_EXIT_INSTALL = 7,
         VZ_EXIT_CACHE = 8,
         VZ_EXIT_LOCKED = 9,
+        VZ_EXIT_STALE = 22,      /* status: not up to date (the vzpkg tradition) */
         VZ_EXIT_INTERRUPTED = 130,
 };
 int vz_exit_code(int r);
@@ -42,6 +43,8 @@ struct vz_config {
         long long memory_limit;  /* MEMORY_LIMIT (bytes) */
         long pids_limit;         /* PIDS_LIMIT */
         bool check_valid_until;  /* CHECK_VALID_UNTIL */
+        long long metadata_expire; /* METADATA_EXPIRE, seconds */
+        long long pkg_cache_max; /* PKG_CACHE_MAX, bytes; 0 = no cap */
         struct vz_kv *vars;      /* "$TOKEN value" lines, with defaults */
         size_t n_vars;
 };
@@ -58,6 +61,7 @@ struct vz_ctx {
         struct vz_config cfg;
         int verbosity;           /* -1 quiet, 0 normal, 1 verbose */
         bool json;
+        bool cache_only;         /* -C: never touch the network */
         bool tty;                /* stderr is a terminal: progress bars */
 };
 
@@ -83,6 +87,11 @@ int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_list(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_remove_cache(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_update_cache(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_update_metadata(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_status(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_fetch(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv);
 
 /* ---- the build pipeline (build.c) ------------------------------------------- */
 
@@ -94,8 +103,15 @@ struct vz_repo_state {
         long long date_epoch;
 };
 
+enum vz_meta_mode {
+        VZ_META_NORMAL,          /* use cached metadata younger than METADATA_EXPIRE */
+        VZ_META_REFRESH,         /* ask the repositories (conditional requests) */
+};
+
 /* A build in progress: everything a backend needs. */
 struct vz_build {
+        enum vz_meta_mode meta_mode;
+        long long source_date_epoch;  /* SOURCE_DATE_EPOCH or the newest Release Date */
         struct vz_ctx *ctx;
         const struct vz_template *tmpl;
         char *workdir;           /* $TMP_DIR/<ost>.XXXXXX */
@@ -122,11 +138,49 @@ struct vz_backend {
         int (*load_repos)(struct vz_build *b, struct vz_resolver **ret, struct vz_error *err);
         int (*install)(struct vz_build *b, const struct vz_pkglist *pkgs, struct vz_error *err);
         int (*installed)(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err);
+        /* Bring an unpacked cache to `target`: install the selected packages,
+         * remove `remove`, with the pre-/post-update hooks. */
+        int (*update)(struct vz_build *b, struct vz_pkglist *target, const bool *install, char **remove,
+                      struct vz_error *err);
 };
 extern const struct vz_backend vz_backend_deb;
 const struct vz_backend *vz_backend_for(const struct vz_template *t);
 
 int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, struct vz_error *err);
+
+/* The steps the lifecycle commands share (build.c). */
+int vz_build_lock(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err);
+int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err);
+void vz_build_end(struct vz_build *b);
+int vz_build_resolve(struct vz_build *b, struct vz_resolver **ret_res, struct vz_pkglist *ret,
+                     struct vz_error *err);
+int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err);
+int vz_build_publish(struct vz_build *b, const struct vz_pkglist *resolved, bool exact,
+                     char **ret_path, struct vz_error *err);
+void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double secs);
+double vz_now(void);
+
+/* lifecycle.c: a cache against the repositories of today. */
+struct vz_change {
+        char *name, *arch, *from, *to;  /* from NULL: new; to NULL: removed */
+};
+struct vz_diff {
+        struct vz_change *changes;
+        size_t n;
+        size_t updates, added, removed;
+};
+int vz_cache_diff(struct vz_build *b, struct vz_resolver *res, const struct vz_pkglist *fresh,
+                  struct vz_diff *ret, struct vz_error *err);
+void vz_diff_done(struct vz_diff *d);
+int vz_update_cache(struct vz_ctx *ctx, const struct vz_template *t, struct vz_error *err);
+
+/* Commands taking OST... : run fn on each (all OS templates when none is
+ * named and all_by_default), report each failure, return the first exit
+ * code, or the highest of fn's non-negative results. */
+typedef int (*vz_template_fn)(struct vz_ctx *ctx, const struct vz_template *t, void *userdata,
+                              struct vz_error *err);
+int vz_each_template(struct vz_ctx *ctx, int argc, char **argv, bool all_by_default, vz_template_fn fn,
+                     void *userdata);
 
 /* Container runs during a build: output to the build log; status != 0 is
  * an error naming `what`. */

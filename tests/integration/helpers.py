@@ -210,6 +210,156 @@ COMMANDS = {
     "descendants": cmd_descendants,
 }
 
+# ---------------------------------------------------------------------------
+# Cache lifecycle tests (test-lc-*.sh).
+
+
+def cmd_index_packages(packages):
+    """'sha256 name arch version' for each stanza of a Packages index."""
+    for st in deb822(packages):
+        print(st.get("sha256", "-"), st["package"], st.get("architecture", "-"),
+              st.get("version", "-"))
+    return 0
+
+
+def cmd_manifest_packages(manifest):
+    """'sha256 name arch version' for each package of a cache's JSON manifest."""
+    try:
+        with open(manifest, encoding="utf-8") as f:
+            data = json.load(f)
+        for p in data["packages"]:
+            print(p["sha256"], p["name"], p["arch"], p["version"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"manifest {manifest} unreadable or not as documented: {e!r}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_status_json(path):
+    """Check the output of 'vzpkg status --json' against the documented shape
+    and print it one fact a line, sorted:
+        TEMPLATE current|stale
+        TEMPLATE update NAME ARCH FROM TO
+        TEMPLATE new NAME ARCH VERSION
+        TEMPLATE removed NAME ARCH VERSION
+    When the shape is wrong, print the problems instead and exit 1."""
+    problems, facts = [], []
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"not JSON: {e}")
+        return 1
+    if not isinstance(data, list):
+        print(f"top level is {type(data).__name__}, expected an array")
+        return 1
+    fields = {"updates": ("name", "arch", "from", "to"),
+              "new": ("name", "arch", "version"),
+              "removed": ("name", "arch", "version")}
+    fact = {"updates": "update", "new": "new", "removed": "removed"}
+    for obj in data:
+        if not isinstance(obj, dict):
+            problems.append(f"array element is not an object: {obj!r}")
+            continue
+        t = obj.get("template")
+        if not isinstance(t, str):
+            problems.append(f"element without a string 'template': {obj!r}")
+            continue
+        cur = obj.get("current")
+        if not isinstance(cur, bool):
+            problems.append(f"{t}: 'current' is {cur!r}, expected true or false")
+        else:
+            facts.append(f"{t} {'current' if cur else 'stale'}")
+        for key, want in fields.items():
+            lst = obj.get(key)
+            if not isinstance(lst, list):
+                problems.append(f"{t}: '{key}' is {lst!r}, expected an array")
+                continue
+            for e in lst:
+                if not isinstance(e, dict) or any(not isinstance(e.get(k), str) for k in want):
+                    problems.append(f"{t}: {key} entry {e!r} lacks string fields {want}")
+                    continue
+                facts.append(" ".join([t, fact[key]] + [e[k] for k in want]))
+    if problems:
+        for p in problems:
+            print(p)
+        return 1
+    for f in sorted(facts):
+        print(f)
+    return 0
+
+
+TAR_TYPES = {b"0": "file", b"\0": "file", b"1": "hardlink", b"2": "symlink", b"3": "chardev",
+             b"4": "blockdev", b"5": "dir", b"6": "fifo", b"7": "contig"}
+
+
+def tar_members(path):
+    """{name: {field: value}} and the order of names of an uncompressed tar."""
+    import tarfile
+    members, order = {}, []
+    with open(path, "rb") as src, tarfile.open(fileobj=src, mode="r|") as tf:
+        for m in tf:
+            digest = "-"
+            if m.isreg():
+                h = hashlib.sha256()
+                f = tf.extractfile(m)
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+                digest = h.hexdigest()
+            members[m.name] = {
+                "type": TAR_TYPES.get(m.type, repr(m.type)),
+                "mode": oct(m.mode), "uid": m.uid, "gid": m.gid,
+                "uname": m.uname, "gname": m.gname, "size": m.size,
+                "mtime": m.mtime, "link": m.linkname,
+                "dev": f"{m.devmajor},{m.devminor}" if m.ischr() or m.isblk() else "",
+                "pax": ";".join(f"{k}={v!r}" for k, v in sorted(m.pax_headers.items())),
+                "content": digest,
+            }
+            order.append(m.name)
+    return members, order
+
+
+def cmd_tar_diff(a, b):
+    """Explain how two uncompressed tar archives differ: entries only in one,
+    per attribute (mtime, mode, owners, pax headers, content, ...) how many
+    entries differ with examples, and whether the order differs.  Prints
+    nothing and exits 0 when every entry agrees in every attribute."""
+    ma, oa = tar_members(a)
+    mb, ob = tar_members(b)
+    out = []
+    only_a = [n for n in oa if n not in mb]
+    only_b = [n for n in ob if n not in ma]
+    if only_a:
+        out.append(f"{len(only_a)} entries only in the first: {', '.join(only_a[:10])}")
+    if only_b:
+        out.append(f"{len(only_b)} entries only in the second: {', '.join(only_b[:10])}")
+    by_field = {}
+    for n in oa:
+        if n in mb:
+            for k, v in ma[n].items():
+                if mb[n][k] != v:
+                    by_field.setdefault(k, []).append((n, v, mb[n][k]))
+    for k, diffs in sorted(by_field.items(), key=lambda kv: -len(kv[1])):
+        out.append(f"{k}: differs for {len(diffs)} entries, e.g.:")
+        for n, va, vb in diffs[:8]:
+            out.append(f"    {n}: {va!r} -> {vb!r}")
+    common_a = [n for n in oa if n in mb]
+    common_b = [n for n in ob if n in ma]
+    if common_a != common_b:
+        i = next(i for i, (x, y) in enumerate(zip(common_a, common_b)) if x != y)
+        out.append(f"entry order differs from position {i}: {common_a[i:i + 3]} vs {common_b[i:i + 3]}")
+    for line in out:
+        print(line)
+    return 1 if out else 0
+
+
+COMMANDS.update({
+    "index-packages": cmd_index_packages,
+    "manifest-packages": cmd_manifest_packages,
+    "status-json": cmd_status_json,
+    "tar-diff": cmd_tar_diff,
+})
+
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.exit("usage: helpers.py {" + "|".join(COMMANDS) + "} ARGS...")

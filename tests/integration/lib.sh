@@ -500,3 +500,148 @@ check_root_sane() {
 	out=$(chroot "$1" apt-get --version 2>&1) || fail "chroot $1 apt-get --version: $out"
 	[[ $out == apt\ * ]] || fail "chroot apt-get --version printed: $out"
 }
+
+# ---------------------------------------------------------------------------
+# Cache lifecycle tests (test-lc-*.sh): configuration keys, a repository that
+# publishes a new state, offline runs, the HTTP access log, the package cache.
+
+# config_set KEY VALUE: set KEY=VALUE in the config, replacing an earlier one.
+config_set() {
+	local tmp=$CONF.tmp
+	grep -v "^$1=" "$CONF" >"$tmp" || true
+	printf '%s=%s\n' "$1" "$2" >>"$tmp"
+	mv "$tmp" "$CONF"
+}
+
+# setup_lc_env [PACKAGE...]: setup_repo_env, with METADATA_EXPIRE=0 so that
+# every run asks the repository (tests of expiry set their own value).
+setup_lc_env() {
+	setup_repo_env "$@"
+	config_set METADATA_EXPIRE 0
+}
+
+# repo_field DIR PACKAGE FIELD: FIELD (Filename, Version, Architecture,
+# SHA256, ...) of PACKAGE in DIR's Packages index; empty when absent.
+repo_field() {
+	awk -v p="$2" -v f="$3:" '$1 == "Package:" { hit = ($2 == p) } hit && $1 == f { print $2; exit }' \
+		"$(repo_packages "$1")"
+}
+
+# repo_bump_package DIR PACKAGE SUFFIX: replace PACKAGE's .deb in DIR's pool
+# by a rebuild of it whose Version is the old one with SUFFIX appended (the
+# same files and maintainer scripts: a newer upload, as a mirror would
+# publish it).  The index is not regenerated: call republish_repo.
+repo_bump_package() {
+	local dir=$1 pkg=$2 suffix=$3 file ver arch work new
+	file=$(repo_field "$dir" "$pkg" Filename)
+	ver=$(repo_field "$dir" "$pkg" Version)
+	arch=$(repo_field "$dir" "$pkg" Architecture)
+	[ -n "$file" ] && [ -n "$ver" ] || fail "package $pkg is not in the repository $dir"
+	work=$TEST_TMP/bump/$pkg
+	rm -rf "$work"
+	mkdir -p "${work%/*}"
+	dpkg-deb -R "$dir/$file" "$work" || fail "dpkg-deb -R $dir/$file failed"
+	sed -i "s/^Version: .*/Version: $ver$suffix/" "$work/DEBIAN/control"
+	grep -qx "Version: $ver$suffix" "$work/DEBIAN/control" || fail "could not set $pkg's version"
+	# The pool has no epoch in file names (see build_test_repo).
+	new=$dir/pool/main/${pkg}_${ver#*:}${suffix}_$arch.deb
+	dpkg-deb -b "$work" "$new" >/dev/null || fail "dpkg-deb -b for $pkg failed"
+	rm -rf "$work"
+	# The pool file is a hard link into the shared .deb cache: unlink only.
+	rm -f "$dir/$file"
+}
+
+# republish_repo DIR [KEYNAME]: re-index and re-sign DIR in place, as a
+# mirror publishing a new state.  Waits for the next second first so that
+# the Release Date and the files' mtimes (the server's Last-Modified, which
+# conditional requests compare) are later than the previous state's.
+republish_repo() {
+	local dir=$1 key=${2:-test} d=$1/dists/$SUITE old=0
+	[ ! -e "$d/InRelease" ] || old=$(stat -c %Y "$d/InRelease")
+	while [ "$(date +%s)" -le "$old" ]; do sleep 0.2; done
+	repo_index "$dir"
+	repo_sign "$dir" "$key"
+}
+
+# repo_release_epoch DIR: the Release file's Date as seconds since the epoch.
+repo_release_epoch() {
+	date -d "$(sed -n 's/^Date: //p' "$1/dists/$SUITE/Release")" +%s
+}
+
+# http_log_mark: how many lines the HTTP servers' access log has now; give it
+# to http_requests_since.
+http_log_mark() {
+	if [ -f "$TEST_TMP/http.log" ]; then wc -l <"$TEST_TMP/http.log"; else echo 0; fi
+}
+
+# http_requests_since MARK: "METHOD PATH STATUS" of every request the servers
+# logged after MARK (python's http.server logs each request on stderr, which
+# serve sends to $TEST_TMP/http.log).
+http_requests_since() {
+	sleep 0.3 # the server logs a request after answering it
+	[ -f "$TEST_TMP/http.log" ] || return 0
+	tail -n +"$(($1 + 1))" "$TEST_TMP/http.log" |
+		sed -nE 's/^[^"]*"([A-Z]+) ([^ ]+) HTTP\/[0-9.]+" ([0-9]+) .*/\1 \2 \3/p'
+}
+
+# require_offline_netns: skip unless unshare -n works; fail when the test's
+# server can still be reached from a new network namespace.
+require_offline_netns() {
+	unshare -n true 2>/dev/null || skip "network namespaces unavailable (unshare -n true failed)"
+	! unshare -n curl -fs --max-time 3 -o /dev/null "$MIRROR/" 2>/dev/null ||
+		fail "$MIRROR answers from inside 'unshare -n'; cannot test offline runs"
+}
+
+# run_vzpkg_offline ARGS...: run_vzpkg in a new network namespace whose only
+# interface is a loopback that is down: no server, not even the test's
+# 127.0.0.1 one, can be reached.
+run_vzpkg_offline() {
+	RC=0
+	timeout -k 10 "${VZPKG_TEST_TIMEOUT:-600}" unshare -n "$VZPKG" -c "$CONF" "$@" >"$OUT" 2>"$ERR" || RC=$?
+	[ "$RC" != 124 ] || fail "vzpkg $* (offline) timed out; stderr: $(tail -n 20 "$ERR")"
+}
+
+# pkg_cache_files: the package cache's .deb files, relative to $PKG_CACHE, sorted.
+pkg_cache_files() {
+	[ -d "$PKG_CACHE/sha256" ] || return 0
+	(cd "$PKG_CACHE" && find sha256 -type f -name '*.deb' | sort)
+}
+
+# check_pkg_cache_layout: every file below $PKG_CACHE/sha256 is
+# sha256/<ab>/<sha256>.deb with <ab> the first two digits of <sha256>, and
+# its content has that SHA-256.
+check_pkg_cache_layout() {
+	local f sha bad=
+	[ -d "$PKG_CACHE/sha256" ] || return 0
+	while read -r f; do
+		if [[ ! $f =~ ^sha256/([0-9a-f]{2})/([0-9a-f]{64})\.deb$ ]] ||
+			[ "${BASH_REMATCH[1]}" != "${BASH_REMATCH[2]:0:2}" ]; then
+			bad+=" $f(name)"
+			continue
+		fi
+		sha=$(sha256sum <"$PKG_CACHE/$f" | cut -d' ' -f1)
+		[ "$sha" = "${BASH_REMATCH[2]}" ] || bad+=" $f(content $sha)"
+	done < <(cd "$PKG_CACHE" && find sha256 -mindepth 1 ! -type d | sort)
+	[ -z "$bad" ] || fail "package cache files not of the form sha256/<ab>/<sha256>.deb with that content:$bad"
+}
+
+# cache_snapshot OST NAME: record the cache's bytes and mtime and the cache
+# dir's listing as NAME, for cache_unchanged.
+cache_snapshot() {
+	local c=$TEMPLATE/cache/$1.tar.zst
+	{
+		sha256sum "$c"
+		stat -c 'mtime %y' "$c"
+		(cd "$TEMPLATE/cache" && find . -mindepth 1 | sort)
+	} >"$TEST_TMP/snapshot.$2"
+}
+
+# cache_unchanged OST NAME: true when the cache and its dir are as recorded.
+cache_unchanged() {
+	local now=$TEST_TMP/snapshot.$2.now
+	cache_snapshot "$1" "$2.now"
+	cmp -s "$TEST_TMP/snapshot.$2" "$now"
+}
+
+# cache_snapshot_diff NAME: what changed since cache_snapshot (for messages).
+cache_snapshot_diff() { diff_lines "$TEST_TMP/snapshot.$1" "$TEST_TMP/snapshot.$1.now"; }

@@ -174,7 +174,7 @@ static void test_pack_sorted_and_atomic(void **state)
         write_text(root, "b/a", "2");
         write_text(root, "b/c", "3");
         assert_int_equal(link(a, hl), 0);
-        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_ZST, never, &err), 0);
+        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_ZST, -1, never, &err), 0);
         names = list_archive(dest);
         assert_int_equal(vz_strv_len(names), 6);
         assert_string_equal(names[0], "./");
@@ -185,7 +185,7 @@ static void test_pack_sorted_and_atomic(void **state)
         assert_string_equal(names[5], "./z");
         /* An interrupted pack leaves the published cache alone and no temp file. */
         assert_int_equal(vz_read_file(dest, &before, NULL), 0);
-        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_GZ, always, &err), -VZ_E_INTERRUPTED);
+        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_GZ, -1, always, &err), -VZ_E_INTERRUPTED);
         assert_int_equal(vz_read_file(dest, &after, NULL), 0);
         assert_memory_equal(before, after, 16);
         _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
