@@ -361,7 +361,6 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         if (r < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache directory %s: %s", c->cache_dir, strerror(-r));
         vz_info("%s: packing %s", name, dest);
-        vz_verbose("%s: packing", name);
         r = vz_cache_pack(b->root, dest, c->archive, sde ? strtoll(sde, NULL, 10) : b->source_date_epoch,
                           vz_interrupted, err);
         if (r < 0)
