@@ -33,6 +33,25 @@ int vz_resolver_new_deb(const char *arch, struct vz_resolver **ret)
         return 0;
 }
 
+int vz_resolver_new_rpm(const char *arch, struct vz_resolver **ret)
+{
+        struct vz_resolver *r = vz_xmalloc(sizeof(*r));
+        r->pool = pool_create();
+        pool_setdisttype(r->pool, DISTTYPE_RPM);
+        pool_setarch(r->pool, arch);
+        r->essential = vz_xmalloc(sizeof(char *));
+        r->required = vz_xmalloc(sizeof(char *));
+        *ret = r;
+        return 0;
+}
+
+/* For rpmmd.c: the pool of a resolver. */
+Pool *vz_resolver_pool(struct vz_resolver *r);
+Pool *vz_resolver_pool(struct vz_resolver *r)
+{
+        return r->pool;
+}
+
 void vz_resolver_free(struct vz_resolver *r)
 {
         if (!r)
@@ -165,7 +184,11 @@ static int add_name_job(Pool *pool, Queue *job, const char *name, const char *wh
         Queue sel;
         int r = 0;
         queue_init(&sel);
-        selection_make(pool, &sel, name, SELECTION_NAME | SELECTION_PROVIDES | SELECTION_DOTARCH);
+        /* name, name.arch, and for RPM also name-version[-release][.arch] and epoch forms */
+        int flags = SELECTION_NAME | SELECTION_PROVIDES | SELECTION_DOTARCH | SELECTION_REL;
+        if (pool->disttype == DISTTYPE_RPM)
+                flags |= SELECTION_CANON;
+        selection_make(pool, &sel, name, flags);
         if (!sel.count)
                 r = vz_error_set(err, -VZ_E_NOPKG,
                                  "package %s: not in any repository of %s; check the name in the template's packages file and its repositories",

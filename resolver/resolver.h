@@ -32,6 +32,7 @@ struct vz_resolver;
 
 /* arch: the distribution's name for it (amd64, arm64, x86_64...). */
 int vz_resolver_new_deb(const char *arch, struct vz_resolver **ret);
+int vz_resolver_new_rpm(const char *arch, struct vz_resolver **ret);
 void vz_resolver_free(struct vz_resolver *r);
 static inline void vz_resolver_freep(struct vz_resolver **r) { vz_resolver_free(*r); }
 #define _cleanup_resolver_ _cleanup_(vz_resolver_freep)
@@ -42,6 +43,22 @@ static inline void vz_resolver_freep(struct vz_resolver **r) { vz_resolver_free(
 int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *label,
                              const char *packages_path, const char *cache_dir, const char *key,
                              int priority, struct vz_error *err);
+
+/* Add an rpm-md repository: primary.xml (.gz/.xz/.zst), and filelists.xml
+ * when given (NULL: only the files primary lists). Cached as <key>.solv
+ * (key: the signed checksums of the files loaded). */
+int vz_resolver_add_rpmmd_repo(struct vz_resolver *r, int repo_index, const char *label, const char *primary,
+                               const char *filelists, const char *cache_dir, const char *key, int priority,
+                               struct vz_error *err);
+
+/* True when some file dependency has no provider with the files loaded so
+ * far: time to load filelists. */
+bool vz_resolver_needs_filelists(struct vz_resolver *r);
+
+/* From a repomd.xml: location and SHA-256 of the file of `type` (primary,
+ * filelists, group...). -ENOENT when the repository has none. */
+int vz_repomd_find(const char *repomd_path, const char *type, char **ret_location, char **ret_sha256,
+                   long long *ret_size, long long *ret_timestamp);
 
 /* Resolve `names` (plus the base set with VZ_RESOLVE_BASE) for a fresh
  * install. `what` names the template in messages. */

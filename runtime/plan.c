@@ -54,6 +54,12 @@ void vz_plan_command(struct vz_ct_plan *p, char *const *argv)
                 vz_strv_push(&p->argv, *argv);
 }
 
+void vz_plan_function(struct vz_ct_plan *p, int (*fn)(void *userdata), void *userdata)
+{
+        p->fn = fn;
+        p->fn_userdata = userdata;
+}
+
 void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max)
 {
         p->memory = memory_bytes;
@@ -90,7 +96,7 @@ int vz_plan_validate(const struct vz_ct_plan *p, struct vz_error *err)
 {
         if (!path_ok(p->root) || strcmp(p->root, "/") == 0)
                 return vz_error_set(err, -EINVAL, "container root %s: must be an absolute path other than /", p->root);
-        if (!p->argv[0])
+        if (!p->argv[0] && !p->fn)
                 return vz_error_set(err, -EINVAL, "container %s: no command to run", p->root);
         for (size_t i = 0; i < p->n_binds; i++)
                 if (!path_ok(p->binds[i].source) || !path_ok(p->binds[i].target) ||

@@ -187,6 +187,15 @@ static int run_command(const struct vz_ct_plan *p, int outfd)
                 setsid();
                 if (null < 0 || dup2(null, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
                         die(errno, "redirect output: %m");
+                if (p->fn) {
+                        clearenv();
+                        for (char **e = p->env; *e; e++)
+                                putenv(*e);
+                        fflush(NULL);
+                        int status = p->fn(p->fn_userdata);
+                        fflush(NULL);
+                        _exit(status);
+                }
                 execvpe(p->argv[0], p->argv, p->env);
                 die(errno, "execute %s in the container: %m", p->argv[0]);
         }

@@ -14,6 +14,8 @@ struct vz_ct_plan {
         size_t n_binds;
         char *hostname;
         char **env, **argv;
+        int (*fn)(void *userdata);
+        void *fn_userdata;
         long long memory;
         long pids;
         vz_output_fn output;

@@ -26,6 +26,11 @@ void vz_plan_bind(struct vz_ct_plan *p, const char *host_path, const char *ct_pa
 void vz_plan_hostname(struct vz_ct_plan *p, const char *hostname);
 void vz_plan_env(struct vz_ct_plan *p, const char *key_value);        /* "KEY=VALUE", repeatable */
 void vz_plan_command(struct vz_ct_plan *p, char *const *argv);
+/* Instead of executing a command, call fn(userdata) in the container (a
+ * forked copy of this process, after pivot_root); its return value is the
+ * exit status. For work done with a library already loaded here (librpm),
+ * which cannot be loaded from the container's root. */
+void vz_plan_function(struct vz_ct_plan *p, int (*fn)(void *userdata), void *userdata);
 void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max);
 void vz_plan_output(struct vz_ct_plan *p, vz_output_fn fn, void *userdata);
 void vz_plan_cancel(struct vz_ct_plan *p, int (*cancelled)(void));

@@ -25,11 +25,7 @@ struct repo_fetch {
 
 static char *metadir_for(struct vz_build *b, const struct vz_repo_spec *s)
 {
-        _cleanup_free_ char *id = vz_asprintf("%s_%s", s->urls[0], s->suite);
-        for (char *p = id; *p; p++)
-                if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
-                        *p = '_';
-        return vz_asprintf("%s/apt/%s", b->ctx->cfg.metadata_cache, id);
+        return vz_repo_metadir(b, "apt", s->urls[0], s->suite);
 }
 
 static char **urls_for(const struct vz_repo_spec *s, const char *file)
@@ -65,40 +61,15 @@ static void repo_fetch_done(struct repo_fetch *rf)
         free(rf->plain);
 }
 
-/* The time of the last successful check of a repository is the mtime of
- * a stamp file beside its Release files. */
-static char *stamp_path(const struct repo_fetch *rf)
-{
-        return vz_path_join(rf->metadir, ".checked");
-}
-
 static bool have_cached_release(struct repo_fetch *rf)
 {
         rf->have_inrelease = access(rf->inrelease, R_OK) == 0;
         return rf->have_inrelease || (access(rf->release, R_OK) == 0 && access(rf->release_gpg, R_OK) == 0);
 }
 
-/* Whether the cached Release files of a repository are used as they are. */
 static int use_cached(struct vz_build *b, struct repo_fetch *rf, struct vz_error *err)
 {
-        _cleanup_free_ char *stamp = stamp_path(rf);
-        struct stat st;
-        if (b->ctx->cache_only) {
-                if (have_cached_release(rf))
-                        return 1;
-                return vz_error_set(err, -VZ_E_DOWNLOAD,
-                                    "repository %s: no cached metadata and -C forbids the network; run 'vzpkg update metadata %s' first",
-                                    rf->inrelease_urls[0], vz_template_name(b->tmpl));
-        }
-        if (b->meta_mode == VZ_META_REFRESH || stat(stamp, &st) < 0 || !have_cached_release(rf))
-                return 0;
-        return (long long)time(NULL) - (long long)st.st_mtime < b->ctx->cfg.metadata_expire;
-}
-
-static void mark_checked(struct repo_fetch *rf)
-{
-        _cleanup_free_ char *stamp = stamp_path(rf);
-        vz_write_file_atomic(stamp, "", 0, 0644);
+        return vz_repo_use_cached(b, rf->metadir, have_cached_release(rf), rf->inrelease_urls[0], err);
 }
 
 /* InRelease for every repository in one parallel run; Release + Release.gpg
@@ -128,10 +99,10 @@ static int fetch_release_files(struct vz_build *b, struct repo_fetch *rf, size_t
                 rf[i].have_inrelease = d[j].result == 0;
                 vz_download_done(&d[j]);
                 if (d[j].result == 0)
-                        mark_checked(&rf[i]);
+                        vz_repo_mark_checked(rf[i].metadir);
                 if (d[j].result == -ENOENT) {
                         unlink(rf[i].inrelease);
-                        mark_checked(&rf[i]);
+                        vz_repo_mark_checked(rf[i].metadir);
                         d[k + m++] = (struct vz_download){ .urls = rf[i].release_urls, .dest = rf[i].release,
                                                            .size = -1, .label = rf[i].release_urls[0],
                                                            .conditional = true };
@@ -538,50 +509,6 @@ static void clean_apt_state(struct vz_build *b)
         vz_mkdir_p(archives, 0700);
 }
 
-/* Build-host traces and run-time state: a template must not carry them,
- * and two builds of the same input must give the same bytes (see
- * docs/internals/reproducible.md). Logs are emptied, not removed: some
- * packages expect the files to exist. */
-static void truncate_logs(const char *dir)
-{
-        struct dirent **ents = NULL;
-        int n = scandir(dir, &ents, NULL, alphasort);
-        for (int i = 0; i < n; i++) {
-                const char *e = ents[i]->d_name;
-                _cleanup_free_ char *p = vz_path_join(dir, e);
-                struct stat st;
-                if (strcmp(e, ".") && strcmp(e, "..") && lstat(p, &st) == 0) {
-                        if (S_ISDIR(st.st_mode))
-                                truncate_logs(p);
-                        else if (S_ISREG(st.st_mode))
-                                truncate(p, 0);
-                }
-                free(ents[i]);
-        }
-        free(ents);
-}
-
-static void normalize_root(struct vz_build *b)
-{
-        static const char *const drop[] = {
-                "var/cache/ldconfig/aux-cache", "var/lib/dbus/machine-id", "var/lib/systemd/random-seed",
-                "var/lib/urandom/random-seed", "var/cache/debconf/config.dat-old",
-                "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
-                "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old", "var/lib/dpkg/statoverride-old",
-                "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-", "etc/subuid-", "etc/subgid-",
-                "etc/hostname", "var/lib/systemd/catalog/database",
-        };
-        _cleanup_free_ char *logs = vz_path_join(b->root, "var/log");
-        _cleanup_free_ char *mid = vz_path_join(b->root, "etc/machine-id");
-        for (size_t i = 0; i < ELEMENTSOF(drop); i++) {
-                _cleanup_free_ char *p = vz_path_join(b->root, drop[i]);
-                unlink(p);
-        }
-        truncate_logs(logs);
-        if (access(mid, F_OK) == 0)
-                truncate(mid, 0);  /* systemd makes one at first boot */
-}
-
 /* ---- install ------------------------------------------------------------- */
 
 static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
@@ -618,7 +545,7 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
                 r = vz_hook_ct(b, "post-install", err);
         if (r >= 0) {
                 clean_apt_state(b);
-                normalize_root(b);
+                vz_build_normalize(b);
         }
         return r;
 }
@@ -669,7 +596,7 @@ static int deb_update(struct vz_build *b, struct vz_pkglist *target, const bool 
                 r = write_apt_sources(b, err);
         if (r >= 0) {
                 clean_apt_state(b);
-                normalize_root(b);
+                vz_build_normalize(b);
         }
         return r;
 }

@@ -17,6 +17,8 @@ const struct vz_backend *vz_backend_for(const struct vz_template *t)
         switch (vz_template_family(t)) {
         case VZ_FAMILY_DEB:
                 return &vz_backend_deb;
+        case VZ_FAMILY_RPM:
+                return &vz_backend_rpm;
         default:
                 return NULL;
         }
@@ -133,6 +135,53 @@ int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int
                                     b->logpath);
         }
         return 0;
+}
+
+/* ---- normalising a root ------------------------------------------------ */
+
+/* Build-host traces and run-time state: a template must not carry them,
+ * and two builds of the same input must give the same bytes (see
+ * docs/internals/reproducible.md). Logs are emptied, not removed: some
+ * packages expect the files to exist. */
+static void truncate_logs(const char *dir)
+{
+        struct dirent **ents = NULL;
+        int n = scandir(dir, &ents, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                const char *e = ents[i]->d_name;
+                _cleanup_free_ char *p = vz_path_join(dir, e);
+                struct stat st;
+                if (strcmp(e, ".") && strcmp(e, "..") && lstat(p, &st) == 0) {
+                        if (S_ISDIR(st.st_mode))
+                                truncate_logs(p);
+                        else if (S_ISREG(st.st_mode))
+                                truncate(p, 0);
+                }
+                free(ents[i]);
+        }
+        free(ents);
+}
+
+void vz_build_normalize(struct vz_build *b)
+{
+        static const char *const drop[] = {
+                "var/cache/ldconfig/aux-cache", "var/lib/dbus/machine-id", "var/lib/systemd/random-seed",
+                "var/lib/urandom/random-seed", "var/cache/debconf/config.dat-old",
+                "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
+                "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old", "var/lib/dpkg/statoverride-old",
+                "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-", "etc/subuid-", "etc/subgid-",
+                "etc/hostname", "var/lib/systemd/catalog/database", "var/lib/rpm/.rpm.lock",
+                "var/lib/rpm/rpmdb.sqlite-shm", "var/lib/rpm/rpmdb.sqlite-wal",
+        };
+        _cleanup_free_ char *logs = vz_path_join(b->root, "var/log");
+        _cleanup_free_ char *mid = vz_path_join(b->root, "etc/machine-id");
+        for (size_t i = 0; i < ELEMENTSOF(drop); i++) {
+                _cleanup_free_ char *p = vz_path_join(b->root, drop[i]);
+                unlink(p);
+        }
+        truncate_logs(logs);
+        if (access(mid, F_OK) == 0)
+                truncate(mid, 0);  /* systemd makes one at first boot */
 }
 
 /* ---- work directory ------------------------------------------------------- */

@@ -144,6 +144,7 @@ struct vz_backend {
                       struct vz_error *err);
 };
 extern const struct vz_backend vz_backend_deb;
+extern const struct vz_backend vz_backend_rpm;
 const struct vz_backend *vz_backend_for(const struct vz_template *t);
 
 int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, struct vz_error *err);
@@ -159,6 +160,16 @@ int vz_build_publish(struct vz_build *b, const struct vz_pkglist *resolved, bool
                      char **ret_path, struct vz_error *err);
 void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double secs);
 double vz_now(void);
+/* Drop build-host traces from the root (docs/internals/reproducible.md). */
+void vz_build_normalize(struct vz_build *b);
+
+/* repometa.c: the per-repository metadata cache, shared by the backends. */
+char *vz_repo_metadir(struct vz_build *b, const char *family, const char *url, const char *suite);
+/* 1: use the cached files as they are (fresh, or -C); 0: ask the
+ * repository; < 0: -C and nothing cached. */
+int vz_repo_use_cached(struct vz_build *b, const char *metadir, bool have_files, const char *label,
+                       struct vz_error *err);
+void vz_repo_mark_checked(const char *metadir);
 
 /* lifecycle.c: a cache against the repositories of today. */
 struct vz_change {

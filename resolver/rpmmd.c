@@ -1,0 +1,119 @@
+/* rpmmd.c: rpm-md repositories (repomd.xml -> primary.xml, filelists.xml)
+ * into the libsolv pool, with the same .solv cache as Debian's. */
+#include "resolver.h"
+
+#include <solv/dataiterator.h>
+#include <solv/pool.h>
+#include <solv/repo.h>
+#include <solv/repo_repomdxml.h>
+#include <solv/repo_rpmmd.h>
+#include <solv/repo_solv.h>
+#include <solv/repo_write.h>
+#include <solv/solv_xfopen.h>
+
+Pool *vz_resolver_pool(struct vz_resolver *r);
+
+int vz_repomd_find(const char *repomd_path, const char *type, char **ret_location, char **ret_sha256,
+                   long long *ret_size, long long *ret_timestamp)
+{
+        Pool *pool = pool_create();
+        Repo *repo = repo_create(pool, "repomd");
+        FILE *f = fopen(repomd_path, "re");
+        Dataiterator di;
+        int r = -ENOENT;
+
+        if (!f || repo_add_repomdxml(repo, f, 0) != 0) {
+                if (f)
+                        fclose(f);
+                pool_free(pool);
+                return -EBADMSG;
+        }
+        fclose(f);
+        dataiterator_init(&di, pool, repo, SOLVID_META, REPOSITORY_REPOMD_TYPE, type, SEARCH_STRING);
+        dataiterator_prepend_keyname(&di, REPOSITORY_REPOMD);
+        if (dataiterator_step(&di)) {
+                Id chktype = 0;
+                dataiterator_setpos_parent(&di);
+                const char *loc = pool_lookup_str(pool, SOLVID_POS, REPOSITORY_REPOMD_LOCATION);
+                const char *sum = pool_lookup_checksum(pool, SOLVID_POS, REPOSITORY_REPOMD_CHECKSUM, &chktype);
+                if (loc && sum && chktype == REPOKEY_TYPE_SHA256) {
+                        *ret_location = vz_xstrdup(loc);
+                        *ret_sha256 = vz_xstrdup(sum);
+                        if (ret_size)
+                                *ret_size = (long long)pool_lookup_num(pool, SOLVID_POS, REPOSITORY_REPOMD_SIZE, 0);
+                        r = 0;
+                } else
+                        r = -EPROTONOSUPPORT;  /* no SHA-256: we do not trust weaker digests */
+        }
+        dataiterator_free(&di);
+        if (ret_timestamp) {
+                *ret_timestamp = (long long)repo_lookup_num(repo, SOLVID_META, REPOSITORY_TIMESTAMP, 0);
+        }
+        pool_free(pool);
+        return r;
+}
+
+static int add_xml(Repo *repo, const char *path, int flags)
+{
+        FILE *f = solv_xfopen(path, "r");
+        int r;
+        if (!f)
+                return errno ? -errno : -EIO;
+        r = repo_add_rpmmd(repo, f, NULL, flags);
+        fclose(f);
+        return r == 0 ? 0 : -EBADMSG;
+}
+
+int vz_resolver_add_rpmmd_repo(struct vz_resolver *r, int repo_index, const char *label, const char *primary,
+                               const char *filelists, const char *cache_dir, const char *key, int priority,
+                               struct vz_error *err)
+{
+        Pool *pool = vz_resolver_pool(r);
+        Repo *repo = repo_create(pool, label);
+        _cleanup_free_ char *solv = NULL;
+        FILE *f;
+        int k;
+
+        repo->appdata = (void *)(intptr_t)repo_index;
+        repo->priority = priority;
+        if (cache_dir && key) {
+                vz_mkdir_p(cache_dir, 0755);
+                solv = vz_asprintf("%s/%s%s.solv", cache_dir, key, filelists ? "-fl" : "");
+                if ((f = fopen(solv, "re"))) {
+                        k = repo_add_solv(repo, f, 0);
+                        fclose(f);
+                        if (k == 0)
+                                return 0;
+                        repo_empty(repo, 1);
+                }
+        }
+        k = add_xml(repo, primary, REPO_NO_INTERNALIZE);
+        if (k >= 0 && filelists)
+                k = add_xml(repo, filelists, REPO_EXTEND_SOLVABLES | REPO_NO_INTERNALIZE);
+        repo_internalize(repo);
+        if (k < 0)
+                return vz_error_set(err, -VZ_E_METADATA, "repository %s: cannot parse %s", label,
+                                    filelists ? filelists : primary);
+        if (solv) {
+                _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", solv, (int)getpid());
+                if ((f = fopen(tmp, "we"))) {
+                        if (repo_write(repo, f) != 0 || fclose(f) != 0 || rename(tmp, solv) != 0)
+                                unlink(tmp);
+                }
+        }
+        return 0;
+}
+
+bool vz_resolver_needs_filelists(struct vz_resolver *r)
+{
+        Pool *pool = vz_resolver_pool(r);
+        Queue fileprovides;
+        bool missing = false;
+        queue_init(&fileprovides);
+        pool_addfileprovides_queue(pool, &fileprovides, NULL);
+        pool_createwhatprovides(pool);
+        for (int i = 0; i < fileprovides.count && !missing; i++)
+                missing = !*pool_whatprovides_ptr(pool, fileprovides.elements[i]);
+        queue_free(&fileprovides);
+        return missing;
+}
