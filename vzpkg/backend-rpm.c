@@ -10,6 +10,7 @@
 
 #include <rpm/rpmcli.h>
 #include <rpm/rpmdb.h>
+#include <rpm/rpmfiles.h>
 #include <rpm/rpmkeyring.h>
 #include <rpm/rpmlib.h>
 #include <rpm/rpmlog.h>
@@ -394,8 +395,12 @@ static void *on_progress(const void *h, const rpmCallbackType what, const rpm_lo
                 break;
         case RPMCALLBACK_INST_START:
                 /* the same words as dpkg, so the progress counter works */
-                printf("Setting up %s\n", h ? headerGetString((Header)h, RPMTAG_NEVRA) : (const char *)key);
-                fflush(stdout);
+                if (h) {
+                        char *nevra = headerGetAsString((Header)h, RPMTAG_NEVRA);
+                        printf("Setting up %s\n", nevra ? nevra : "?");
+                        free(nevra);
+                        fflush(stdout);
+                }
                 break;
         default:
                 break;
@@ -542,6 +547,43 @@ static int rpm_update(struct vz_build *b, struct vz_pkglist *target, const bool 
         return r;
 }
 
+/* /proc, /sys, /tmp, /dev and /run were mount points while the transaction
+ * ran, so the modes rpm gave them landed on the mounted file systems. Give
+ * the directories underneath what the owning package says. */
+static void fix_mountpoints(struct vz_build *b)
+{
+        static const char *const dirs[] = { "/proc", "/sys", "/tmp", "/dev", "/run" };
+        rpmts ts = rpmtsCreate();
+        rpmtsSetRootDir(ts, b->root);
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_INSTFILENAMES, dirs[i], 0);
+                Header h = mi ? rpmdbNextIterator(mi) : NULL;
+                if (h) {
+                        rpmfiles files = rpmfilesNew(NULL, h, RPMTAG_BASENAMES, RPMFI_KEEPHEADER);
+                        int ix = rpmfilesFindFN(files, dirs[i]);
+                        _cleanup_free_ char *path = vz_path_join(b->root, dirs[i]);
+                        if (ix >= 0)
+                                chmod(path, rpmfilesFMode(files, ix) & 07777);
+                        rpmfilesFree(files);
+                }
+                rpmdbFreeIterator(mi);
+        }
+        rpmtsFree(ts);
+}
+
+/* Reading the rpmdb from here leaves sqlite's WAL files; empty, they hold
+ * nothing and are not template content. */
+static void drop_empty_wal(struct vz_build *b)
+{
+        _cleanup_free_ char *wal = vz_path_join(b->root, "var/lib/rpm/rpmdb.sqlite-wal");
+        _cleanup_free_ char *shm = vz_path_join(b->root, "var/lib/rpm/rpmdb.sqlite-shm");
+        struct stat st;
+        if (stat(wal, &st) == 0 && st.st_size == 0) {
+                unlink(wal);
+                unlink(shm);
+        }
+}
+
 /* ---- what the rpmdb says is installed ------------------------------------------- */
 
 static int rpm_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err)
@@ -578,6 +620,8 @@ static int rpm_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_e
         }
         rpmdbFreeIterator(mi);
         rpmtsFree(ts);
+        fix_mountpoints(b);
+        drop_empty_wal(b);
         return 0;
 }
 

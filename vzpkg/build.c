@@ -171,7 +171,6 @@ void vz_build_normalize(struct vz_build *b)
                 "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old", "var/lib/dpkg/statoverride-old",
                 "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-", "etc/subuid-", "etc/subgid-",
                 "etc/hostname", "var/lib/systemd/catalog/database", "var/lib/rpm/.rpm.lock",
-                "var/lib/rpm/rpmdb.sqlite-shm", "var/lib/rpm/rpmdb.sqlite-wal",
         };
         _cleanup_free_ char *logs = vz_path_join(b->root, "var/log");
         _cleanup_free_ char *mid = vz_path_join(b->root, "etc/machine-id");
