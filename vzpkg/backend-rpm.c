@@ -113,7 +113,7 @@ struct rpm_repo {
         long long primary_size, filelists_size, timestamp;
 };
 
-static char *expand_rpm_vars(const struct vz_template *t, const char *url)
+char *vz_rpm_expand_url(const struct vz_template *t, const char *url)
 {
         const struct vz_kv kv[] = { { "$releasever", (char *)vz_template_version(t) },
                                     { "$basearch", (char *)vz_template_arch(t) },
@@ -138,7 +138,7 @@ static void repo_init(struct vz_build *b, const struct vz_repo_spec *s, struct r
         memset(r, 0, sizeof(*r));
         r->urls = vz_xmalloc(sizeof(char *));
         for (char **u = s->urls; *u; u++)
-                vz_strv_push_take(&r->urls, expand_rpm_vars(b->tmpl, *u));
+                vz_strv_push_take(&r->urls, vz_rpm_expand_url(b->tmpl, *u));
         r->metadir = vz_repo_metadir(b, "rpm", r->urls[0], NULL);
         r->repomd = vz_path_join(r->metadir, "repomd.xml");
         r->asc = vz_path_join(r->metadir, "repomd.xml.asc");

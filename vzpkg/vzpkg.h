@@ -145,6 +145,8 @@ struct vz_backend {
 };
 extern const struct vz_backend vz_backend_deb;
 extern const struct vz_backend vz_backend_rpm;
+/* $releasever (the template's version), $basearch and $arch in a URL. */
+char *vz_rpm_expand_url(const struct vz_template *t, const char *url);
 const struct vz_backend *vz_backend_for(const struct vz_template *t);
 
 int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, struct vz_error *err);

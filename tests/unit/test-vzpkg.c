@@ -102,12 +102,42 @@ static void test_exit_codes(void **state)
         assert_int_equal(vz_exit_code(-EIO), 1);
 }
 
+static void test_shipped_almalinux(void **state)
+{
+        const char *src = getenv("VZPKG_SRC");
+        _cleanup_free_ char *area = NULL;
+        _cleanup_template_ struct vz_template *t = NULL;
+        const struct vz_kv kv[] = { { "$ALMALINUX_MIRROR", "http://mirror.example/almalinux" } };
+        const struct vz_vars v = { kv, 1 };
+        struct vz_error err = { 0 };
+        size_t n;
+        if (!src)
+                skip();
+        area = vz_path_join(src, "templates");
+        assert_int_equal(vz_template_load(area, "almalinux-9-x86_64", &v, &t, &err), 0);
+        assert_int_equal(vz_template_family(t), VZ_FAMILY_RPM);
+        assert_non_null(vz_backend_for(t));
+        const struct vz_repo_spec *r = vz_template_repos(t, &n);
+        assert_int_equal(n, 2);
+        _cleanup_free_ char *base = vz_rpm_expand_url(t, r[0].urls[0]);
+        _cleanup_free_ char *app = vz_rpm_expand_url(t, r[1].urls[0]);
+        assert_string_equal(base, "http://mirror.example/almalinux/9/BaseOS/x86_64/os/");
+        assert_string_equal(app, "http://mirror.example/almalinux/9/AppStream/x86_64/os/");
+        assert_true(vz_strv_contains(vz_template_packages(t), "dnf"));
+        /* without the mirror variable: a clear error naming it */
+        struct vz_template *none = NULL;
+        struct vz_error err2 = { 0 };
+        assert_int_equal(vz_template_load(area, "almalinux-9-x86_64", NULL, &none, &err2), -VZ_E_METADATA);
+        assert_non_null(strstr(err2.msg, "$ALMALINUX_MIRROR"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_apt_sources_deb822), cmocka_unit_test(test_apt_sources_list),
                 cmocka_unit_test(test_apt_sources_none),   cmocka_unit_test(test_config_precedence),
                 cmocka_unit_test(test_config_errors),      cmocka_unit_test(test_exit_codes),
+                cmocka_unit_test(test_shipped_almalinux),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
