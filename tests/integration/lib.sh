@@ -645,3 +645,189 @@ cache_unchanged() {
 
 # cache_snapshot_diff NAME: what changed since cache_snapshot (for messages).
 cache_snapshot_diff() { diff_lines "$TEST_TMP/snapshot.$1" "$TEST_TMP/snapshot.$1.now"; }
+
+# ---------------------------------------------------------------------------
+# RPM tests (test-rpm-*.sh): the vztest RPM distribution (rpm/specs, built at
+# test time by rpm/build-rpm-repo.sh from the host's static busybox, signed
+# with a throwaway key) served on 127.0.0.1, and the RPM template
+# vztest-1-x86_64 that uses it.  See rpm/README.md.
+
+RPM_TOOLS=$LIB_DIR/rpm
+RPM_HELPERS=$RPM_TOOLS/rpm-helpers.py
+RPM_OST=vztest-1-x86_64
+# The packages the template lists.  vzt-old is in version 1 of the
+# distribution only; version 2's vzt-new obsoletes and provides it.
+RPM_TEMPLATE_PACKAGES=(vzt-filesystem vzt-setup vzt-shell vzt-foo-tools vzt-rich vzt-watcher vzt-old)
+
+# require_rpm_tools: skip unless the distribution can be built here.
+require_rpm_tools() {
+	local t
+	[ "$(uname -m)" = x86_64 ] ||
+		skip "the vztest RPM distribution is x86_64 only (it packages the host's busybox)"
+	for t in rpm rpmbuild rpmsign rpmkeys createrepo_c gpg gpgconf; do
+		command -v "$t" >/dev/null || skip "$t is not installed (packages rpm, createrepo-c, gnupg)"
+	done
+	[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
+		skip "no static /bin/busybox (package busybox-static)"
+}
+
+# build_rpm_repo VERSION: build version VERSION (1 or 2) of the distribution
+# into $RPM_REPO, signed with the key in $RPM_KEYS; over an earlier version
+# this publishes the new state (unchanged packages keep their files).
+build_rpm_repo() {
+	"$RPM_TOOLS/build-rpm-repo.sh" "$RPM_REPO" "$1" "$RPM_KEYS" >>"$TEST_TMP/rpm-build.log" 2>&1 ||
+		fail "build-rpm-repo.sh $RPM_REPO $1 failed: $(tail -n 20 "$TEST_TMP/rpm-build.log")"
+	RPM_VERSION=$1
+}
+
+# rpm_repo_variant VARIANT [PACKAGE]: make $RPM_REPO bad in one way (unsigned,
+# wrong-key, tamper, repomd-wrong-key, repomd-modified; see rpm/repo-variant.sh).
+rpm_repo_variant() {
+	"$RPM_TOOLS/repo-variant.sh" "$1" "$RPM_REPO" "$RPM_VERSION" "$RPM_KEYS" "${@:2}" \
+		>>"$TEST_TMP/rpm-build.log" 2>&1 ||
+		fail "repo-variant.sh $* failed: $(tail -n 20 "$TEST_TMP/rpm-build.log")"
+}
+
+# make_rpm_template PACKAGE...: the RPM template vztest-1-x86_64 listing
+# PACKAGE..., with the repository $TEST_RPM_MIRROR/ and the key
+# RPM-GPG-KEY-vzt.  Sets TDIR and OST.
+make_rpm_template() {
+	TDIR=$TEMPLATE/vztest/1/x86_64/config/os/default
+	OST=$RPM_OST
+	mkdir -p "$TDIR/gpgkeys"
+	printf '%s\n' "$@" >"$TDIR/packages"
+	echo rpm4x64 >"$TDIR/package_manager"
+	echo vztest >"$TDIR/distribution"
+	# shellcheck disable=SC2016 # a template variable, expanded by vzpkg
+	echo '$TEST_RPM_MIRROR/' >"$TDIR/repositories"
+	cp "$RPM_KEYS/RPM-GPG-KEY-vzt" "$TDIR/gpgkeys/RPM-GPG-KEY-vzt"
+	printf 'RPM_INSTALL_LANGS=C\nRPM_NODOCS=1\n' >"$TDIR/environment"
+}
+
+# setup_rpm_env [PACKAGE...]: the usual start of an RPM test: a test env,
+# version 1 of the distribution in $RPM_REPO (keys in $RPM_KEYS) served on
+# 127.0.0.1 as $RPM_MIRROR (the config's $TEST_RPM_MIRROR), and the template
+# listing PACKAGE... (default: RPM_TEMPLATE_PACKAGES).
+setup_rpm_env() {
+	require_privileges
+	require_vzpkg
+	require_rpm_tools
+	make_env
+	RPM_KEYS=$TEST_TMP/rpm-keys
+	RPM_REPO=$TEST_TMP/www/vztest/1/x86_64/os
+	build_rpm_repo 1
+	serve "$TEST_TMP/www"
+	RPM_MIRROR=http://127.0.0.1:$PORT/vztest/1/x86_64/os
+	config_var TEST_RPM_MIRROR "$RPM_MIRROR"
+	[ $# -gt 0 ] || set -- "${RPM_TEMPLATE_PACKAGES[@]}"
+	make_rpm_template "$@"
+}
+
+# rpm_repo_files: the repository's .rpm files.
+rpm_repo_files() { find "$RPM_REPO/Packages" -name '*.rpm' | sort; }
+
+# rpm_repo_query: the repository's packages, for rpm-helpers.py rpm-closure.
+rpm_repo_query() {
+	# shellcheck disable=SC2046
+	rpm -qp --nosignature --nodigest \
+		--qf 'N %{NAME} %{ARCH}\n[P %{PROVIDENAME}\n][R %{REQUIRENAME}\n][F %{FILENAMES}\n]' \
+		$(rpm_repo_files)
+}
+
+# rpm_expected_set NAME...: the sorted names of the packages a resolver must
+# install for NAME... from the repository, computed from the packages' own
+# dependencies (not by asking vzpkg).
+rpm_expected_set() {
+	local q=$TEST_TMP/rpm-repo.query out
+	rpm_repo_query >"$q"
+	out=$(python3 "$RPM_HELPERS" rpm-closure "$q" "$@") ||
+		fail "cannot resolve $* in the test repository: $out"
+	echo "$out"
+}
+
+# RPM_EVR: rpm's query format for [epoch:]version-release.
+RPM_EVR='%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}'
+
+# rpm_repo_sums: 'sha256 name arch evr path' of each .rpm of the repository.
+rpm_repo_sums() {
+	local f
+	for f in $(rpm_repo_files); do
+		printf '%s %s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" \
+			"$(rpm -qp --nosignature --nodigest --qf "%{NAME} %{ARCH} $RPM_EVR" "$f")" "${f#"$RPM_REPO"/}"
+	done
+}
+
+# rpm_root_db ROOT: sets RPMDB to the rpm options that query the database of
+# the (unpacked) root ROOT: --root ROOT --dbpath DIR, DIR being where the
+# database is (/var/lib/rpm, or /usr/lib/sysimage/rpm).  The host rpm's own
+# default dbpath is not used: Debian's is ~/.rpmdb.
+rpm_root_db() {
+	local root=$1 d f
+	for d in /var/lib/rpm /usr/lib/sysimage/rpm; do
+		for f in rpmdb.sqlite Packages Packages.db; do
+			if [ -f "$root$d/$f" ]; then
+				RPMDB=(--root "$root" --dbpath "$d")
+				return 0
+			fi
+		done
+	done
+	fail "no rpm database in $root/var/lib/rpm or $root/usr/lib/sysimage/rpm; rpm databases found: $(find "$root" \( -name 'rpmdb.sqlite' -o -name 'Packages' -o -name 'Packages.db' \) -printf '/%P ' 2>/dev/null)"
+}
+
+# rpm_installed: 'name arch [epoch:]version-release' of each package in the
+# database $RPMDB names (not the gpg-pubkey pseudo-packages), sorted.
+rpm_installed() {
+	rpm "${RPMDB[@]}" -qa --qf "%{NAME} %{ARCH} $RPM_EVR\n" | grep -v '^gpg-pubkey ' | LC_ALL=C sort
+}
+
+# check_rpm_root ROOT VERSION PACKAGE...: the unpacked cache ROOT is what
+# version VERSION of the repository must give for the template listing
+# PACKAGE...: exactly the resolved set installed, rpm -Va clean, the
+# scriptlet and trigger ran, the template's key (and no other) imported,
+# templates/vzpackages lists each installed package, and the manifest
+# $TEMPLATE/cache/$OST.json matches the repository's files.
+check_rpm_root() {
+	local root=$1 version=$2 out rc=0 want got fpr keyid created
+	shift 2
+	rpm_root_db "$root"
+	rpm_expected_set "$@" >"$TEST_TMP/expected.$version"
+	rpm "${RPMDB[@]}" -qa --qf '%{NAME}\n' | grep -vx gpg-pubkey | LC_ALL=C sort >"$TEST_TMP/names.$version" ||
+		fail "rpm ${RPMDB[*]} -qa failed"
+	cmp -s "$TEST_TMP/expected.$version" "$TEST_TMP/names.$version" ||
+		fail "installed packages differ from the resolved set (< expected, > installed):
+$(diff_lines "$TEST_TMP/expected.$version" "$TEST_TMP/names.$version")"
+
+	out=$(rpm "${RPMDB[@]}" -Va 2>&1) || rc=$?
+	[ "$rc" = 0 ] && [ -z "$out" ] || fail "rpm ${RPMDB[*]} -Va (exit $rc): $(head -n 20 <<<"$out")"
+
+	[ "$(cat "$root/var/lib/vzt/foo-tools.post" 2>/dev/null)" = post-ran ] ||
+		fail "vzt-foo-tools' %post did not run: /var/lib/vzt/foo-tools.post is $(cat "$root/var/lib/vzt/foo-tools.post" 2>&1)"
+	[ -e "$root/var/lib/vzt/trigger.ran" ] ||
+		fail "vzt-watcher's trigger on vzt-foo-tools did not run: no /var/lib/vzt/trigger.ran"
+
+	# The key: gpg-pubkey-<last 8 hex digits of the key id>-<creation time in hex>.
+	[ -d "$TEST_TMP/gnupg-show" ] || mkdir -m 700 "$TEST_TMP/gnupg-show"
+	read -r keyid created < <(GNUPGHOME=$TEST_TMP/gnupg-show gpg --batch --with-colons \
+		--show-keys "$TDIR/gpgkeys/RPM-GPG-KEY-vzt" 2>/dev/null |
+		awk -F: '$1 == "pub" { print tolower(substr($5, 9)), $6; exit }')
+	[ -n "$keyid" ] || fail "gpg cannot read the template's key $TDIR/gpgkeys/RPM-GPG-KEY-vzt"
+	want="gpg-pubkey-$keyid-$(printf '%08x' "$created")"
+	got=$(rpm "${RPMDB[@]}" -q gpg-pubkey --qf '%{NAME}-%{VERSION}-%{RELEASE}\n' 2>&1) ||
+		fail "no key imported into the rpm database (rpm -q gpg-pubkey: $got)"
+	[ "$got" = "$want" ] || fail "rpm -q gpg-pubkey gives '$(tr '\n' ' ' <<<"$got")', expected exactly the template's key $want"
+
+	# templates/vzpackages: " name arch [epoch:]version-release" per package.
+	[ -s "$root/templates/vzpackages" ] || fail "no templates/vzpackages in the cache"
+	out=$(grep -vE '^ [^ ]+ [^ ]+ ([0-9]+:)?[^ :-]+-[^ :-]+$' "$root/templates/vzpackages" | head -n 3) || true
+	[ -z "$out" ] || fail "vzpackages lines not of the form ' name arch [epoch:]version-release': $out"
+	rpm_installed >"$TEST_TMP/installed.$version"
+	sed 's/^ //' "$root/templates/vzpackages" | grep -v '^gpg-pubkey ' | LC_ALL=C sort >"$TEST_TMP/vzpackages.$version"
+	cmp -s "$TEST_TMP/installed.$version" "$TEST_TMP/vzpackages.$version" ||
+		fail "vzpackages differs from the rpm database (< rpm -qa, > vzpackages):
+$(diff_lines "$TEST_TMP/installed.$version" "$TEST_TMP/vzpackages.$version")"
+
+	rpm_repo_sums >"$TEST_TMP/repo-sums.$version"
+	out=$(python3 "$RPM_HELPERS" check-rpm-manifest "$TEMPLATE/cache/$OST.json" \
+		"$TEST_TMP/repo-sums.$version" "$TEST_TMP/installed.$version" "$OST" "$RPM_MIRROR") ||
+		fail "manifest $OST.json: $(head -n 20 <<<"$out")"
+}

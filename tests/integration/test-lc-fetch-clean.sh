@@ -8,10 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 
 setup_lc_env
-CACHE=$TEMPLATE/cache/$OST.tar.zst
 PACKAGES=$(repo_packages "$REPO")
 LOCK=$PKG_CACHE/.lock
-ZERO=sha256/00/0000000000000000000000000000000000000000000000000000000000000000.deb
+ZHASH=0000000000000000000000000000000000000000000000000000000000000000
+ZERO=sha256/00/$ZHASH.deb
 
 run_vzpkg fetch "$OST"
 [ "$RC" = 0 ] || fail "vzpkg fetch $OST exited $RC$(vzpkg_log)"
@@ -54,7 +54,7 @@ head -c 2048 /dev/urandom >"$PKG_CACHE/$ZERO"
 
 run_vzpkg clean -n
 [ "$RC" = 0 ] || fail "vzpkg clean -n exited $RC$(vzpkg_log)"
-grep -q "${ZERO##*/}" "$OUT" "$ERR" || fail "clean -n does not list the unreferenced ${ZERO##*/}$(vzpkg_log)"
+grep -q "$ZHASH" "$OUT" "$ERR" || fail "clean -n does not list the unreferenced $ZHASH$(vzpkg_log)"
 [ -e "$PKG_CACHE/$ZERO" ] || fail "clean -n removed the unreferenced file"
 all_fetched_present "clean -n"
 run_vzpkg clean --dry-run
@@ -64,7 +64,7 @@ run_vzpkg clean --dry-run
 # clean waits while a build holds the package cache (its shared lock).
 flock -s "$LOCK" sleep 4 &
 holder=$!
-at_exit "kill $holder 2>/dev/null"
+at_exit '[ -z "$holder" ] || kill "$holder" 2>/dev/null'
 for _ in $(seq 50); do
 	flock -n -x "$LOCK" true || break
 	sleep 0.1
@@ -73,16 +73,19 @@ done
 start=$SECONDS
 "$VZPKG" -c "$CONF" clean >"$OUT" 2>"$ERR" &
 cpid=$!
+at_exit '[ -n "$cpid" ] && [ "$(readlink "/proc/$cpid/exe")" = "$(readlink -f "$VZPKG")" ] && kill -KILL "$cpid"'
 sleep 1.5
 kill -0 "$cpid" 2>/dev/null || fail "clean finished while a build held the package cache$(vzpkg_log)"
 [ -e "$PKG_CACHE/$ZERO" ] || fail "clean removed files while a build held the package cache"
 RC=0
 wait "$cpid" || RC=$?
+cpid=
 elapsed=$((SECONDS - start))
 wait "$holder" 2>/dev/null || true
+holder=
 [ "$RC" = 0 ] || fail "vzpkg clean exited $RC$(vzpkg_log)"
 [ "$elapsed" -ge 3 ] || fail "clean took $elapsed s; it did not wait for the 4 s lock holder"
-grep -q "${ZERO##*/}" "$OUT" "$ERR" || fail "clean does not print the file it removed$(vzpkg_log)"
+grep -q "$ZHASH" "$OUT" "$ERR" || fail "clean does not print the file it removed$(vzpkg_log)"
 [ ! -e "$PKG_CACHE/$ZERO" ] || fail "clean did not remove the unreferenced file"
 all_fetched_present clean
 check_pkg_cache_layout
@@ -129,7 +132,8 @@ if ! cmp -s "$TEST_TMP/kept" "$TEST_TMP/kept.apparent" && ! cmp -s "$TEST_TMP/ke
 $(diff_lines "$TEST_TMP/kept" "$TEST_TMP/kept.apparent")"
 fi
 for f in $(comm -23 "$TEST_TMP/files" "$TEST_TMP/kept"); do
-	grep -q "${f##*/}" "$OUT" "$ERR" || fail "clean does not print the removed ${f##*/}$(vzpkg_log)"
+	f=${f##*/}
+	grep -q "${f%.deb}" "$OUT" "$ERR" || fail "clean does not print the removed ${f%.deb}$(vzpkg_log)"
 done
 check_pkg_cache_layout
 

@@ -4,8 +4,8 @@
 # packages and the template lists one more package, status reports exactly
 # those changes (text and --json, exit 22), update cache brings the cache up
 # to date in place running the pre-update/post-update hooks inside the
-# container, the result is what a fresh build gives, and a second update of
-# a current cache leaves the file alone.
+# container, the result is what a fresh build gives, a second update of a
+# current cache leaves the file alone, and update cache -f rebuilds it.
 . "$(dirname "$0")/lib.sh"
 
 setup_lc_env
@@ -162,16 +162,34 @@ cache_unchanged "$OST" current ||
 	fail "update cache of a current cache changed it (< before, > after): $(cache_snapshot_diff current)"
 assert_no_leftovers
 
+# cache_vzpackages NAME: the cache's templates/vzpackages as sorted
+# "name arch version" lines in $TEST_TMP/vzpackages.NAME.
+cache_vzpackages() {
+	local dir=$TEST_TMP/vzp-$1
+	mkdir -p "$dir"
+	tar --zstd -xf "$CACHE" -C "$dir" --wildcards '*templates/vzpackages' ||
+		fail "no templates/vzpackages in the cache ($1)"
+	sed 's/^ //' "$dir/templates/vzpackages" | sort >"$TEST_TMP/vzpackages.$1"
+}
+
+# --- update cache -f: rebuilt, even though current ---------------------------
+run_vzpkg update cache -f "$OST"
+[ "$RC" = 0 ] || fail "vzpkg update cache -f $OST exited $RC$(vzpkg_log)"
+assert_no_leftovers
+! cache_unchanged "$OST" current || fail "update cache -f of a current cache did not rebuild it$(vzpkg_log)"
+run_vzpkg status "$OST"
+[ "$RC" = 0 ] || fail "status after update cache -f exited $RC, expected 0$(vzpkg_log)"
+cache_vzpackages rebuilt
+
 # --- the same as a fresh build from the same repository ---------------------
 run_vzpkg create cache -f "$OST"
 [ "$RC" = 0 ] || fail "vzpkg create cache -f $OST (reference build) exited $RC$(vzpkg_log)"
-FRESH=$TEST_TMP/fresh
-mkdir -p "$FRESH"
-tar --zstd -xf "$CACHE" -C "$FRESH" --wildcards '*templates/vzpackages' ||
-	fail "no templates/vzpackages in the fresh cache"
-sed 's/^ //' "$FRESH/templates/vzpackages" | sort >"$TEST_TMP/vzpackages.fresh"
+cache_vzpackages fresh
 cmp -s "$TEST_TMP/vzpackages.fresh" "$TEST_TMP/vzpackages.updated" ||
 	fail "the updated cache's vzpackages differs from a fresh build's (< fresh, > updated):
 $(diff_lines "$TEST_TMP/vzpackages.fresh" "$TEST_TMP/vzpackages.updated")"
+cmp -s "$TEST_TMP/vzpackages.fresh" "$TEST_TMP/vzpackages.rebuilt" ||
+	fail "update cache -f's vzpackages differs from create cache -f's (< create, > update -f):
+$(diff_lines "$TEST_TMP/vzpackages.fresh" "$TEST_TMP/vzpackages.rebuilt")"
 
 echo "PASS: $TEST_NAME"
