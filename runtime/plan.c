@@ -66,6 +66,11 @@ void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max)
         p->pids = pids_max;
 }
 
+void vz_plan_network(struct vz_ct_plan *p, bool host)
+{
+        p->host_network = host;
+}
+
 void vz_plan_output(struct vz_ct_plan *p, vz_output_fn fn, void *userdata)
 {
         p->output = fn;

@@ -230,7 +230,8 @@ void vz_child_main(const struct vz_ct_plan *p, int errfd, int outfd, int syncfd)
         enter_root(p);
         if (sethostname(p->hostname, strlen(p->hostname)) < 0)
                 die(errno, "sethostname: %m");
-        loopback_up();
+        if (!p->host_network)
+                loopback_up();
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die(errno, "no_new_privs: %m");
         _exit(run_command(p, outfd));
@@ -317,7 +318,7 @@ static pid_t spawn_child(const struct vz_ct_plan *p, struct channels *c)
         pid_t pid;
         fflush(NULL);
         pid = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-                                                CLONE_NEWNET | SIGCHLD,
+                                                (p->host_network ? 0 : CLONE_NEWNET) | SIGCHLD,
                              NULL, NULL, NULL, NULL);
         if (pid == 0) {
                 close(c->err[0]);

@@ -18,6 +18,7 @@ struct vz_ct_plan {
         void *fn_userdata;
         long long memory;
         long pids;
+        bool host_network;
         vz_output_fn output;
         void *userdata;
         int (*cancelled)(void);

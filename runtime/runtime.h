@@ -32,6 +32,8 @@ void vz_plan_command(struct vz_ct_plan *p, char *const *argv);
  * which cannot be loaded from the container's root. */
 void vz_plan_function(struct vz_ct_plan *p, int (*fn)(void *userdata), void *userdata);
 void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max);
+/* Share the host's network instead of a new namespace with loopback only. */
+void vz_plan_network(struct vz_ct_plan *p, bool host);
 void vz_plan_output(struct vz_ct_plan *p, vz_output_fn fn, void *userdata);
 void vz_plan_cancel(struct vz_ct_plan *p, int (*cancelled)(void));
 /* Check the plan without running it: absolute paths, no "..", a command. */

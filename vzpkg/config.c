@@ -27,6 +27,9 @@ static void defaults(struct vz_config *c)
         c->pids_limit = 4096;
         c->check_valid_until = true;
         c->metadata_expire = 6 * 3600;
+        c->conf_dir = vz_xstrdup("/etc/vz/conf");
+        c->ve_private = vz_xstrdup("/vz/private/$VEID");
+        c->parallel_cts = 2;
 }
 
 static int parse_duration(const char *key, const char *v, long long *ret, struct vz_error *err)
@@ -107,6 +110,13 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
         set_str(&c->log_dir, vz_kv_get(kv, n, "LOG_DIR"));
         set_str(&c->debian_keyring, vz_kv_get(kv, n, "DEBIAN_KEYRING"));
         set_str(&c->proxy, vz_kv_get(kv, n, "PROXY"));
+        set_str(&c->conf_dir, vz_kv_get(kv, n, "CONF_DIR"));
+        set_str(&c->ve_private, vz_kv_get(kv, n, "VE_PRIVATE"));
+        if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS"))) {
+                if ((r = parse_number("PARALLEL_CONTAINERS", v, &num, err)) < 0)
+                        return r;
+                c->parallel_cts = num > 0 && num < 256 ? (int)num : 2;
+        }
         if ((v = vz_kv_get(kv, n, "ARCHIVE")) && vz_archive_format_parse(v, &c->archive) < 0)
                 return vz_error_set(err, -VZ_E_CONFIG, "configuration ARCHIVE=%s: use zst, gz or xz", v);
         if ((v = vz_kv_get(kv, n, "PARALLEL_DOWNLOADS"))) {
@@ -176,6 +186,8 @@ void vz_config_done(struct vz_config *c)
         free(c->log_dir);
         free(c->debian_keyring);
         free(c->proxy);
+        free(c->conf_dir);
+        free(c->ve_private);
         vz_kv_free(c->vars, c->n_vars);
         memset(c, 0, sizeof(*c));
 }

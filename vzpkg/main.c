@@ -11,6 +11,9 @@ static const struct vz_command commands[] = {
         { "status", vz_cmd_status, "tell whether caches are up to date (exit 22 if not)" },
         { "fetch", vz_cmd_fetch, "download a template's packages into the package cache" },
         { "clean", vz_cmd_clean, "remove unreferenced and least recently used package files" },
+        { "create ct", vz_cmd_create_ct, "create a container from an OS template cache" },
+        { "destroy ct", vz_cmd_destroy_ct, "remove a container's private area and config" },
+        { "exec", vz_cmd_exec, "run a command inside a container" },
         { "list", vz_cmd_list, "list templates and caches" },
         { "info", vz_cmd_info, "show a template's metadata" },
 };

@@ -45,6 +45,9 @@ struct vz_config {
         bool check_valid_until;  /* CHECK_VALID_UNTIL */
         long long metadata_expire; /* METADATA_EXPIRE, seconds */
         long long pkg_cache_max; /* PKG_CACHE_MAX, bytes; 0 = no cap */
+        char *conf_dir;          /* CONF_DIR: container configs, vzctl's /etc/vz/conf */
+        char *ve_private;        /* VE_PRIVATE: private areas, "$VEID" replaced */
+        int parallel_cts;        /* PARALLEL_CONTAINERS: mass operations */
         struct vz_kv *vars;      /* "$TOKEN value" lines, with defaults */
         size_t n_vars;
 };
@@ -77,6 +80,27 @@ void vz_progress_clear(void);
 int vz_interrupted(void);        /* SIGINT/SIGTERM seen */
 void vz_signals_install(void);
 
+/* ---- containers (ct.c): vzctl's <CTID>.conf and private area ---------------- */
+struct vz_ct {
+        char *id;
+        char *conf_path;
+        char *private_dir;       /* VE_PRIVATE, $VEID expanded */
+        char *ostemplate;        /* OSTEMPLATE without the leading '.' */
+        char **apps;             /* TEMPLATES, without the dots */
+        char **lines;            /* the file as read, rewritten faithfully */
+};
+int vz_ct_load(struct vz_ctx *ctx, const char *id, struct vz_ct **ret, struct vz_error *err);
+int vz_ct_new(struct vz_ctx *ctx, const char *id, const char *ostemplate, struct vz_ct **ret, struct vz_error *err);
+/* Write the config: OSTEMPLATE, TEMPLATES, VE_PRIVATE and the given
+ * DISTRIBUTION/OSRELEASE (NULL: unchanged), other lines kept. */
+int vz_ct_save(struct vz_ct *ct, const char *distribution, const char *osrelease, struct vz_error *err);
+void vz_ct_free(struct vz_ct *ct);
+static inline void vz_ct_freep(struct vz_ct **c) { vz_ct_free(*c); }
+#define _cleanup_ct_ _cleanup_(vz_ct_freep)
+int vz_ct_list(struct vz_ctx *ctx, char ***ret_ids);
+int vz_ct_lock(struct vz_ctx *ctx, const char *id, int *ret_fd, struct vz_error *err);
+int vz_ct_stamp(struct vz_ct *ct, const char *tmpl);  /* templates/<tmpl>/timestamp */
+
 /* ---- commands ---------------------------------------------------------------- */
 struct vz_command {
         const char *name;        /* "create cache" */
@@ -92,6 +116,9 @@ int vz_cmd_update_metadata(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_status(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_fetch(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_destroy_ct(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv);
 
 /* ---- the build pipeline (build.c) ------------------------------------------- */
 
