@@ -44,6 +44,16 @@ int vz_cache_unpack(const char *path, const char *root, int (*cancelled)(void), 
 /* The existing cache file for template `name` in dir (any format), or -ENOENT. */
 int vz_cache_find(const char *dir, const char *name, char **ret_path);
 
+/* ---- snapshots for roll-back --------------------------------------------- */
+/* A copy of the tree src at dst (same file system) that survives a package
+ * transaction in src: regular files are hard links (dpkg and rpm replace
+ * files by renaming new ones over them, leaving the linked inode intact),
+ * except below the directories in `copy` (package databases written in
+ * place), which are copied. */
+int vz_tree_snapshot(const char *src, const char *dst, const char *const *copy, struct vz_error *err);
+/* Put the snapshot back: root is replaced by snap, atomically per rename. */
+int vz_tree_restore(const char *root, const char *snap, struct vz_error *err);
+
 /* ---- package payloads --------------------------------------------------- */
 /* Extract the data.tar of a .deb into root, refusing absolute paths, '..'
  * and anything that would pass through a symlink. Paths under a merged-/usr

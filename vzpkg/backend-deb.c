@@ -555,6 +555,10 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
 static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *install, struct vz_error *err)
 {
         int batches = vz_pkglist_batches(l, install), r = 0;
+        b->n_pkgs = 0;
+        b->configured = 0;
+        for (size_t i = 0; i < l->n; i++)
+                b->n_pkgs += install[i];
         for (int batch = 1; batch <= batches && r >= 0; batch++) {
                 _cleanup_strv_ char **argv = vz_strv_split("dpkg --install --force-unsafe-io", " ");
                 for (size_t i = 0; i < l->n; i++)
@@ -575,29 +579,35 @@ static int dpkg_purge(struct vz_build *b, char **remove, struct vz_error *err)
         return vz_build_ct_run(b, argv, "dpkg --purge", -VZ_E_INSTALL, NULL, err);
 }
 
-static int deb_update(struct vz_build *b, struct vz_pkglist *target, const bool *install, char **remove,
-                      struct vz_error *err)
+static int deb_apply(struct vz_build *b, struct vz_pkglist *l, const bool *select, char **remove,
+                     struct vz_error *err)
 {
+        _cleanup_free_ bool *all = NULL;
         int r = block_services(b, true);
         if (r < 0)
                 return vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
-        r = vz_hook_ct(b, "pre-update", err);
-        if (r >= 0)
-                r = dpkg_selected(b, target, install, err);
+        if (!select) {
+                all = vz_xmalloc((l->n + 1) * sizeof(bool));
+                for (size_t i = 0; i < l->n; i++)
+                        all[i] = true;
+                select = all;
+        }
+        r = dpkg_selected(b, l, select, err);
         if (r >= 0)
                 r = dpkg_purge(b, remove, err);
         if (r >= 0)
-                r = vz_hook_ct(b, "post-update", err);
-        if (r >= 0)
                 r = audit(b, err);
-        if (r >= 0 && (r = block_services(b, false)) < 0)
-                vz_error_set(err, r, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
+        int k = block_services(b, false);
+        if (r >= 0 && k < 0)
+                r = vz_error_set(err, k, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
+        return r;
+}
+
+static int deb_finish_cache(struct vz_build *b, struct vz_error *err)
+{
+        int r = write_apt_sources(b, err);
         if (r >= 0)
-                r = write_apt_sources(b, err);
-        if (r >= 0) {
                 clean_apt_state(b);
-                vz_build_normalize(b);
-        }
         return r;
 }
 
@@ -652,5 +662,6 @@ const struct vz_backend vz_backend_deb = {
         .load_repos = deb_load_repos,
         .install = deb_install,
         .installed = deb_installed,
-        .update = deb_update,
+        .apply = deb_apply,
+        .finish_cache = deb_finish_cache,
 };

@@ -56,11 +56,16 @@ static bool nodocs(const struct vz_template *t)
  * kept for the error line instead. */
 static char rpm_last_message[512];
 
+/* The verdict lines name what failed ("Payload SHA256 digest: BAD",
+ * "SIGNATURES NOT OK"); prefer them over anything else librpm says. */
 static int capture_log(rpmlogRec rec, rpmlogCallbackData data)
 {
+        const char *m = rpmlogRecMessage(rec);
+        bool verdict = strstr(m, "BAD") || strstr(m, "NOT OK") || strstr(m, "NOKEY") || strstr(m, "not signed");
         (void)data;
-        if (rpmlogRecPriority(rec) <= RPMLOG_WARNING)
-                snprintf(rpm_last_message, sizeof(rpm_last_message), "%s", rpmlogRecMessage(rec));
+        if (verdict || !strstr(rpm_last_message, "BAD"))
+                if (verdict || !rpm_last_message[0])
+                        snprintf(rpm_last_message, sizeof(rpm_last_message), "%s", m);
         return 0;
 }
 
@@ -520,31 +525,32 @@ static int rpm_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
         return r;
 }
 
-static int rpm_update(struct vz_build *b, struct vz_pkglist *target, const bool *install, char **remove,
-                      struct vz_error *err)
+static int rpm_apply(struct vz_build *b, struct vz_pkglist *l, const bool *select, char **remove,
+                     struct vz_error *err)
 {
         struct keys k;
-        struct vz_pkglist changed = { .pkgs = vz_xmalloc((target->n + 1) * sizeof(struct vz_pkg)) };
-        struct rpm_job job = { .b = b, .l = target, .select = install, .remove = remove, .keys = &k, .upgrade = true };
+        struct vz_pkglist chosen = { .pkgs = vz_xmalloc((l->n + 1) * sizeof(struct vz_pkg)) };
+        struct rpm_job job = { .b = b, .l = l, .select = select, .remove = remove, .keys = &k, .upgrade = true };
         int r;
-        for (size_t i = 0; i < target->n; i++)
-                if (install[i])
-                        changed.pkgs[changed.n++] = target->pkgs[i];
+        for (size_t i = 0; i < l->n; i++)
+                if (!select || select[i])
+                        chosen.pkgs[chosen.n++] = l->pkgs[i];
         r = load_keys(b, &k, err);
         rpm_setup(b->tmpl);
         if (r >= 0)
-                r = verify_packages(b, &changed, &k, err);
-        free(changed.pkgs);
-        if (r >= 0)
-                r = vz_hook_ct(b, "pre-update", err);
+                r = verify_packages(b, &chosen, &k, err);
+        free(chosen.pkgs);
         if (r >= 0)
                 r = run_transaction(b, &job, "rpm transaction", err);
-        if (r >= 0)
-                r = vz_hook_ct(b, "post-update", err);
-        if (r >= 0)
-                vz_build_normalize(b);
         keys_done(&k);
         return r;
+}
+
+static int rpm_finish_cache(struct vz_build *b, struct vz_error *err)
+{
+        (void)b;
+        (void)err;
+        return 0;
 }
 
 /* /proc, /sys, /tmp, /dev and /run were mount points while the transaction
@@ -631,5 +637,6 @@ const struct vz_backend vz_backend_rpm = {
         .load_repos = rpm_load_repos,
         .install = rpm_install,
         .installed = rpm_installed,
-        .update = rpm_update,
+        .apply = rpm_apply,
+        .finish_cache = rpm_finish_cache,
 };

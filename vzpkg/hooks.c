@@ -22,7 +22,7 @@ int vz_hook_host(struct vz_build *b, const char *hook, struct vz_error *err)
 {
         const char *path = vz_template_hook(b->tmpl, hook);
         _cleanup_strv_ char **env = NULL;
-        char *argv[] = { (char *)path, b->root, "", NULL };
+        char *argv[] = { (char *)path, b->root, (char *)(b->ctid ? b->ctid : ""), NULL };
         char tail[400];
         int status = 0, r;
 

@@ -150,8 +150,16 @@ static int refresh(struct vz_build *b, struct vz_pkglist *fresh, const struct vz
         }
         if (r >= 0) {
                 vz_info("%s: updating", name);
-                r = vz_backend_for(b->tmpl)->update(b, fresh, mask, remove, err);
+                r = vz_hook_ct(b, "pre-update", err);
         }
+        if (r >= 0)
+                r = vz_backend_for(b->tmpl)->apply(b, fresh, mask, remove, err);
+        if (r >= 0)
+                r = vz_hook_ct(b, "post-update", err);
+        if (r >= 0)
+                r = vz_backend_for(b->tmpl)->finish_cache(b, err);
+        if (r >= 0)
+                vz_build_normalize(b);
         vz_progress_clear();
         if (r >= 0)
                 r = vz_build_publish(b, fresh, true, &path, err);

@@ -24,6 +24,8 @@ int vz_repo_use_cached(struct vz_build *b, const char *metadir, bool have_files,
 {
         _cleanup_free_ char *stamp = vz_path_join(metadir, ".checked");
         struct stat st;
+        if (b->metadata_loaded && have_files)
+                return 1;  /* read once in this run already */
         if (b->ctx->cache_only) {
                 if (have_files)
                         return 1;

@@ -101,6 +101,18 @@ int vz_ct_list(struct vz_ctx *ctx, char ***ret_ids);
 int vz_ct_lock(struct vz_ctx *ctx, const char *id, int *ret_fd, struct vz_error *err);
 int vz_ct_stamp(struct vz_ct *ct, const char *tmpl);  /* templates/<tmpl>/timestamp */
 
+/* ---- operations on containers (ctops.c) --------------------------------------- */
+enum vz_ct_action { VZ_CT_INSTALL, VZ_CT_REMOVE, VZ_CT_UPDATE, VZ_CT_STATUS };
+struct vz_ct_request {
+        enum vz_ct_action action;
+        char **apps;             /* application templates (install, remove) */
+        char **pkgs;             /* plain packages (install -p, remove -p, update PKG...) */
+        bool cleandeps;          /* remove -w */
+        bool dry_run;            /* -n: print the plan only */
+        double timeout;          /* --timeout: seconds to wait for a container's lock */
+};
+int vz_ct_operate(struct vz_ctx *ctx, char **ids, const struct vz_ct_request *req);
+
 /* ---- commands ---------------------------------------------------------------- */
 struct vz_command {
         const char *name;        /* "create cache" */
@@ -154,6 +166,8 @@ struct vz_build {
         char **keyfiles;
         long long bytes_downloaded;
         int configured;          /* dpkg "Setting up" lines seen, for progress */
+        bool metadata_loaded;    /* repositories read once in this run: reuse */
+        const char *ctid;        /* the container worked on, $2 of host hooks */
         size_t n_pkgs;
 };
 
@@ -165,10 +179,13 @@ struct vz_backend {
         int (*load_repos)(struct vz_build *b, struct vz_resolver **ret, struct vz_error *err);
         int (*install)(struct vz_build *b, const struct vz_pkglist *pkgs, struct vz_error *err);
         int (*installed)(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err);
-        /* Bring an unpacked cache to `target`: install the selected packages,
-         * remove `remove`, with the pre-/post-update hooks. */
-        int (*update)(struct vz_build *b, struct vz_pkglist *target, const bool *install, char **remove,
-                      struct vz_error *err);
+        /* In the root (an unpacked cache or a container): install or upgrade
+         * the packages of `l` selected by `select` (NULL: all), then remove
+         * the packages named in `remove`; no hooks. */
+        int (*apply)(struct vz_build *b, struct vz_pkglist *l, const bool *select, char **remove,
+                     struct vz_error *err);
+        /* A refreshed cache's package manager state, as install leaves it. */
+        int (*finish_cache)(struct vz_build *b, struct vz_error *err);
 };
 extern const struct vz_backend vz_backend_deb;
 extern const struct vz_backend vz_backend_rpm;

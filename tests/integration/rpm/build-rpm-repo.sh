@@ -21,10 +21,11 @@ OUTDIR=$(cd "$OUTDIR" && pwd)
 
 mapfile -t specs < <(specs_for_version "$VERSION")
 [ "${#specs[@]}" -gt 0 ] || die "no spec files for version $VERSION in $SPEC_DIR"
-stage=$(mktemp -d "$OUTDIR/.stage.XXXXXX")
-_work+=("$stage")
+stage_dir "$OUTDIR"
+stage=$STAGE
 build_rpms "$stage" "$VERSION" "${specs[@]}"
 sign_rpms "$KEYDIR" good "$stage"/*.rpm
 publish "$OUTDIR" "$stage"/*.rpm
+rm -rf "$stage" # what publish did not take: packages that did not change
 index "$OUTDIR"
 sign_repomd "$OUTDIR" "$KEYDIR" good

@@ -69,6 +69,14 @@ specs_for_version() {
 	done
 }
 
+# stage_dir OUTDIR: sets STAGE to a new work directory beside OUTDIR (never
+# inside it: createrepo_c would index whatever .rpm files it holds), removed
+# on exit.
+stage_dir() {
+	STAGE=$(mktemp -d "$1.stage.XXXXXX")
+	_work+=("$STAGE")
+}
+
 # build_rpms DESTDIR VERSION SPEC...: rpmbuild -bb each spec in a private
 # _topdir; the binary packages end up in DESTDIR (flat).  Unsigned.
 build_rpms() {
@@ -76,7 +84,7 @@ build_rpms() {
 	shift 2
 	[ -x "$VZT_BUSYBOX" ] || die "$VZT_BUSYBOX: no such executable (install busybox-static)"
 	! ldd "$VZT_BUSYBOX" >/dev/null 2>&1 || die "$VZT_BUSYBOX is not a static binary (install busybox-static)"
-	top=$(mktemp -d "$dest/.rpmbuild.XXXXXX")
+	top=$(mktemp -d "$dest.rpmbuild.XXXXXX")
 	_work+=("$top")
 	mkdir -p "$dest"
 	for spec; do
@@ -170,7 +178,7 @@ replace_rpm() {
 # timestamps, and later file times (HTTP Last-Modified), than the one
 # before.
 index() {
-	local out=$1 old=0 log
+	local out=$1 old=0 log n_files n_index
 	[ ! -e "$out/repodata/repomd.xml" ] || old=$(stat -c %Y "$out/repodata/repomd.xml")
 	while [ "$(date +%s)" -le "$old" ]; do sleep 0.2; done
 	log=$(mktemp)
@@ -178,6 +186,11 @@ index() {
 	createrepo_c --quiet --general-compress-type=gz "$out" >"$log" 2>&1 ||
 		die "createrepo_c $out failed: $(tail -n 20 "$log")"
 	[ -s "$out/repodata/repomd.xml" ] || die "createrepo_c wrote no repomd.xml"
+	# primary.xml describes exactly the files below Packages/.
+	n_files=$(find "$out" -name '*.rpm' | wc -l)
+	n_index=$(zcat "$out"/repodata/*-primary.xml.gz | grep -c '<package type="rpm">' || true)
+	[ "$n_files" = "$(find "$out/Packages" -name '*.rpm' | wc -l)" ] && [ "$n_files" = "$n_index" ] ||
+		die "$out: primary.xml lists $n_index packages, the repository has $n_files .rpm files"
 }
 
 # sign_repomd OUTDIR KEYDIR KEYNAME: repodata/repomd.xml.asc, a detached

@@ -29,8 +29,8 @@ need_pkg() { [ -n "$PKG" ] || die "variant $VARIANT needs a PACKAGE"; }
 # rebuild: PACKAGE built afresh from its spec, unsigned; sets NEW.
 rebuild() {
 	local stage
-	stage=$(mktemp -d "$OUTDIR/.stage.XXXXXX")
-	_work+=("$stage")
+	stage_dir "$OUTDIR"
+	stage=$STAGE
 	build_rpms "$stage" "$VERSION" "$(spec_of "$PKG")"
 	NEW=$(find "$stage" -maxdepth 1 -name '*.rpm' | head -n 1)
 	[ -n "$NEW" ] || die "rpmbuild made no package for $PKG"
