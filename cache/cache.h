@@ -18,6 +18,9 @@ static inline void vz_pkgcache_freep(struct vz_pkgcache **p) { vz_pkgcache_free(
 /* Where the file with this SHA-256 lives (whether present or not); creates
  * the fan-out directory. suffix: ".deb", ".rpm". */
 char *vz_pkgcache_path(struct vz_pkgcache *pc, const char *sha256, const char *suffix);
+/* The same location relative to the cache directory, with no side effect:
+ * for use where the cache is mounted elsewhere (inside a container). */
+char *vz_pkgcache_relpath(const char *sha256, const char *suffix);
 /* True when the file is present and its content still matches its name. */
 bool vz_pkgcache_valid(struct vz_pkgcache *pc, const char *path, const char *sha256);
 

@@ -32,9 +32,13 @@ static int snap_entry(const struct snap *s, const char *src, const char *dst, co
                         return -errno;
         } else if (S_ISREG(st->st_mode)) {
                 if (must_copy(s, rel)) {
+                        struct timespec ts[2] = { st->st_atim, st->st_mtim };
                         int r = vz_copy_file(src, dst, st->st_mode & 07777);
                         if (r < 0)
                                 return r;
+                        if (lchown(dst, st->st_uid, st->st_gid) < 0 || chmod(dst, st->st_mode & 07777) < 0)
+                                return -errno;
+                        utimensat(AT_FDCWD, dst, ts, 0);
                 } else if (link(src, dst) < 0)
                         return -errno;
                 return 0;  /* a link shares owner and mode already */
@@ -74,6 +78,11 @@ static int snap_tree(const struct snap *s, const char *src, const char *dst, con
                                 vz_error_set(s->err, r, "snapshot: %s: %s", from, strerror(-r));
                         else if (S_ISDIR(st.st_mode))
                                 r = snap_tree(s, from, to, sub);
+                        if (r >= 0 && !S_ISREG(st.st_mode)) {
+                                /* after the directory is filled: times as they were */
+                                struct timespec ts[2] = { st.st_atim, st.st_mtim };
+                                utimensat(AT_FDCWD, to, ts, AT_SYMLINK_NOFOLLOW);
+                        }
                 }
                 free(ents[i]);
         }
@@ -95,6 +104,10 @@ int vz_tree_snapshot(const char *src, const char *dst, const char *const *copy, 
         r = snap_tree(&s, src, dst, "");
         if (r < 0)
                 vz_rm_rf(dst);
+        else {
+                struct timespec ts[2] = { st.st_atim, st.st_mtim };
+                utimensat(AT_FDCWD, dst, ts, 0);
+        }
         return r;
 }
 

@@ -38,6 +38,18 @@ void vz_template_free(struct vz_template *t);
 static inline void vz_template_freep(struct vz_template **t) { vz_template_free(*t); }
 #define _cleanup_template_ _cleanup_(vz_template_freep)
 
+/* Load application template `app` (<app> or <app>-<set>) of an OS template:
+ * config/app/<app>/<set>/ beside the OS template's config/os/. It takes
+ * the OS template's package manager; the OS base's repositories and
+ * mirrorlists are appended to its own; its hooks are its own only. */
+int vz_template_load_app(const char *area, const struct vz_template *os, const char *app,
+                         const struct vz_vars *vars, struct vz_template **ret, struct vz_error *err);
+/* App templates available for an OS template, sorted. */
+int vz_template_list_apps(const char *area, const struct vz_template *os, char ***ret_names);
+bool vz_template_is_app(const struct vz_template *t);
+/* Number of repositories the template lists itself (not inherited). */
+size_t vz_template_own_repos(const struct vz_template *t);
+
 /* Names of every OS template in the area, sorted. */
 int vz_template_list(const char *area, char ***ret_names, struct vz_error *err);
 

@@ -16,6 +16,8 @@ struct vz_template {
         struct vz_kv *fields;  /* single-line text fields */
         size_t n_fields;
         char **hook_paths;     /* owned strings returned by vz_template_hook */
+        bool app;
+        size_t own_repos;
 };
 
 static const char *const text_fields[] = { "distribution", "osrelease", "description", "summary",
@@ -333,6 +335,7 @@ static int load_repos(struct vz_template *t, const struct vz_vars *vars, struct 
         t->gpgkeys = vz_xmalloc(sizeof(char *));
         /* The set's own repositories come first; the base's are appended. */
         r = load_repos_from(t, t->dir, vars, err);
+        t->own_repos = t->n_repos;
         if (r >= 0 && t->base_dir)
                 r = load_repos_from(t, t->base_dir, vars, err);
         if (r >= 0)
@@ -459,9 +462,13 @@ const char *vz_template_field(const struct vz_template *t, const char *field)
         return vz_kv_get(t->fields, t->n_fields, field);
 }
 
+bool vz_template_is_app(const struct vz_template *t) { return t->app; }
+size_t vz_template_own_repos(const struct vz_template *t) { return t->own_repos; }
+
 const char *vz_template_hook(const struct vz_template *t, const char *hook)
 {
-        const char *dirs[] = { t->dir, t->base_dir };
+        /* an app's hooks are its own: the OS template's are for the OS */
+        const char *dirs[] = { t->dir, t->app ? NULL : t->base_dir };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 if (!dirs[i])
                         continue;
@@ -473,4 +480,98 @@ const char *vz_template_hook(const struct vz_template *t, const char *hook)
                 free(p);
         }
         return NULL;
+}
+
+/* ---- application templates --------------------------------------------- */
+
+static char *app_root(const char *area, const struct vz_template *os)
+{
+        return vz_asprintf("%s/%s/%s/%s/config/app", area, os->os, os->version, os->arch);
+}
+
+static bool app_dir_exists(const char *root, const char *app, const char *set)
+{
+        _cleanup_free_ char *p = vz_asprintf("%s/%s/%s/packages", root, app, set);
+        return access(p, F_OK) == 0;
+}
+
+/* "<app>" is config/app/<app>/default; "<app>-<set>" is config/app/<app>/<set>,
+ * split at the last '-' that names an existing directory. */
+static bool split_app_name(const char *root, const char *name, char **ret_app, char **ret_set)
+{
+        if (app_dir_exists(root, name, "default")) {
+                *ret_app = vz_xstrdup(name);
+                *ret_set = vz_xstrdup("default");
+                return true;
+        }
+        for (const char *dash = strrchr(name, '-'); dash; ) {
+                _cleanup_free_ char *app = strndup(name, (size_t)(dash - name));
+                if (app_dir_exists(root, app, dash + 1)) {
+                        *ret_app = TAKE_PTR(app);
+                        *ret_set = vz_xstrdup(dash + 1);
+                        return true;
+                }
+                const char *prev = dash;
+                dash = NULL;
+                for (const char *p = name; p < prev; p++)
+                        if (*p == '-')
+                                dash = p;
+        }
+        return false;
+}
+
+int vz_template_load_app(const char *area, const struct vz_template *os, const char *app,
+                         const struct vz_vars *vars, struct vz_template **ret, struct vz_error *err)
+{
+        _cleanup_free_ char *root = app_root(area, os);
+        const char *name = app[0] == '.' ? app + 1 : app;
+        char *a = NULL, *set = NULL;
+        struct vz_template *t;
+        int r;
+
+        if (!split_app_name(root, name, &a, &set))
+                return vz_error_set(err, -VZ_E_NOTEMPLATE,
+                                    "application template %s: not found for %s in %s; 'vzpkg list --apps %s' shows them",
+                                    name, os->name, root, os->name);
+        t = vz_xmalloc(sizeof(*t));
+        t->app = true;
+        t->os = vz_xstrdup(os->os);
+        t->version = vz_xstrdup(os->version);
+        t->arch = vz_xstrdup(os->arch);
+        t->set = set;
+        t->name = strcmp(set, "default") == 0 ? vz_xstrdup(a) : vz_asprintf("%s-%s", a, set);
+        t->dir = vz_asprintf("%s/%s/%s", root, a, set);
+        t->base_dir = vz_asprintf("%s/%s/%s/%s/config/os/default", area, os->os, os->version, os->arch);
+        t->hook_paths = vz_xmalloc(sizeof(char *));
+        t->package_manager = vz_xstrdup(os->package_manager);
+        t->family = os->family;
+        free(a);
+        r = load_fields(t);
+        if (r >= 0)
+                r = load_lists(t, err);
+        if (r >= 0)
+                r = load_repos(t, vars, err);
+        if (r < 0) {
+                vz_template_free(t);
+                return r;
+        }
+        *ret = t;
+        return 0;
+}
+
+int vz_template_list_apps(const char *area, const struct vz_template *os, char ***ret_names)
+{
+        _cleanup_free_ char *root = app_root(area, os);
+        _cleanup_strv_ char **apps = subdirs(root);
+        char **names = vz_xmalloc(sizeof(char *));
+        for (char **a = apps; *a; a++) {
+                _cleanup_free_ char *ad = vz_path_join(root, *a);
+                _cleanup_strv_ char **sets = subdirs(ad);
+                for (char **s = sets; *s; s++)
+                        if (app_dir_exists(root, *a, *s))
+                                vz_strv_push_take(&names, strcmp(*s, "default") == 0 ? vz_xstrdup(*a)
+                                                                                    : vz_asprintf("%s-%s", *a, *s));
+        }
+        *ret_names = names;
+        return 0;
 }

@@ -8,6 +8,7 @@
 #include <solv/poolarch.h>
 #include <solv/repo.h>
 #include <solv/repo_deb.h>
+#include <solv/repo_rpmdb.h>
 #include <solv/repo_solv.h>
 #include <solv/repo_write.h>
 #include <solv/selection.h>
@@ -476,4 +477,136 @@ void vz_pkglist_done(struct vz_pkglist *l)
         free(l->pkgs);
         l->pkgs = NULL;
         l->n = 0;
+}
+
+/* ---- existing systems ---------------------------------------------------- */
+
+int vz_resolver_load_installed(struct vz_resolver *r, const char *root, struct vz_error *err)
+{
+        Pool *pool = r->pool;
+        Repo *repo = repo_create(pool, "@System");
+        int k;
+        pool_set_rootdir(pool, root);
+        if (pool->disttype == DISTTYPE_DEB)
+                k = repo_add_debdb(repo, REPO_USE_ROOTDIR);
+        else
+                k = repo_add_rpmdb(repo, NULL, REPO_USE_ROOTDIR);
+        pool_set_rootdir(pool, NULL);
+        if (k != 0)
+                return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read its package database: %s", root,
+                                    pool_errstr(pool));
+        pool_set_installed(pool, repo);
+        return 0;
+}
+
+static void push_names(Pool *pool, Queue *q, char **names, Id how)
+{
+        for (char **n = names; n && *n; n++) {
+                Id id = pool_str2id(pool, *n, 0);
+                if (id)
+                        queue_push2(q, how | SOLVER_SOLVABLE_NAME, id);
+        }
+}
+
+static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char *what, Queue *q, struct vz_error *err)
+{
+        int k;
+        for (char **n = job->install; n && *n; n++)
+                if ((k = add_name_job(r->pool, q, *n, what, err)) < 0)
+                        return k;
+        push_names(r->pool, q, job->erase, SOLVER_ERASE | (job->cleandeps ? SOLVER_CLEANDEPS : 0));
+        push_names(r->pool, q, job->update, SOLVER_UPDATE);
+        if (job->update_all)
+                queue_push2(q, SOLVER_UPDATE | SOLVER_SOLVABLE_ALL, 0);
+        disfavor_impostors(r->pool, q);
+        return 0;
+}
+
+/* A repository package with the very name, arch and version of an
+ * installed one is a no-op: dpkg's status carries no checksum for libsolv
+ * to call them identical, and a version published in two suites would
+ * otherwise be "updated" to itself. */
+static bool same_as_installed(Pool *pool, Id p)
+{
+        Solvable *s = pool_id2solvable(pool, p), *i;
+        Id q;
+        FOR_REPO_SOLVABLES(pool->installed, q, i)
+                if (i->name == s->name && i->arch == s->arch && i->evr == s->evr)
+                        return true;
+        return false;
+}
+
+static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver *r, struct vz_pkglist *inst,
+                              struct vz_pkglist *erase)
+{
+        Queue in, out;
+        queue_init(&in);
+        queue_init(&out);
+        transaction_order(trans, 0);
+        for (int i = 0; i < trans->steps.count; i++) {
+                Id p = trans->steps.elements[i];
+                Id type = transaction_type(trans, p, SOLVER_TRANSACTION_SHOW_ACTIVE | SOLVER_TRANSACTION_SHOW_OBSOLETES);
+                if (pool->solvables[p].repo != pool->installed) {
+                        if (!same_as_installed(pool, p))
+                                queue_push(&in, p);
+                }
+                else if (type == SOLVER_TRANSACTION_ERASE)
+                        queue_push(&out, p);
+        }
+        inst->n = (size_t)in.count;
+        inst->pkgs = vz_xmalloc((inst->n + 1) * sizeof(*inst->pkgs));
+        for (int i = 0; i < in.count; i++)
+                fill_pkg(pool, in.elements[i], &inst->pkgs[i], r->essential);
+        fill_prereqs(pool, &in, inst->pkgs);
+        erase->n = (size_t)out.count;
+        erase->pkgs = vz_xmalloc((erase->n + 1) * sizeof(*erase->pkgs));
+        for (int i = 0; i < out.count; i++) {
+                Solvable *s = pool_id2solvable(pool, out.elements[i]);
+                erase->pkgs[i] = (struct vz_pkg){ .name = vz_xstrdup(pool_id2str(pool, s->name)),
+                                                  .arch = vz_xstrdup(pool_id2str(pool, s->arch)),
+                                                  .version = vz_xstrdup(pool_id2str(pool, s->evr)) };
+        }
+        queue_free(&in);
+        queue_free(&out);
+}
+
+int vz_resolver_solve_job(struct vz_resolver *r, const struct vz_job *job, const char *what,
+                          struct vz_pkglist *ret_install, struct vz_pkglist *ret_erase, struct vz_error *err)
+{
+        Pool *pool = r->pool;
+        Solver *solv = NULL;
+        Transaction *trans = NULL;
+        Queue q;
+        int k;
+
+        memset(ret_install, 0, sizeof(*ret_install));
+        memset(ret_erase, 0, sizeof(*ret_erase));
+        if (!pool->installed)
+                pool_set_installed(pool, repo_create(pool, "@System"));
+        pool_addfileprovides(pool);
+        pool_createwhatprovides(pool);
+        queue_init(&q);
+        k = job_queue(r, job, what, &q, err);
+        if (k < 0)
+                goto out;
+        solv = solver_create(pool);
+        solver_set_flag(solv, SOLVER_FLAG_IGNORE_RECOMMENDED, 1);
+        if (solver_solve(solv, &q) != 0) {
+                k = explain_problems(solv, what, err);
+                goto out;
+        }
+        trans = solver_create_transaction(solv);
+        split_transaction(pool, trans, r, ret_install, ret_erase);
+        k = check_checksums(ret_install, what, err);
+        if (k < 0) {
+                vz_pkglist_done(ret_install);
+                vz_pkglist_done(ret_erase);
+        }
+out:
+        if (trans)
+                transaction_free(trans);
+        if (solv)
+                solver_free(solv);
+        queue_free(&q);
+        return k;
 }

@@ -67,6 +67,26 @@ int vz_resolver_solve(struct vz_resolver *r, char *const *names, unsigned flags,
 
 void vz_pkglist_done(struct vz_pkglist *l);
 
+/* ---- existing systems (containers) ------------------------------------- */
+
+/* Load what a root has installed (dpkg status / rpmdb) as the pool's
+ * installed repository. Call once, before solving. */
+int vz_resolver_load_installed(struct vz_resolver *r, const char *root, struct vz_error *err);
+
+struct vz_job {
+        char **install;          /* names to install */
+        char **erase;            /* names to remove */
+        char **update;           /* names to update; NULL with update_all */
+        bool update_all;
+        bool cleandeps;          /* also remove what only the erased needed */
+};
+
+/* Solve a job against the installed repository: *ret_install the packages
+ * to install or upgrade to (ordered), *ret_erase the installed packages
+ * that go without a replacement. */
+int vz_resolver_solve_job(struct vz_resolver *r, const struct vz_job *job, const char *what,
+                          struct vz_pkglist *ret_install, struct vz_pkglist *ret_erase, struct vz_error *err);
+
 /* Compare two versions with the pool's semantics (Debian: dpkg's rules). */
 int vz_resolver_evrcmp(struct vz_resolver *r, const char *a, const char *b);
 

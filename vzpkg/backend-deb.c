@@ -363,8 +363,9 @@ static int block_services(struct vz_build *b, bool block)
 
 static char *ct_path(struct vz_build *b, const struct vz_pkg *p)
 {
-        _cleanup_free_ char *host = vz_pkgcache_path(b->pkgcache, p->sha256, ".deb");
-        return vz_asprintf(CT_PACKAGES "%s", host + strlen(b->ctx->cfg.pkg_cache));
+        _cleanup_free_ char *rel = vz_pkgcache_relpath(p->sha256, ".deb");
+        (void)b;
+        return vz_asprintf(CT_PACKAGES "/%s", rel);
 }
 
 static int extract_bootstrap(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)

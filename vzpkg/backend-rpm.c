@@ -435,8 +435,9 @@ static int add_elements(struct rpm_job *job, rpmts ts)
         for (size_t i = 0; i < job->l->n; i++) {
                 if (job->select && !job->select[i])
                         continue;
-                _cleanup_free_ char *host = vz_pkgcache_path(job->b->pkgcache, job->l->pkgs[i].sha256, ".rpm");
-                char *path = vz_asprintf(CT_PACKAGES "%s", host + strlen(job->b->ctx->cfg.pkg_cache));
+                /* we are inside the container: the cache is mounted at CT_PACKAGES */
+                _cleanup_free_ char *rel = vz_pkgcache_relpath(job->l->pkgs[i].sha256, ".rpm");
+                char *path = vz_asprintf(CT_PACKAGES "/%s", rel);
                 FD_t fd = Fopen(path, "r.ufdio");
                 Header h = NULL;
                 rpmRC rc = fd ? rpmReadPackageFile(ts, fd, path, &h) : RPMRC_FAIL;

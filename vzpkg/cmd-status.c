@@ -81,8 +81,11 @@ static int status_one(struct vz_ctx *ctx, const struct vz_template *t, void *use
 int vz_cmd_status(struct vz_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = { { "json", no_argument, NULL, 'J' }, { "help", no_argument, NULL, 'h' }, {} };
-        json_t *all = json_array();
+        json_t *all;
         int c, rc;
+        if (vz_status_means_containers(ctx, argc, argv))
+                return vz_cmd_status_ct(ctx, argc, argv);
+        all = json_array();
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 if (c == 'J') {
                         ctx->json = true;

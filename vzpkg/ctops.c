@@ -200,8 +200,9 @@ static int run_app_hooks(struct vz_build *b, struct group *g, const char *const 
         int r = 0;
         for (size_t i = 0; i < g->n_apps && r >= 0; i++) {
                 b->tmpl = g->apps[i];
-                r = vz_hook_host(b, hooks[0], err);
-                if (r >= 0)
+                if (hooks[0])  /* removal has no host-side hooks */
+                        r = vz_hook_host(b, hooks[0], err);
+                if (r >= 0 && hooks[1])
                         r = vz_hook_ct(b, hooks[1], err);
         }
         b->tmpl = os;
@@ -355,7 +356,7 @@ static void apply_all(struct vz_build *b, struct group *g, const struct vz_ct_re
                         int fd;
                         if (t->result || !t->sol)
                                 continue;  /* failed earlier: lock, solve */
-                        if (nothing_to_do(t)) {
+                        if (nothing_to_do(t) && req->action == VZ_CT_UPDATE) {
                                 snprintf(t->message, sizeof(t->message), "nothing to do");
                                 continue;
                         }

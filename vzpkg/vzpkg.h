@@ -131,6 +131,11 @@ int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_destroy_ct(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_status_ct(struct vz_ctx *ctx, int argc, char **argv);
+bool vz_status_means_containers(struct vz_ctx *ctx, int argc, char **argv);
 
 /* ---- the build pipeline (build.c) ------------------------------------------- */
 

@@ -1,0 +1,208 @@
+/* cmd-ctops.c: vzpkg install | remove | update | status on containers. */
+#include "vzpkg.h"
+
+#include <getopt.h>
+
+static bool is_container(struct vz_ctx *ctx, const char *id)
+{
+        _cleanup_free_ char *p = vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, id);
+        return access(p, F_OK) == 0;
+}
+
+/* Leading arguments naming containers are containers; the rest are what
+ * to act on. With --all every container is meant and all are the rest. */
+static void split_args(struct vz_ctx *ctx, int argc, char **argv, bool all, char ***ids, char ***rest)
+{
+        int i = optind;
+        *rest = vz_xmalloc(sizeof(char *));
+        if (all)
+                vz_ct_list(ctx, ids);
+        else {
+                *ids = vz_xmalloc(sizeof(char *));
+                for (; i < argc && is_container(ctx, argv[i]); i++)
+                        vz_strv_push(ids, argv[i]);
+        }
+        for (; i < argc; i++)
+                vz_strv_push(rest, argv[i]);
+}
+
+struct opts {
+        bool all, pkgs, cleandeps, dry_run;
+        double timeout;
+};
+
+static int parse(int argc, char **argv, const char *shortopts, struct opts *o, const char *help)
+{
+        static const struct option longopts[] = {
+                { "all", no_argument, NULL, 'a' },      { "packages", no_argument, NULL, 'p' },
+                { "whatneeds", no_argument, NULL, 'w' }, { "dry-run", no_argument, NULL, 'n' },
+                { "timeout", required_argument, NULL, 'T' }, { "json", no_argument, NULL, 'J' },
+                { "help", no_argument, NULL, 'h' },     {},
+        };
+        int c;
+        memset(o, 0, sizeof(*o));
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+                switch (c) {
+                case 'a': o->all = true; break;
+                case 'p': o->pkgs = true; break;
+                case 'w': o->cleandeps = true; break;
+                case 'n': o->dry_run = true; break;
+                case 'T': o->timeout = strtod(optarg, NULL); break;
+                case 'J': break;  /* handled by the caller through ctx */
+                default:
+                        fputs(help, c == 'h' ? stdout : stderr);
+                        return c == 'h' ? 0 : VZ_EXIT_USAGE;
+                }
+        }
+        return -1;
+}
+
+static bool wants_json(int argc, char **argv)
+{
+        for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+                if (strcmp(argv[i], "--json") == 0)
+                        return true;
+        return false;
+}
+
+static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const char *help)
+{
+        if (!ids[0]) {
+                fputs(help, stderr);
+                fprintf(stderr, "vzpkg: name at least one container (or --all)\n");
+                return VZ_EXIT_USAGE;
+        }
+        if (geteuid() != 0 && req->action != VZ_CT_STATUS) {
+                fprintf(stderr, "vzpkg: must be run as root (it works inside the containers)\n");
+                return VZ_EXIT_ERROR;
+        }
+        return vz_ct_operate(ctx, ids, req);
+}
+
+static const char install_help[] =
+        "Usage: vzpkg install [-p] [--all] [--timeout S] [--json] CTID... APP...\n\n"
+        "Install application templates (with -p: plain packages) into each container,\n"
+        "in the EZ hook order: pre-install-hn (host), pre-install (container),\n"
+        "transaction, post-install-hn, post-install. Containers share solves and\n"
+        "downloads; each is snapshotted first and rolled back if its transaction fails.\n\n"
+        "  -p, --packages   the names are packages, not application templates\n"
+        "  -a, --all        every container in CONF_DIR\n"
+        "      --timeout S  wait at most S seconds for a container's lock (default 0)\n"
+        "      --json       JSON summary on stdout\n"
+        "  -h, --help       this help\n";
+
+int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv)
+{
+        struct opts o;
+        _cleanup_strv_ char **ids = NULL, **rest = NULL;
+        int r = parse(argc, argv, "+apTh", &o, install_help);
+        if (r >= 0)
+                return r;
+        ctx->json |= wants_json(argc, argv);
+        split_args(ctx, argc, argv, o.all, &ids, &rest);
+        if (!rest[0]) {
+                fputs(install_help, stderr);
+                return VZ_EXIT_USAGE;
+        }
+        struct vz_ct_request req = { .action = VZ_CT_INSTALL, .timeout = o.timeout };
+        if (o.pkgs)
+                req.pkgs = rest;
+        else
+                req.apps = rest;
+        return run(ctx, ids, &req, install_help);
+}
+
+static const char remove_help[] =
+        "Usage: vzpkg remove [-p] [-w] [--all] [--timeout S] [--json] CTID... APP...\n\n"
+        "Remove application templates (with -p: packages) from each container: the\n"
+        "app's packages that neither the OS template nor another installed app lists,\n"
+        "with the pre-remove and post-remove hooks. (vzpkg remove cache OST removes\n"
+        "template caches.)\n\n"
+        "  -p, --packages   the names are packages, not application templates\n"
+        "  -w, --whatneeds  also remove packages nothing else needs any more\n"
+        "  -a, --all        every container in CONF_DIR\n"
+        "      --timeout S  wait at most S seconds for a container's lock\n"
+        "      --json       JSON summary on stdout\n"
+        "  -h, --help       this help\n";
+
+int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv)
+{
+        struct opts o;
+        _cleanup_strv_ char **ids = NULL, **rest = NULL;
+        int r = parse(argc, argv, "+apwTh", &o, remove_help);
+        if (r >= 0)
+                return r;
+        ctx->json |= wants_json(argc, argv);
+        split_args(ctx, argc, argv, o.all, &ids, &rest);
+        if (!rest[0]) {
+                fputs(remove_help, stderr);
+                return VZ_EXIT_USAGE;
+        }
+        struct vz_ct_request req = { .action = VZ_CT_REMOVE, .cleandeps = o.cleandeps, .timeout = o.timeout };
+        if (o.pkgs)
+                req.pkgs = rest;
+        else
+                req.apps = rest;
+        return run(ctx, ids, &req, remove_help);
+}
+
+static const char update_help[] =
+        "Usage: vzpkg update [-n] [--all] [--timeout S] [--json] CTID... [PKG...]\n\n"
+        "Update the packages of each container (all, or the PKGs named) from the\n"
+        "repositories of its OS template: its own package database is what is\n"
+        "installed; the transaction runs inside it with the pre-update and\n"
+        "post-update hooks, after a snapshot, and is rolled back if it fails. Works\n"
+        "whether or not the container is running.\n\n"
+        "  -n, --dry-run    print the plan, change nothing\n"
+        "  -a, --all        every container in CONF_DIR\n"
+        "      --timeout S  wait at most S seconds for a container's lock\n"
+        "      --json       JSON summary on stdout\n"
+        "  -h, --help       this help\n";
+
+int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv)
+{
+        struct opts o;
+        _cleanup_strv_ char **ids = NULL, **rest = NULL;
+        int r = parse(argc, argv, "+anTh", &o, update_help);
+        if (r >= 0)
+                return r;
+        ctx->json |= wants_json(argc, argv);
+        split_args(ctx, argc, argv, o.all, &ids, &rest);
+        struct vz_ct_request req = { .action = VZ_CT_UPDATE, .pkgs = rest, .dry_run = o.dry_run, .timeout = o.timeout };
+        return run(ctx, ids, &req, update_help);
+}
+
+static const char status_help[] =
+        "Usage: vzpkg status [--json] CTID...|--all\n\n"
+        "For each container, the updates its repositories offer. Exit 0 when every\n"
+        "container is up to date, 22 when one is not.\n";
+
+int vz_cmd_status_ct(struct vz_ctx *ctx, int argc, char **argv)
+{
+        struct opts o;
+        _cleanup_strv_ char **ids = NULL, **rest = NULL;
+        int r = parse(argc, argv, "+aTh", &o, status_help);
+        if (r >= 0)
+                return r;
+        ctx->json |= wants_json(argc, argv);
+        split_args(ctx, argc, argv, o.all, &ids, &rest);
+        if (rest[0]) {
+                fprintf(stderr, "vzpkg: status: %s is neither a container nor was --all given\n", rest[0]);
+                return VZ_EXIT_USAGE;
+        }
+        struct vz_ct_request req = { .action = VZ_CT_STATUS, .dry_run = true, .timeout = o.timeout };
+        return run(ctx, ids, &req, status_help);
+}
+
+/* status: containers when the first argument is one or with --all,
+ * otherwise OS template caches. */
+bool vz_status_means_containers(struct vz_ctx *ctx, int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--all") == 0 || strcmp(argv[i], "-a") == 0)
+                        return true;
+                if (argv[i][0] != '-')
+                        return is_container(ctx, argv[i]);
+        }
+        return false;
+}
