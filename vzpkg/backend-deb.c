@@ -276,6 +276,7 @@ static int deb_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
         if (n == 0)
                 return vz_error_set(err, -VZ_E_METADATA, "template %s: no repositories listed",
                                     vz_template_name(b->tmpl));
+        vz_build_reset_repos(b);
         /* Two builds must not write the same Release files at once. */
         vz_mkdir_p(b->ctx->cfg.metadata_cache, 0755);
         _cleanup_free_ char *lockpath = vz_path_join(b->ctx->cfg.metadata_cache, ".lock");

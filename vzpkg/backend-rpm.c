@@ -294,6 +294,7 @@ static int rpm_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
 
         if (n == 0)
                 return vz_error_set(err, -VZ_E_METADATA, "template %s: no repositories listed", vz_template_name(b->tmpl));
+        vz_build_reset_repos(b);
         vz_mkdir_p(b->ctx->cfg.metadata_cache, 0755);
         r = vz_lock(lockpath, LOCK_EX, true, &lock);
         if (r < 0)

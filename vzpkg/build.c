@@ -227,6 +227,22 @@ static int make_workdir(struct vz_build *b, struct vz_error *err)
         return 0;
 }
 
+/* Repositories are read again for every container of a mass operation
+ * (from the metadata cache): drop what the previous read recorded. */
+void vz_build_reset_repos(struct vz_build *b)
+{
+        for (size_t i = 0; i < b->n_repos; i++) {
+                vz_strv_free(b->repos[i].urls);
+                free(b->repos[i].suite);
+                free(b->repos[i].date);
+        }
+        free(b->repos);
+        b->repos = NULL;
+        b->n_repos = 0;
+        vz_strv_free(b->keyfiles);
+        b->keyfiles = NULL;
+}
+
 void vz_build_end(struct vz_build *b)
 {
         if (b->workdir)
@@ -236,13 +252,7 @@ void vz_build_end(struct vz_build *b)
         free(b->workdir);
         free(b->root);
         free(b->logpath);
-        for (size_t i = 0; i < b->n_repos; i++) {
-                vz_strv_free(b->repos[i].urls);
-                free(b->repos[i].suite);
-                free(b->repos[i].date);
-        }
-        free(b->repos);
-        vz_strv_free(b->keyfiles);
+        vz_build_reset_repos(b);
         vz_fetch_free(b->fetch);
         vz_pkgcache_free(b->pkgcache);
         memset(b, 0, sizeof(*b));

@@ -159,9 +159,10 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         struct vz_job job;
         int r;
 
+        char *own_root = b->root;
         b->root = t->ct->private_dir;
         key = installed_key(b, err);
-        b->root = NULL;
+        b->root = own_root;
         if (!key)
                 return err->code;
         if ((t->sol = find_solution(g, key)))
@@ -558,7 +559,6 @@ static int run_group(struct vz_ctx *ctx, struct group *g, const struct vz_ct_req
                                 g->targets[i]->result = vz_exit_code(r);
                                 snprintf(g->targets[i]->message, sizeof(g->targets[i]->message), "%s", err.msg);
                         }
-        b.root = NULL;
         if (b.ctx)
                 vz_build_end(&b);
         return 0;

@@ -213,6 +213,7 @@ void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double 
 double vz_now(void);
 /* Drop build-host traces from the root (docs/internals/reproducible.md). */
 void vz_build_normalize(struct vz_build *b);
+void vz_build_reset_repos(struct vz_build *b);
 
 /* repometa.c: the per-repository metadata cache, shared by the backends. */
 char *vz_repo_metadir(struct vz_build *b, const char *family, const char *url, const char *suite);
