@@ -240,7 +240,7 @@ static int publish(struct transfer *t, long filetime)
         _cleanup_free_ char *mp = meta_path(t->d->dest);
         if (rename(t->part, t->d->dest) < 0)
                 return -errno;
-        if (filetime > 0) {
+        if (filetime > 0 && t->d->conditional) {  /* packages keep "last used" as mtime */
                 struct timespec ts[2] = { { filetime, 0 }, { filetime, 0 } };
                 utimensat(AT_FDCWD, t->d->dest, ts, 0);
         }

@@ -95,6 +95,9 @@ int vz_resolver_evrcmp(struct vz_resolver *r, const char *a, const char *b);
  * one already in the current batch. Returns the number of batches. */
 int vz_pkglist_batches(struct vz_pkglist *l, const bool *select);
 
+/* Every package SHA-256 of an rpm-md primary.xml (any compression). */
+int vz_rpmmd_scan_sha256(const char *primary_path, char ***ret);
+
 /* Every SHA256 of a Packages file (plain, .gz or .xz), unsorted. */
 int vz_deb_scan_sha256(const char *packages_path, char ***ret);
 

@@ -117,3 +117,23 @@ bool vz_resolver_needs_filelists(struct vz_resolver *r)
         queue_free(&fileprovides);
         return missing;
 }
+
+int vz_rpmmd_scan_sha256(const char *primary_path, char ***ret)
+{
+        FILE *f = solv_xfopen(primary_path, "r");
+        char **sums, *line = NULL;
+        size_t cap = 0;
+        if (!f)
+                return errno ? -errno : -EIO;
+        sums = vz_xmalloc(sizeof(char *));
+        while (getline(&line, &cap, f) >= 0) {
+                char *p = strstr(line, "<checksum type=\"sha256\"");
+                char *gt = p ? strchr(p, '>') : NULL;
+                if (gt && strlen(gt + 1) >= 64 && gt[65] == '<')
+                        vz_strv_push_take(&sums, strndup(gt + 1, 64));
+        }
+        free(line);
+        fclose(f);
+        *ret = sums;
+        return 0;
+}

@@ -116,6 +116,7 @@ struct rpm_repo {
         char *primary_sha, *primary_loc, *primary_path;
         char *filelists_sha, *filelists_loc, *filelists_path;
         long long primary_size, filelists_size, timestamp;
+        bool fetched;            /* asked the repository this time */
 };
 
 char *vz_rpm_expand_url(const struct vz_template *t, const char *url)
@@ -179,6 +180,7 @@ static int fetch_repomd(struct vz_build *b, struct rpm_repo *rr, size_t n, struc
                         return r;
                 if (r > 0)
                         continue;
+                rr[i].fetched = true;
                 d[k++] = (struct vz_download){ .urls = rr[i].repomd_urls, .dest = rr[i].repomd, .size = -1,
                                                .label = rr[i].repomd_urls[0], .conditional = true };
                 d[k++] = (struct vz_download){ .urls = rr[i].asc_urls, .dest = rr[i].asc, .size = -1,
@@ -309,7 +311,7 @@ static int rpm_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
         r = fetch_repomd(b, rr, n, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 r = vz_gpg_verify(b->keyfiles, b->workdir, rr[i].repomd, rr[i].asc, NULL, rr[i].repomd_urls[0], err);
-                if (r >= 0)
+                if (r >= 0 && rr[i].fetched)
                         vz_repo_mark_checked(rr[i].metadir);
                 if (r >= 0)
                         r = locate_index(b, &rr[i], "primary", &rr[i].primary_loc, &rr[i].primary_sha,

@@ -90,8 +90,7 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
         vz_plan_env(p, "HOME=/root");
         vz_plan_env(p, "DEBIAN_FRONTEND=noninteractive");
         vz_plan_env(p, "DEBCONF_NONINTERACTIVE_SEEN=true");
-        if (getenv("SOURCE_DATE_EPOCH"))
-                b->source_date_epoch = strtoll(getenv("SOURCE_DATE_EPOCH"), NULL, 10);
+        b->source_date_epoch = vz_source_date_epoch(b);
         if (b->source_date_epoch >= 0) {
                 /* package scripts that stamp dates (shadow's last change, ...) use it */
                 _cleanup_free_ char *sde = vz_asprintf("SOURCE_DATE_EPOCH=%lld", b->source_date_epoch);
@@ -135,6 +134,23 @@ int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int
                                     b->logpath);
         }
         return 0;
+}
+
+/* SOURCE_DATE_EPOCH from the environment when it is a number (as the
+ * reproducible-builds convention defines it), else the newest Release
+ * Date / repomd timestamp of the template's repositories. */
+long long vz_source_date_epoch(struct vz_build *b)
+{
+        const char *v = getenv("SOURCE_DATE_EPOCH");
+        char *end = NULL;
+        long long n;
+        if (v && *v) {
+                n = strtoll(v, &end, 10);
+                if (end && !*end && n >= 0)
+                        return n;
+                vz_warn("SOURCE_DATE_EPOCH=%s is not a number of seconds; ignored", v);
+        }
+        return b->source_date_epoch;
 }
 
 /* ---- normalising a root ------------------------------------------------ */
@@ -188,9 +204,9 @@ void vz_build_normalize(struct vz_build *b)
 /* A vzpkg killed with SIGKILL cannot clean up after itself. Its work
  * directories are recognisable by name, and we hold the template's lock, so
  * whatever matches is stale. */
-static void remove_stale_workdirs(struct vz_build *b)
+void vz_build_remove_stale(struct vz_ctx *ctx, const struct vz_template *t)
 {
-        const char *dir = b->ctx->cfg.tmp_dir, *name = vz_template_name(b->tmpl);
+        const char *dir = ctx->cfg.tmp_dir, *name = vz_template_name(t);
         struct dirent **ents = NULL;
         int n = scandir(dir, &ents, NULL, alphasort);
         for (int i = 0; i < n; i++) {
@@ -212,7 +228,6 @@ static int make_workdir(struct vz_build *b, struct vz_error *err)
         int r = vz_mkdir_p(c->tmp_dir, 0700);
         if (r < 0)
                 return vz_error_set(err, r, "TMP_DIR %s: %s", c->tmp_dir, strerror(-r));
-        remove_stale_workdirs(b);
         b->workdir = vz_asprintf("%s/%s.XXXXXX", c->tmp_dir, vz_template_name(b->tmpl));
         if (!mkdtemp(b->workdir))
                 return vz_error_set(err, -errno, "TMP_DIR %s: cannot create a work directory: %m", c->tmp_dir);
@@ -403,7 +418,7 @@ static int check_installed(struct vz_build *b, const struct vz_pkglist *want, st
 static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const struct vz_pkglist *installed,
                    char **ret_path, struct vz_error *err)
 {
-        const char *sde = getenv("SOURCE_DATE_EPOCH");
+        long long sde = vz_source_date_epoch(b);
         const struct vz_config *c = &b->ctx->cfg;
         const char *name = vz_template_name(b->tmpl);
         _cleanup_free_ char *dest = vz_asprintf("%s/%s%s", c->cache_dir, name, vz_archive_suffix(c->archive));
@@ -419,8 +434,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         if (r < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache directory %s: %s", c->cache_dir, strerror(-r));
         vz_info("%s: packing %s", name, dest);
-        r = vz_cache_pack(b->root, dest, c->archive, sde ? strtoll(sde, NULL, 10) : b->source_date_epoch,
-                          vz_interrupted, err);
+        r = vz_cache_pack(b->root, dest, c->archive, sde, vz_interrupted, err);
         if (r < 0)
                 return r;
         /* A cache of another format would shadow or confuse: the new one replaces it. */
@@ -574,6 +588,7 @@ int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, 
                 vz_build_report(&tmp, existing, manifest_package_count(ctx, vz_template_name(t)), 0);
                 return 0;
         }
+        vz_build_remove_stale(ctx, t);
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;

@@ -41,6 +41,28 @@ static bool kept(struct clean *c, const char *sha)
         return bsearch(&sha, c->keep, vz_strv_len(c->keep), sizeof(char *), cmp_str) != NULL;
 }
 
+/* RPM repositories: the primary.xml each cached repomd.xml names. */
+static void collect_rpm_referenced(struct vz_ctx *ctx, struct clean *c)
+{
+        _cleanup_free_ char *top = vz_path_join(ctx->cfg.metadata_cache, "rpm");
+        struct dirent **repos = NULL;
+        int n = scandir(top, &repos, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *repomd = vz_asprintf("%s/%s/repomd.xml", top, repos[i]->d_name);
+                _cleanup_free_ char *loc = NULL, *sha = NULL, *path = NULL;
+                _cleanup_strv_ char **sums = NULL;
+                free(repos[i]);
+                if (vz_repomd_find(repomd, "primary", &loc, &sha, NULL, NULL) < 0)
+                        continue;
+                const char *ext = strrchr(loc, '.');
+                path = vz_asprintf("%s/by-hash/%s%s", ctx->cfg.metadata_cache, sha, ext ? ext : "");
+                if (vz_rpmmd_scan_sha256(path, &sums) == 0)
+                        for (char **s = sums; *s; s++)
+                                vz_strv_push(&c->keep, *s);
+        }
+        free(repos);
+}
+
 /* Every package SHA-256 named by the Packages files that the verified
  * Release files in the metadata cache list. */
 static void collect_referenced(struct vz_ctx *ctx, struct clean *c)
@@ -75,6 +97,7 @@ static void collect_referenced(struct vz_ctx *ctx, struct clean *c)
                         closedir(d);
         }
         free(repos);
+        collect_rpm_referenced(ctx, c);
         vz_strv_sort(c->keep);
 }
 

@@ -76,5 +76,5 @@ int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
                 if (r && !rc)
                         rc = r;
         }
-        return rc;
+        return !rc && vz_interrupted() ? VZ_EXIT_INTERRUPTED : rc;
 }

@@ -210,8 +210,10 @@ int vz_update_cache(struct vz_ctx *ctx, const struct vz_template *t, struct vz_e
                 return vz_error_set(err, -VZ_E_METADATA, "template %s: package manager %s is not supported yet",
                                     vz_template_name(t), vz_template_package_manager(t));
         r = vz_build_lock(ctx, vz_template_name(t), &lock, err);
-        if (r >= 0)
+        if (r >= 0) {
+                vz_build_remove_stale(ctx, t);
                 r = update_locked(ctx, t, err);
+        }
         if (r == -VZ_E_INTERRUPTED)
                 vz_error_reset(err, r, "%s: interrupted; the update was stopped, the old cache is unchanged",
                                vz_template_name(t));
@@ -257,5 +259,7 @@ int vz_each_template(struct vz_ctx *ctx, int argc, char **argv, bool all_by_defa
                 if (r && r != VZ_EXIT_STALE && !rc)
                         rc = r;
         }
+        if (vz_interrupted() && !rc)
+                return VZ_EXIT_INTERRUPTED;
         return rc ? rc : worst;
 }

@@ -23,10 +23,10 @@ static const struct vz_command commands[] = {
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: vzpkg [-q|-v] [--json] [-c FILE] COMMAND [ARGS...]\n\n"
+        fprintf(f, "Usage: vzpkg [-q|-v] [-C] [--json] [-c FILE] COMMAND [ARGS...]\n\n"
                    "Build and maintain OS container templates.\n\nCommands:\n");
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+                fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
         fprintf(f, "\nOptions:\n"
                    "  -c, --config FILE  configuration file (default /etc/vzpkg/vzpkg.conf, or $VZPKG_CONFIG)\n"
                    "  -q, --quiet        only errors\n"

@@ -214,6 +214,9 @@ double vz_now(void);
 /* Drop build-host traces from the root (docs/internals/reproducible.md). */
 void vz_build_normalize(struct vz_build *b);
 void vz_build_reset_repos(struct vz_build *b);
+long long vz_source_date_epoch(struct vz_build *b);
+/* Work directories left by a killed vzpkg; only under the template's lock. */
+void vz_build_remove_stale(struct vz_ctx *ctx, const struct vz_template *t);
 
 /* repometa.c: the per-repository metadata cache, shared by the backends. */
 char *vz_repo_metadir(struct vz_build *b, const char *family, const char *url, const char *suite);

@@ -831,3 +831,195 @@ $(diff_lines "$TEST_TMP/installed.$version" "$TEST_TMP/vzpackages.$version")"
 		"$TEST_TMP/repo-sums.$version" "$TEST_TMP/installed.$version" "$OST" "$RPM_MIRROR") ||
 		fail "manifest $OST.json: $(head -n 20 <<<"$out")"
 }
+
+# ---------------------------------------------------------------------------
+# Container tests (test-ct-*.sh): containers as vzctl knows them
+# ($CONF_DIR/CTID.conf and a private area), made by vzpkg create ct from the
+# test template's cache, all inside the test's temp dir.
+
+# setup_ct_env [N]: the container keys in the config: CONF_DIR=$CT_CONF,
+# VE_PRIVATE=$CT_PRIVATE/$VEID and PARALLEL_CONTAINERS=N (default 2).
+setup_ct_env() {
+	CT_CONF=$TEST_TMP/ct-conf
+	CT_PRIVATE=$TEST_TMP/private
+	config_set CONF_DIR "$CT_CONF"
+	# shellcheck disable=SC2016 # $VEID is expanded by vzpkg
+	config_set VE_PRIVATE "$CT_PRIVATE/"'$VEID'
+	config_set PARALLEL_CONTAINERS "${1:-2}"
+}
+
+# ct_private CTID, ct_conf CTID: the container's private area and config.
+ct_private() { echo "$CT_PRIVATE/$1"; }
+ct_conf() { echo "$CT_CONF/$1.conf"; }
+
+# ct_conf_get CTID KEY: KEY's value in the container's config (the last
+# KEY= line, surrounding quotes removed); empty when absent.
+ct_conf_get() {
+	sed -n "s/^$2=//p" "$(ct_conf "$1")" | tail -n 1 | sed -E "s/^\"(.*)\"\$/\\1/; s/^'(.*)'\$/\\1/"
+}
+
+# ct_has_app CTID APP: the config's TEMPLATES lists .APP.
+ct_has_app() { [[ " $(ct_conf_get "$1" TEMPLATES) " == *" .$2 "* ]]; }
+
+# create_cts OST CTID...: vzpkg create ct each CTID from OST; the config
+# must then name OST, the private area and the distribution $DISTRIBUTION,
+# and the private area hold templates/vzpackages.
+create_cts() {
+	local ost=$1 id v
+	shift
+	for id; do
+		run_vzpkg create ct "$id" --ostemplate "$ost"
+		[ "$RC" = 0 ] || fail "vzpkg create ct $id --ostemplate $ost exited $RC$(vzpkg_log)"
+		[ -f "$(ct_conf "$id")" ] || fail "create ct $id wrote no $(ct_conf "$id")"
+		v=$(ct_conf_get "$id" OSTEMPLATE)
+		[ "$v" = ".$ost" ] || fail "$(ct_conf "$id"): OSTEMPLATE is '$v', expected '.$ost'"
+		v=$(ct_conf_get "$id" VE_PRIVATE)
+		[ "$v" = "$(ct_private "$id")" ] || fail "$(ct_conf "$id"): VE_PRIVATE is '$v', expected '$(ct_private "$id")'"
+		v=$(ct_conf_get "$id" DISTRIBUTION)
+		[ "$v" = "$DISTRIBUTION" ] || fail "$(ct_conf "$id"): DISTRIBUTION is '$v', expected '$DISTRIBUTION'"
+		[ -s "$(ct_private "$id")/templates/vzpackages" ] ||
+			fail "container $id has no templates/vzpackages in $(ct_private "$id")"
+	done
+}
+
+# make_app_template APP PACKAGE...: the application template APP (set
+# default) of the OS template whose config/os/default is $TDIR, listing
+# PACKAGE...  Sets ADIR to its directory.
+make_app_template() {
+	local app=$1
+	shift
+	ADIR=${TDIR%/os/*}/app/$app/default
+	mkdir -p "$ADIR"
+	printf '%s\n' "$@" >"$ADIR/packages"
+}
+
+# add_app_hook NAME BODY: an executable hook script NAME in $ADIR.
+add_app_hook() {
+	printf '#!/bin/bash\n%s\n' "$2" >"$ADIR/$1"
+	chmod 755 "$ADIR/$1"
+}
+
+# tree_manifest DIR OUT [content]: one line per entry of the tree DIR (path,
+# type, size (not for directories: file system specific), mode, owner,
+# mtime in ns, symlink target), sorted, into OUT; with "content" also the
+# SHA-256 of every regular file.
+tree_manifest() {
+	(cd "$1" && find . -printf '%p\t%y\t%s\t%m\t%U:%G\t%T@\t%l\n' |
+		awk -F'\t' -v OFS='\t' '$2 == "d" { $3 = "-" } 1' | LC_ALL=C sort) >"$2"
+	if [ "${3:-}" = content ]; then
+		(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum) >>"$2"
+	fi
+}
+
+# ct_block FILE CTID: the lines of vzpkg's human summary in FILE about CTID
+# ("container CTID: ..." and the indented lines that follow it).
+ct_block() {
+	awk -v h="container $2: " 'index($0, h) == 1 { on = 1; print; next } /^[^ ]/ { on = 0 } on' "$1"
+}
+
+# ct_json_facts FILE: check a container command's --json summary (an array
+# of objects with ct, ostemplate, install [{name, arch, version}], remove
+# [{name, version}], current, result, message, rolled_back) and print it one
+# fact a line, sorted:
+#     CTID current|pending RESULT rolled_back|-
+#     CTID install NAME VERSION
+#     CTID remove NAME VERSION
+# When the shape is wrong, print the problems instead and exit 1.
+ct_json_facts() {
+	python3 - "$1" <<-'PY'
+		import json, sys
+		try:
+		    data = json.load(open(sys.argv[1], encoding="utf-8"))
+		except (OSError, ValueError) as e:
+		    print(f"not JSON: {e}")
+		    sys.exit(1)
+		if not isinstance(data, list):
+		    print(f"top level is {type(data).__name__}, expected an array")
+		    sys.exit(1)
+		problems, facts = [], []
+		for o in data:
+		    if not isinstance(o, dict) or not isinstance(o.get("ct"), str):
+		        problems.append(f"element without a string 'ct': {o!r}")
+		        continue
+		    ct = o["ct"]
+		    for k, t in (("ostemplate", str), ("install", list), ("remove", list), ("current", bool),
+		                 ("result", int), ("message", str), ("rolled_back", bool)):
+		        if not isinstance(o.get(k), t) or (t is int and isinstance(o.get(k), bool)):
+		            problems.append(f"{ct}: '{k}' is {o.get(k)!r}, expected {t.__name__}")
+		    if problems:
+		        continue
+		    facts.append(f"{ct} {'current' if o['current'] else 'pending'} {o['result']} "
+		                 f"{'rolled_back' if o['rolled_back'] else '-'}")
+		    for k, want in (("install", ("name", "arch", "version")), ("remove", ("name", "version"))):
+		        for e in o[k]:
+		            if not isinstance(e, dict) or any(not isinstance(e.get(f), str) for f in want):
+		                problems.append(f"{ct}: {k} entry {e!r} lacks string fields {want}")
+		            else:
+		                facts.append(f"{ct} {k} {e['name']} {e['version']}")
+		if problems:
+		    print("\n".join(problems))
+		    sys.exit(1)
+		print("\n".join(sorted(facts)))
+	PY
+}
+
+# ct_check_deb CTID: the Debian container is sane (dpkg --audit empty, apt
+# runs) and its templates/vzpackages lists exactly what dpkg has installed
+# (left in $TEST_TMP/installed.CTID as sorted "name arch version" lines).
+ct_check_deb() {
+	local root
+	root=$(ct_private "$1")
+	check_root_sane "$root"
+	python3 "$HELPERS" installed "$root/var/lib/dpkg/status" | LC_ALL=C sort >"$TEST_TMP/installed.$1"
+	sed 's/^ //' "$root/templates/vzpackages" | LC_ALL=C sort >"$TEST_TMP/vzpackages.$1"
+	cmp -s "$TEST_TMP/installed.$1" "$TEST_TMP/vzpackages.$1" ||
+		fail "container $1: templates/vzpackages differs from the dpkg database (< dpkg, > vzpackages):
+$(diff_lines "$TEST_TMP/installed.$1" "$TEST_TMP/vzpackages.$1")"
+}
+
+# deb_installed_version CTID PACKAGE: the version dpkg has installed in the
+# container (empty when not installed).
+deb_installed_version() {
+	python3 "$HELPERS" installed "$(ct_private "$1")/var/lib/dpkg/status" | awk -v p="$2" '$1 == p { print $3 }'
+}
+
+# ct_check_rpm CTID: rpm -Va is clean in the RPM container and its
+# templates/vzpackages lists exactly the rpm database's packages (left in
+# $TEST_TMP/installed.CTID as sorted "name arch evr" lines, keys left out).
+ct_check_rpm() {
+	local root out rc=0
+	root=$(ct_private "$1")
+	rpm_root_db "$root"
+	out=$(rpm "${RPMDB[@]}" -Va 2>&1) || rc=$?
+	[ "$rc" = 0 ] && [ -z "$out" ] || fail "container $1: rpm ${RPMDB[*]} -Va (exit $rc): $(head -n 20 <<<"$out")"
+	rpm_installed >"$TEST_TMP/installed.$1"
+	sed 's/^ //' "$root/templates/vzpackages" | grep -v '^gpg-pubkey ' | LC_ALL=C sort >"$TEST_TMP/vzpackages.$1"
+	cmp -s "$TEST_TMP/installed.$1" "$TEST_TMP/vzpackages.$1" ||
+		fail "container $1: templates/vzpackages differs from the rpm database (< rpm -qa, > vzpackages):
+$(diff_lines "$TEST_TMP/installed.$1" "$TEST_TMP/vzpackages.$1")"
+}
+
+# ct_no_leftovers: assert_no_leftovers, and no snapshot or failed-root
+# directory of a container transaction left beside the private areas.
+ct_no_leftovers() {
+	local left
+	assert_no_leftovers
+	left=$(find "$CT_PRIVATE" -mindepth 1 -maxdepth 1 -name '*.vzpkg-*' 2>/dev/null)
+	[ -z "$left" ] || fail "container transaction left behind: $left"
+}
+
+# ct_hold_lock CTID SECONDS: hold the container's lock ($LOCK_DIR/ct-CTID.lock)
+# as another vzpkg would, for SECONDS, in the background; returns once it is
+# held.  Sets HOLD_PID (flock, which ends when it lets go).
+ct_hold_lock() {
+	local ready=$TEST_TMP/lock-held.$1 i
+	rm -f "$ready"
+	(cd / && exec flock -x "$LOCK_DIR/ct-$1.lock" sh -c 'touch "$1"; sleep "$2"' sh "$ready" "$2") &
+	HOLD_PID=$!
+	at_exit "wait $HOLD_PID 2>/dev/null"
+	for i in $(seq 100); do
+		[ ! -e "$ready" ] || return 0
+		sleep 0.05
+	done
+	fail "flock could not take $LOCK_DIR/ct-$1.lock"
+}
