@@ -180,10 +180,39 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
 
 /* ---- the job ---------------------------------------------------------- */
 
+/* "@group" (comps): the group and its default packages, which libsolv
+ * keeps as recommends of the group solvable, as dnf installs them. */
+static int add_group_job(Pool *pool, Queue *job, const char *name, const char *what, struct vz_error *err)
+{
+        _cleanup_free_ char *gname = vz_asprintf("group:%s", name + 1);
+        Id id = pool_str2id(pool, gname, 0), p, pp;
+        bool found = false;
+        if (id)
+                FOR_PROVIDES(p, pp, id) {
+                        Solvable *s = pool_id2solvable(pool, p);
+                        Queue rec;
+                        if (s->name != id)
+                                continue;
+                        found = true;
+                        queue_init(&rec);
+                        solvable_lookup_deparray(s, SOLVABLE_RECOMMENDS, &rec, -1);
+                        for (int i = 0; i < rec.count; i++)
+                                queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_PROVIDES | SOLVER_WEAK, rec.elements[i]);
+                        queue_free(&rec);
+                }
+        if (!found)
+                return vz_error_set(err, -VZ_E_NOPKG,
+                                    "group %s: not in the comps of any repository of %s; check the name", name, what);
+        queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, id);
+        return 0;
+}
+
 static int add_name_job(Pool *pool, Queue *job, const char *name, const char *what, struct vz_error *err)
 {
         Queue sel;
         int r = 0;
+        if (name[0] == '@' && pool->disttype == DISTTYPE_RPM)
+                return add_group_job(pool, job, name, what, err);
         queue_init(&sel);
         /* name, name.arch, and for RPM also name-version[-release][.arch] and epoch forms */
         int flags = SELECTION_NAME | SELECTION_PROVIDES | SELECTION_DOTARCH | SELECTION_REL;
@@ -407,6 +436,13 @@ static int check_checksums(struct vz_pkglist *l, const char *what, struct vz_err
         return 0;
 }
 
+/* comps groups and categories are solvables, not packages */
+static bool is_pseudo(Pool *pool, Id p)
+{
+        const char *n = pool_id2str(pool, pool_id2solvable(pool, p)->name);
+        return vz_startswith(n, "group:") || vz_startswith(n, "category:") || vz_startswith(n, "pattern:");
+}
+
 static void collect(Pool *pool, Transaction *trans, struct vz_resolver *r, struct vz_pkglist *ret)
 {
         Queue order;
@@ -414,7 +450,8 @@ static void collect(Pool *pool, Transaction *trans, struct vz_resolver *r, struc
         transaction_order(trans, 0);
         for (int i = 0; i < trans->steps.count; i++) {
                 Id p = trans->steps.elements[i];
-                if (transaction_type(trans, p, SOLVER_TRANSACTION_SHOW_ACTIVE) == SOLVER_TRANSACTION_INSTALL)
+                if (transaction_type(trans, p, SOLVER_TRANSACTION_SHOW_ACTIVE) == SOLVER_TRANSACTION_INSTALL &&
+                    !is_pseudo(pool, p))
                         queue_push(&order, p);
         }
         ret->n = (size_t)order.count;
@@ -547,7 +584,7 @@ static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver
                 Id p = trans->steps.elements[i];
                 Id type = transaction_type(trans, p, SOLVER_TRANSACTION_SHOW_ACTIVE | SOLVER_TRANSACTION_SHOW_OBSOLETES);
                 if (pool->solvables[p].repo != pool->installed) {
-                        if (!same_as_installed(pool, p))
+                        if (!same_as_installed(pool, p) && !is_pseudo(pool, p))
                                 queue_push(&in, p);
                 }
                 else if (type == SOLVER_TRANSACTION_ERASE)

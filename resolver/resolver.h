@@ -48,8 +48,8 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
  * when given (NULL: only the files primary lists). Cached as <key>.solv
  * (key: the signed checksums of the files loaded). */
 int vz_resolver_add_rpmmd_repo(struct vz_resolver *r, int repo_index, const char *label, const char *primary,
-                               const char *filelists, const char *cache_dir, const char *key, int priority,
-                               struct vz_error *err);
+                               const char *filelists, const char *comps, const char *cache_dir, const char *key,
+                               int priority, struct vz_error *err);
 
 /* True when some file dependency has no provider with the files loaded so
  * far: time to load filelists. */

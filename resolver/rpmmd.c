@@ -5,6 +5,7 @@
 #include <solv/dataiterator.h>
 #include <solv/pool.h>
 #include <solv/repo.h>
+#include <solv/repo_comps.h>
 #include <solv/repo_repomdxml.h>
 #include <solv/repo_rpmmd.h>
 #include <solv/repo_solv.h>
@@ -64,9 +65,20 @@ static int add_xml(Repo *repo, const char *path, int flags)
         return r == 0 ? 0 : -EBADMSG;
 }
 
+static int add_comps(Repo *repo, const char *path)
+{
+        FILE *f = solv_xfopen(path, "r");
+        int r;
+        if (!f)
+                return errno ? -errno : -EIO;
+        r = repo_add_comps(repo, f, REPO_NO_INTERNALIZE | REPO_EXTEND_SOLVABLES);
+        fclose(f);
+        return r == 0 ? 0 : -EBADMSG;
+}
+
 int vz_resolver_add_rpmmd_repo(struct vz_resolver *r, int repo_index, const char *label, const char *primary,
-                               const char *filelists, const char *cache_dir, const char *key, int priority,
-                               struct vz_error *err)
+                               const char *filelists, const char *comps, const char *cache_dir, const char *key,
+                               int priority, struct vz_error *err)
 {
         Pool *pool = vz_resolver_pool(r);
         Repo *repo = repo_create(pool, label);
@@ -90,6 +102,8 @@ int vz_resolver_add_rpmmd_repo(struct vz_resolver *r, int repo_index, const char
         k = add_xml(repo, primary, REPO_NO_INTERNALIZE);
         if (k >= 0 && filelists)
                 k = add_xml(repo, filelists, REPO_EXTEND_SOLVABLES | REPO_NO_INTERNALIZE);
+        if (k >= 0 && comps)
+                k = add_comps(repo, comps);
         repo_internalize(repo);
         if (k < 0)
                 return vz_error_set(err, -VZ_E_METADATA, "repository %s: cannot parse %s", label,

@@ -115,6 +115,8 @@ struct rpm_repo {
         char **repomd_urls, **asc_urls;
         char *primary_sha, *primary_loc, *primary_path;
         char *filelists_sha, *filelists_loc, *filelists_path;
+        char *comps_sha, *comps_loc, *comps_path;
+        int priority;
         long long primary_size, filelists_size, timestamp;
         bool fetched;            /* asked the repository this time */
 };
@@ -139,11 +141,12 @@ static char **urls_for(char **bases, const char *file)
         return v;
 }
 
-static void repo_init(struct vz_build *b, const struct vz_repo_spec *s, struct rpm_repo *r)
+static void repo_init(struct vz_build *b, char **urls, int priority, struct rpm_repo *r)
 {
         memset(r, 0, sizeof(*r));
+        r->priority = priority;
         r->urls = vz_xmalloc(sizeof(char *));
-        for (char **u = s->urls; *u; u++)
+        for (char **u = urls; *u; u++)
                 vz_strv_push_take(&r->urls, vz_rpm_expand_url(b->tmpl, *u));
         r->metadir = vz_repo_metadir(b, "rpm", r->urls[0], NULL);
         r->repomd = vz_path_join(r->metadir, "repomd.xml");
@@ -166,6 +169,9 @@ static void repo_done(struct rpm_repo *r)
         free(r->filelists_sha);
         free(r->filelists_loc);
         free(r->filelists_path);
+        free(r->comps_sha);
+        free(r->comps_loc);
+        free(r->comps_path);
 }
 
 static int fetch_repomd(struct vz_build *b, struct rpm_repo *rr, size_t n, struct vz_error *err)
@@ -199,8 +205,8 @@ static int locate_index(struct vz_build *b, struct rpm_repo *rr, const char *typ
 {
         _cleanup_free_ char *l = NULL;
         int r = vz_repomd_find(rr->repomd, type, &l, sha, size, &rr->timestamp);
-        if (r == -ENOENT && strcmp(type, "filelists") == 0)
-                return 0;
+        if (r == -ENOENT && strcmp(type, "primary") != 0)
+                return 0;  /* filelists and comps are optional */
         if (r < 0)
                 return vz_error_set(err, -VZ_E_METADATA, "repository %s: repomd.xml has no usable %s (%s)",
                                     rr->urls[0], type, r == -EPROTONOSUPPORT ? "no SHA-256" : "missing");
@@ -210,33 +216,42 @@ static int locate_index(struct vz_build *b, struct rpm_repo *rr, const char *typ
         return 0;
 }
 
+/* One index file of a repository: primary (0), filelists (1), comps (2). */
+static void index_of(struct rpm_repo *x, int kind, const char **path, const char **sha, const char **loc,
+                     long long *size)
+{
+        *path = kind == 0 ? x->primary_path : kind == 1 ? x->filelists_path : x->comps_path;
+        *sha = kind == 0 ? x->primary_sha : kind == 1 ? x->filelists_sha : x->comps_sha;
+        *loc = kind == 0 ? x->primary_loc : kind == 1 ? x->filelists_loc : x->comps_loc;
+        *size = kind == 0 ? x->primary_size : kind == 1 ? x->filelists_size : -1;
+}
+
 static int fetch_indexes(struct vz_build *b, struct rpm_repo *rr, size_t n, bool filelists, struct vz_error *err)
 {
-        _cleanup_free_ struct vz_download *d = vz_xmalloc((2 * n + 1) * sizeof(*d));
-        char ***urls = vz_xmalloc((2 * n + 1) * sizeof(*urls));
+        static const char *const kinds[] = { "primary", "filelists", "comps" };
+        _cleanup_free_ struct vz_download *d = vz_xmalloc((3 * n + 1) * sizeof(*d));
+        char ***urls = vz_xmalloc((3 * n + 1) * sizeof(*urls));
         size_t k = 0;
         int r = 0;
         _cleanup_free_ char *dir = vz_path_join(b->ctx->cfg.metadata_cache, "by-hash");
         vz_mkdir_p(dir, 0755);
-        for (size_t i = 0; i < 2 * n; i++) {
-                struct rpm_repo *x = &rr[i / 2];
-                bool fl = i % 2;
-                const char *path = fl ? x->filelists_path : x->primary_path;
-                const char *sha = fl ? x->filelists_sha : x->primary_sha;
+        for (size_t i = 0; i < 3 * n; i++) {
+                struct rpm_repo *x = &rr[i / 3];
+                int kind = (int)(i % 3);
+                const char *path, *sha, *loc;
+                long long size;
                 char hex[65];
-                if ((fl && !filelists) || !path || (vz_sha256_file(path, hex) == 0 && strcmp(hex, sha) == 0))
+                index_of(x, kind, &path, &sha, &loc, &size);
+                if ((kind == 1 && !filelists) || !path || (vz_sha256_file(path, hex) == 0 && strcmp(hex, sha) == 0))
                         continue;
                 if (b->ctx->cache_only) {
                         r = vz_error_set(err, -VZ_E_DOWNLOAD, "repository %s: %s not cached and -C forbids the network",
-                                         x->urls[0], fl ? "filelists" : "primary");
+                                         x->urls[0], kinds[kind]);
                         break;
                 }
-                urls[k] = urls_for(x->urls, fl ? x->filelists_loc : x->primary_loc);
+                urls[k] = urls_for(x->urls, loc);
                 d[k] = (struct vz_download){ .urls = urls[k], .dest = path, .sha256 = sha,
-                                             .size = (fl ? x->filelists_size : x->primary_size) > 0
-                                                             ? (fl ? x->filelists_size : x->primary_size)
-                                                             : -1,
-                                             .label = urls[k][0] };
+                                             .size = size > 0 ? size : -1, .label = urls[k][0] };
                 k++;
         }
         if (r >= 0 && k)
@@ -264,18 +279,20 @@ static void record_repo(struct vz_build *b, size_t i, struct rpm_repo *rr)
         b->repos[i].date_epoch = rr->timestamp > 0 ? rr->timestamp : -1;
 }
 
-static int build_pool(struct vz_build *b, struct rpm_repo *rr, size_t n, const struct vz_repo_spec *specs,
-                      bool filelists, struct vz_resolver **ret, struct vz_error *err)
+static int build_pool(struct vz_build *b, struct rpm_repo *rr, size_t n, bool filelists, struct vz_resolver **ret,
+                      struct vz_error *err)
 {
         _cleanup_free_ char *solvdir = vz_path_join(b->ctx->cfg.metadata_cache, "solv");
         struct vz_resolver *res = NULL;
         int r = vz_resolver_new_rpm(vz_template_arch(b->tmpl), &res);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 bool fl = filelists && rr[i].filelists_path;
-                _cleanup_free_ char *key = fl ? vz_asprintf("%s-%s", rr[i].primary_sha, rr[i].filelists_sha)
-                                              : vz_xstrdup(rr[i].primary_sha);
+                _cleanup_free_ char *key = vz_asprintf("%s%s%s%s%s", rr[i].primary_sha, fl ? "-" : "",
+                                                       fl ? rr[i].filelists_sha : "", rr[i].comps_sha ? "-" : "",
+                                                       rr[i].comps_sha ? rr[i].comps_sha : "");
                 r = vz_resolver_add_rpmmd_repo(res, (int)i, rr[i].urls[0], rr[i].primary_path,
-                                               fl ? rr[i].filelists_path : NULL, solvdir, key, specs[i].priority, err);
+                                               fl ? rr[i].filelists_path : NULL, rr[i].comps_path, solvdir, key,
+                                               rr[i].priority, err);
         }
         if (r < 0) {
                 vz_resolver_free(res);
@@ -285,17 +302,64 @@ static int build_pool(struct vz_build *b, struct rpm_repo *rr, size_t n, const s
         return 0;
 }
 
+/* A mirrorlist (one base URL per line) or a metalink (XML whose <url>s
+ * end in repodata/repomd.xml) gives a repository's alternatives. The list
+ * itself is not signed and need not be: repomd.xml is verified whichever
+ * mirror serves it. */
+static char **parse_mirrors(const char *text)
+{
+        char **urls = vz_xmalloc(sizeof(char *));
+        _cleanup_free_ char *copy = vz_xstrdup(text);
+        char *save = NULL;
+        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *u = strstr(l, "http");
+                if (!u || (l[0] == '#'))
+                        continue;
+                char *end = u + strcspn(u, "<\" \t\r");
+                *end = '\0';
+                char *md = strstr(u, "repodata/repomd.xml");
+                if (md)
+                        *md = '\0';
+                else if (strstr(l, "<url"))
+                        continue;
+                vz_strv_push(&urls, u);
+        }
+        return urls;
+}
+
+static int mirrorlist_repos(struct vz_build *b, struct rpm_repo **rr, size_t *n, struct vz_error *err)
+{
+        for (char *const *m = vz_template_mirrorlists(b->tmpl); *m; m++) {
+                _cleanup_free_ char *url = vz_rpm_expand_url(b->tmpl, *m);
+                _cleanup_free_ char *dir = vz_repo_metadir(b, "rpm-mirrorlist", url, NULL);
+                _cleanup_free_ char *dest = vz_path_join(dir, "mirrorlist");
+                _cleanup_free_ char *text = NULL;
+                _cleanup_strv_ char **mirrors = NULL;
+                char *urls[] = { url, NULL };
+                struct vz_download d = { .urls = urls, .dest = dest, .size = -1, .label = url, .conditional = true };
+                int r = vz_repo_use_cached(b, dir, access(dest, R_OK) == 0, url, err);
+                if (r == 0 && (r = vz_fetch_run(b->fetch, &d, 1, err)) >= 0)
+                        vz_repo_mark_checked(dir);
+                vz_download_done(&d);
+                if (r < 0)
+                        return r;
+                if (vz_read_file(dest, &text, NULL) < 0 || !(mirrors = parse_mirrors(text))[0])
+                        return vz_error_set(err, -VZ_E_METADATA, "mirrorlist %s: lists no mirror", url);
+                *rr = vz_xrealloc(*rr, (*n + 1) * sizeof(**rr));
+                repo_init(b, mirrors, 0, &(*rr)[(*n)++]);
+        }
+        return 0;
+}
+
 static int rpm_load_repos(struct vz_build *b, struct vz_resolver **ret, struct vz_error *err)
 {
         size_t n = 0;
         const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
-        _cleanup_free_ struct rpm_repo *rr = vz_xmalloc((n + 1) * sizeof(*rr));
+        struct rpm_repo *rr = vz_xmalloc((n + 1) * sizeof(*rr));
         _cleanup_free_ char *lockpath = vz_path_join(b->ctx->cfg.metadata_cache, ".lock");
         _cleanup_close_ int lock = -1;
         int r;
 
-        if (n == 0)
-                return vz_error_set(err, -VZ_E_METADATA, "template %s: no repositories listed", vz_template_name(b->tmpl));
         vz_build_reset_repos(b);
         vz_mkdir_p(b->ctx->cfg.metadata_cache, 0755);
         r = vz_lock(lockpath, LOCK_EX, true, &lock);
@@ -304,11 +368,16 @@ static int rpm_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
         b->keyfiles = vz_xmalloc(sizeof(char *));
         for (char *const *k = vz_template_gpgkeys(b->tmpl); *k; k++)
                 vz_strv_push(&b->keyfiles, *k);
-        b->repos = vz_xmalloc(n * sizeof(*b->repos));
-        b->n_repos = n;
         for (size_t i = 0; i < n; i++)
-                repo_init(b, &specs[i], &rr[i]);
-        r = fetch_repomd(b, rr, n, err);
+                repo_init(b, specs[i].urls, specs[i].priority, &rr[i]);
+        r = mirrorlist_repos(b, &rr, &n, err);
+        if (r >= 0 && n == 0)
+                r = vz_error_set(err, -VZ_E_METADATA, "template %s: no repositories or mirrorlists listed",
+                                 vz_template_name(b->tmpl));
+        b->repos = vz_xmalloc((n + 1) * sizeof(*b->repos));
+        b->n_repos = n;
+        if (r >= 0)
+                r = fetch_repomd(b, rr, n, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 r = vz_gpg_verify(b->keyfiles, b->workdir, rr[i].repomd, rr[i].asc, NULL, rr[i].repomd_urls[0], err);
                 if (r >= 0 && rr[i].fetched)
@@ -319,6 +388,10 @@ static int rpm_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
                 if (r >= 0)
                         r = locate_index(b, &rr[i], "filelists", &rr[i].filelists_loc, &rr[i].filelists_sha,
                                          &rr[i].filelists_size, &rr[i].filelists_path, err);
+                long long comps_size = 0;
+                if (r >= 0)
+                        r = locate_index(b, &rr[i], "group", &rr[i].comps_loc, &rr[i].comps_sha, &comps_size,
+                                         &rr[i].comps_path, err);
                 if (r >= 0)
                         record_repo(b, i, &rr[i]);
         }
@@ -326,17 +399,18 @@ static int rpm_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
         if (r >= 0)
                 r = fetch_indexes(b, rr, n, false, err);
         if (r >= 0)
-                r = build_pool(b, rr, n, specs, false, ret, err);
+                r = build_pool(b, rr, n, false, ret, err);
         if (r >= 0 && vz_resolver_needs_filelists(*ret)) {
                 vz_resolver_free(*ret);
                 *ret = NULL;
                 vz_verbose("%s: file dependencies need filelists", vz_template_name(b->tmpl));
                 r = fetch_indexes(b, rr, n, true, err);
                 if (r >= 0)
-                        r = build_pool(b, rr, n, specs, true, ret, err);
+                        r = build_pool(b, rr, n, true, ret, err);
         }
         for (size_t i = 0; i < n; i++)
                 repo_done(&rr[i]);
+        free(rr);
         return r;
 }
 

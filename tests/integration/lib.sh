@@ -862,11 +862,12 @@ ct_conf_get() {
 ct_has_app() { [[ " $(ct_conf_get "$1" TEMPLATES) " == *" .$2 "* ]]; }
 
 # create_cts OST CTID...: vzpkg create ct each CTID from OST; the config
-# must then name OST, the private area and the distribution $DISTRIBUTION,
-# and the private area hold templates/vzpackages.
+# must then name OST, the private area and the distribution of the template
+# in $TDIR, and the private area hold templates/vzpackages.
 create_cts() {
-	local ost=$1 id v
+	local ost=$1 id v dist
 	shift
+	dist=$(cat "$TDIR/distribution")
 	for id; do
 		run_vzpkg create ct "$id" --ostemplate "$ost"
 		[ "$RC" = 0 ] || fail "vzpkg create ct $id --ostemplate $ost exited $RC$(vzpkg_log)"
@@ -876,7 +877,7 @@ create_cts() {
 		v=$(ct_conf_get "$id" VE_PRIVATE)
 		[ "$v" = "$(ct_private "$id")" ] || fail "$(ct_conf "$id"): VE_PRIVATE is '$v', expected '$(ct_private "$id")'"
 		v=$(ct_conf_get "$id" DISTRIBUTION)
-		[ "$v" = "$DISTRIBUTION" ] || fail "$(ct_conf "$id"): DISTRIBUTION is '$v', expected '$DISTRIBUTION'"
+		[ "$v" = "$dist" ] || fail "$(ct_conf "$id"): DISTRIBUTION is '$v', expected '$dist'"
 		[ -s "$(ct_private "$id")/templates/vzpackages" ] ||
 			fail "container $id has no templates/vzpackages in $(ct_private "$id")"
 	done

@@ -11,7 +11,6 @@
 
 setup_lc_env
 setup_ct_env 2
-DISTRIBUTION=debian
 CTS=(101 102 103)
 SUFFIX=+vzt1
 MARK=$TEST_TMP/host-marker # hooks that find the host's $TEST_TMP ran on the host
