@@ -371,12 +371,14 @@ wipe_dir() { rm -rf --one-file-system "$1"; mkdir -p "$1"; }
 # run_step LABEL CMD... : runs CMD under /usr/bin/time in the background (so
 # that Ctrl-C runs the trap at once: bash defers traps while a foreground
 # command runs), stdout to runs/LABEL.out, stderr to runs/LABEL.log. Sets
-# step_rc, step_wall, step_rss; never exits.
+# step_rc, step_wall, step_rss; never exits. $step_desc, when set, says what
+# runs in the interrupt message instead of the command line.
+step_desc=""
 run_step() {
 	local label=$1 tf=$RUNLOG/$1.time
 	shift
 	step_rc=0 step_wall="" step_rss=""
-	running="$label: $*"
+	running="$label: ${step_desc:-$*}"
 	/usr/bin/time -f '%e %M' -o "$tf" "$@" </dev/null >"$RUNLOG/$label.out" 2>"$RUNLOG/$label.log" &
 	running_pid=$!
 	wait "$running_pid" || step_rc=$?
@@ -555,7 +557,9 @@ timed_loop() {
 	out=$RUNLOG/$label.ct-logs
 	prepare_run
 	mkdir -p "$out"
+	step_desc="for each of ${ctids[*]}: vzpkg exec --net CTID -- sh -c '$cmd'"
 	run_step "$label" bash -c "$APT_LOOP" apt-loop "$VZ" "$CONF" "$out" "$cmd" "${ctids[@]}"
+	step_desc=""
 	((step_rc == 0)) || note "  WARNING: the loop itself exited $step_rc"
 	walls[$kind]+="$step_wall "
 	rsss[$kind]+="$step_rss "
