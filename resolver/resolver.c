@@ -235,6 +235,22 @@ static int add_name_job(Pool *pool, Queue *job, const char *name, const char *wh
  * needs libsystemd0; libelogind0 provides it too), apt installs the real
  * package. libsolv has no such rule and would pick by name order, so the
  * impostors are disfavoured: still used when nothing else will do. */
+/* A package that provides and obsoletes a name replaces it (RPM renames):
+ * no impostor. */
+static bool obsoletes_name(Pool *pool, Solvable *s, Id name)
+{
+        if (!s->obsoletes)
+                return false;
+        for (Id *op = s->repo->idarraydata + s->obsoletes; *op; op++) {
+                Id o = *op;
+                while (ISRELDEP(o))
+                        o = GETRELDEP(pool, o)->name;
+                if (o == name)
+                        return true;
+        }
+        return false;
+}
+
 static void disfavor_impostors(Pool *pool, Queue *job)
 {
         Map real;
@@ -252,7 +268,8 @@ static void disfavor_impostors(Pool *pool, Queue *job)
                         Id name = *pp;
                         while (ISRELDEP(name))
                                 name = GETRELDEP(pool, name)->name;
-                        if (name != s->name && name < pool->ss.nstrings && MAPTST(&real, name)) {
+                        if (name != s->name && name < pool->ss.nstrings && MAPTST(&real, name) &&
+                            !obsoletes_name(pool, s, name)) {
                                 queue_push2(job, SOLVER_DISFAVOR | SOLVER_SOLVABLE, p);
                                 break;
                         }
@@ -573,22 +590,36 @@ static bool same_as_installed(Pool *pool, Id p)
         return false;
 }
 
+static bool renewed(Pool *pool, Transaction *trans, Id p)
+{
+        Id name = pool->solvables[p].name;
+        for (int i = 0; i < trans->steps.count; i++) {
+                Solvable *s = pool_id2solvable(pool, trans->steps.elements[i]);
+                if (s->repo != pool->installed && s->name == name)
+                        return true;
+        }
+        return false;
+}
+
 static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver *r, struct vz_pkglist *inst,
                               struct vz_pkglist *erase)
 {
         Queue in, out;
         queue_init(&in);
         queue_init(&out);
+        /* What goes: an installed package in the transaction that no new
+         * package of the same name replaces (erased, or obsoleted by
+         * another name). Collected before ordering, which drops the latter. */
+        for (int i = 0; i < trans->steps.count; i++) {
+                Id p = trans->steps.elements[i];
+                if (pool->solvables[p].repo == pool->installed && !renewed(pool, trans, p))
+                        queue_push(&out, p);
+        }
         transaction_order(trans, 0);
         for (int i = 0; i < trans->steps.count; i++) {
                 Id p = trans->steps.elements[i];
-                Id type = transaction_type(trans, p, SOLVER_TRANSACTION_SHOW_ACTIVE | SOLVER_TRANSACTION_SHOW_OBSOLETES);
-                if (pool->solvables[p].repo != pool->installed) {
-                        if (!same_as_installed(pool, p) && !is_pseudo(pool, p))
-                                queue_push(&in, p);
-                }
-                else if (type == SOLVER_TRANSACTION_ERASE)
-                        queue_push(&out, p);
+                if (pool->solvables[p].repo != pool->installed && !same_as_installed(pool, p) && !is_pseudo(pool, p))
+                        queue_push(&in, p);
         }
         inst->n = (size_t)in.count;
         inst->pkgs = vz_xmalloc((inst->n + 1) * sizeof(*inst->pkgs));
@@ -599,9 +630,12 @@ static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver
         erase->pkgs = vz_xmalloc((erase->n + 1) * sizeof(*erase->pkgs));
         for (int i = 0; i < out.count; i++) {
                 Solvable *s = pool_id2solvable(pool, out.elements[i]);
+                Id type = transaction_type(trans, out.elements[i],
+                                           SOLVER_TRANSACTION_SHOW_ACTIVE | SOLVER_TRANSACTION_SHOW_OBSOLETES);
                 erase->pkgs[i] = (struct vz_pkg){ .name = vz_xstrdup(pool_id2str(pool, s->name)),
                                                   .arch = vz_xstrdup(pool_id2str(pool, s->arch)),
-                                                  .version = vz_xstrdup(pool_id2str(pool, s->evr)) };
+                                                  .version = vz_xstrdup(pool_id2str(pool, s->evr)),
+                                                  .replaced = type == SOLVER_TRANSACTION_OBSOLETED };
         }
         queue_free(&in);
         queue_free(&out);

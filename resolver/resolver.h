@@ -17,6 +17,7 @@ struct vz_pkg {
         int batch;          /* install batch: 0 = bootstrap; a package's pre-dependencies
                              * are in earlier batches, so each batch can be one dpkg run */
         char **prereqs;     /* names of packages of this list it pre-depends on */
+        bool replaced;      /* erase list: goes because a new package obsoletes it */
 };
 
 struct vz_pkglist {

@@ -17,7 +17,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static const char *const db_dirs[] = { "var/lib/dpkg", "var/lib/rpm", NULL };
+/* Copied, not linked, in a snapshot: package databases, logs and /etc are
+ * written in place (appends, sqlite pages, hooks' echo >>). */
+static const char *const db_dirs[] = { "var/lib/dpkg", "var/lib/rpm", "var/log", "etc", NULL };
 
 struct solution {
         char *key;               /* the installed set it was made for */
@@ -168,7 +170,8 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         if ((t->sol = find_solution(g, key)))
                 return 0;  /* the same installed set was solved already */
         r = vz_backend_for(b->tmpl)->load_repos(b, &res, err);
-        b->metadata_loaded = true;
+        if (r >= 0)
+                b->metadata_loaded = true;
         if (r >= 0)
                 r = vz_resolver_load_installed(res, t->ct->private_dir, err);
         fill_job(g, t, req, b->ctx, &job);
@@ -186,7 +189,8 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         s->key = TAKE_PTR(key);
         s->erase_names = vz_xmalloc(sizeof(char *));
         for (size_t i = 0; i < s->erase.n; i++)
-                vz_strv_push(&s->erase_names, s->erase.pkgs[i].name);
+                if (!s->erase.pkgs[i].replaced)  /* the package manager removes those itself */
+                        vz_strv_push(&s->erase_names, s->erase.pkgs[i].name);
         g->sols = vz_xrealloc(g->sols, (g->n_sols + 1) * sizeof(*g->sols));
         g->sols[g->n_sols++] = s;
         t->sol = s;
