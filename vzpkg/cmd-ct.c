@@ -12,8 +12,8 @@ static int fail(struct vz_error *err, int r)
 }
 
 static const char create_help[] =
-        "Usage: vzpkg create ct CTID --ostemplate OST\n\n"
-        "Create a container: unpack the OS template's cache (built first when\n"
+        "Usage: vzpkg create ct CTID... --ostemplate OST\n\n"
+        "Create containers: unpack the OS template's cache (built first when\n"
         "missing) into its private area (VE_PRIVATE, default /vz/private/$VEID) and\n"
         "write $CONF_DIR/CTID.conf with OSTEMPLATE, TEMPLATES, VE_PRIVATE,\n"
         "DISTRIBUTION and OSRELEASE, as vzctl reads them.\n\n"
@@ -87,12 +87,20 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
                 }
         }
-        if (optind + 1 != argc || !ost) {
+        if (optind >= argc || !ost) {
                 fputs(create_help, stderr);
                 return VZ_EXIT_USAGE;
         }
-        r = create_ct(ctx, argv[optind], ost, &err);
-        return r < 0 ? fail(&err, r) : 0;
+        int rc = 0;
+        for (int i = optind; i < argc && !vz_interrupted(); i++) {
+                memset(&err, 0, sizeof(err));
+                r = create_ct(ctx, argv[i], ost, &err);
+                if (r < 0 && !rc)
+                        rc = fail(&err, r);
+                else if (r < 0)
+                        fail(&err, r);
+        }
+        return rc ? rc : vz_interrupted() ? VZ_EXIT_INTERRUPTED : 0;
 }
 
 static const char destroy_help[] =
