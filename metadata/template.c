@@ -531,8 +531,8 @@ int vz_template_load_app(const char *area, const struct vz_template *os, const c
 
         if (!split_app_name(root, name, &a, &set))
                 return vz_error_set(err, -VZ_E_NOTEMPLATE,
-                                    "application template %s: not found for %s in %s; 'vzpkg list --apps %s' shows them",
-                                    name, os->name, root, os->name);
+                                    "application template %s: not found for %s in %s; each app is a directory there with a packages file",
+                                    name, os->name, root);
         t = vz_xmalloc(sizeof(*t));
         t->app = true;
         t->os = vz_xstrdup(os->os);

@@ -562,9 +562,27 @@ static void push_names(Pool *pool, Queue *q, char **names, Id how)
         }
 }
 
+static int check_installed_names(Pool *pool, char **names, const char *what, struct vz_error *err)
+{
+        for (char **n = names; n && *n; n++) {
+                Id id = pool_str2id(pool, *n, 0), p;
+                Solvable *s;
+                bool found = false;
+                if (id && pool->installed) {
+                        FOR_REPO_SOLVABLES(pool->installed, p, s)
+                                found |= s->name == id;
+                }
+                if (!found)
+                        return vz_error_set(err, -VZ_E_NOPKG, "package %s: not installed in %s", *n, what);
+        }
+        return 0;
+}
+
 static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char *what, Queue *q, struct vz_error *err)
 {
         int k;
+        if ((k = check_installed_names(r->pool, job->update, what, err)) < 0)
+                return k;
         for (char **n = job->install; n && *n; n++)
                 if ((k = add_name_job(r->pool, q, *n, what, err)) < 0)
                         return k;

@@ -357,8 +357,14 @@ static int prepare_root(struct vz_build *b, struct vz_error *err)
 static int block_services(struct vz_build *b, bool block)
 {
         _cleanup_free_ char *p = vz_path_join(b->root, "usr/sbin/policy-rc.d");
-        if (!block)
-                return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+        _cleanup_free_ char *saved = vz_path_join(b->root, "usr/sbin/policy-rc.d.vzpkg-saved");
+        if (!block) {
+                if (unlink(p) < 0 && errno != ENOENT)
+                        return -errno;
+                return rename(saved, p) < 0 && errno != ENOENT ? -errno : 0;  /* the root's own, back */
+        }
+        if (rename(p, saved) < 0 && errno != ENOENT)
+                return -errno;
         return vz_write_file_atomic(p, "#!/bin/sh\nexit 101\n", 19, 0755);
 }
 
@@ -562,7 +568,9 @@ static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *i
         for (size_t i = 0; i < l->n; i++)
                 b->n_pkgs += install[i];
         for (int batch = 1; batch <= batches && r >= 0; batch++) {
-                _cleanup_strv_ char **argv = vz_strv_split("dpkg --install --force-unsafe-io", " ");
+                /* a locally changed conffile is kept, as apt-get upgrade does non-interactively */
+                _cleanup_strv_ char **argv =
+                        vz_strv_split("dpkg --install --force-unsafe-io --force-confdef --force-confold", " ");
                 for (size_t i = 0; i < l->n; i++)
                         if (install[i] && l->pkgs[i].batch == batch)
                                 vz_strv_push_take(&argv, ct_path(b, &l->pkgs[i]));

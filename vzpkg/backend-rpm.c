@@ -571,6 +571,8 @@ out:
         return rc;
 }
 
+static void fix_mountpoints(struct vz_build *b);
+
 static int run_transaction(struct vz_build *b, struct rpm_job *job, const char *what, struct vz_error *err)
 {
         _cleanup_plan_ struct vz_ct_plan *p = vz_build_plan(b);
@@ -578,7 +580,10 @@ static int run_transaction(struct vz_build *b, struct rpm_job *job, const char *
         vz_mkdir_p(dbdir, 0755);
         rpm_setup(b->tmpl);
         vz_plan_function(p, transaction_in_ct, job);
-        return vz_build_ct_run(b, (char *[]){ (char *)what, NULL }, what, -VZ_E_INSTALL, p, err);
+        int r = vz_build_ct_run(b, (char *[]){ (char *)what, NULL }, what, -VZ_E_INSTALL, p, err);
+        if (r >= 0)
+                fix_mountpoints(b);
+        return r;
 }
 
 static int rpm_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
@@ -704,8 +709,7 @@ static int rpm_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_e
         }
         rpmdbFreeIterator(mi);
         rpmtsFree(ts);
-        fix_mountpoints(b);
-        drop_empty_wal(b);
+        drop_empty_wal(b);  /* only what this read left behind */
         return 0;
 }
 

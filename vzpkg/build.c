@@ -236,7 +236,11 @@ static int make_workdir(struct vz_build *b, struct vz_error *err)
                 return vz_error_set(err, -errno, "%s: %m", b->root);
         r = vz_mkdir_p(c->log_dir, 0755);
         b->logpath = vz_asprintf("%s/%s.log", c->log_dir, vz_template_name(b->tmpl));
-        b->log = r < 0 ? NULL : fopen(b->logpath, "we");
+        b->log = r < 0 ? NULL : fopen(b->logpath, "ae");  /* appended: a container run must not wipe a build's log */
+        if (b->log) {
+                time_t now = time(NULL);
+                fprintf(b->log, "\n=== vzpkg %s, %s", VZPKG_VERSION, ctime(&now));
+        }
         if (!b->log)
                 vz_warn("cannot write the build log %s: %m", b->logpath);
         return 0;

@@ -31,7 +31,7 @@ struct opts {
         double timeout;
 };
 
-static int parse(int argc, char **argv, const char *shortopts, struct opts *o, const char *help)
+static int parse(struct vz_ctx *ctx, int argc, char **argv, const char *shortopts, struct opts *o, const char *help)
 {
         static const struct option longopts[] = {
                 { "all", no_argument, NULL, 'a' },      { "packages", no_argument, NULL, 'p' },
@@ -42,27 +42,24 @@ static int parse(int argc, char **argv, const char *shortopts, struct opts *o, c
         int c;
         memset(o, 0, sizeof(*o));
         while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+                /* the long options are shared: refuse those this command lacks */
+                if (c != 'J' && c != 'h' && c != '?' && c != 'T' && !strchr(shortopts, c)) {
+                        fputs(help, stderr);
+                        return VZ_EXIT_USAGE;
+                }
                 switch (c) {
                 case 'a': o->all = true; break;
                 case 'p': o->pkgs = true; break;
                 case 'w': o->cleandeps = true; break;
                 case 'n': o->dry_run = true; break;
                 case 'T': o->timeout = strtod(optarg, NULL); break;
-                case 'J': break;  /* handled by the caller through ctx */
+                case 'J': ctx->json = true; break;
                 default:
                         fputs(help, c == 'h' ? stdout : stderr);
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
                 }
         }
         return -1;
-}
-
-static bool wants_json(int argc, char **argv)
-{
-        for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-                if (strcmp(argv[i], "--json") == 0)
-                        return true;
-        return false;
 }
 
 static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const char *help)
@@ -95,10 +92,9 @@ int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv)
 {
         struct opts o;
         _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(argc, argv, "+apTh", &o, install_help);
+        int r = parse(ctx, argc, argv, "apTh", &o, install_help);
         if (r >= 0)
                 return r;
-        ctx->json |= wants_json(argc, argv);
         split_args(ctx, argc, argv, o.all, &ids, &rest);
         if (!rest[0]) {
                 fputs(install_help, stderr);
@@ -129,10 +125,9 @@ int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv)
 {
         struct opts o;
         _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(argc, argv, "+apwTh", &o, remove_help);
+        int r = parse(ctx, argc, argv, "apwTh", &o, remove_help);
         if (r >= 0)
                 return r;
-        ctx->json |= wants_json(argc, argv);
         split_args(ctx, argc, argv, o.all, &ids, &rest);
         if (!rest[0]) {
                 fputs(remove_help, stderr);
@@ -163,28 +158,27 @@ int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv)
 {
         struct opts o;
         _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(argc, argv, "+anTh", &o, update_help);
+        int r = parse(ctx, argc, argv, "anTh", &o, update_help);
         if (r >= 0)
                 return r;
-        ctx->json |= wants_json(argc, argv);
         split_args(ctx, argc, argv, o.all, &ids, &rest);
         struct vz_ct_request req = { .action = VZ_CT_UPDATE, .pkgs = rest, .dry_run = o.dry_run, .timeout = o.timeout };
         return run(ctx, ids, &req, update_help);
 }
 
 static const char status_help[] =
-        "Usage: vzpkg status [--json] CTID...|--all\n\n"
+        "Usage: vzpkg status [--json] [--timeout S] CTID...|--all\n\n"
         "For each container, the updates its repositories offer. Exit 0 when every\n"
-        "container is up to date, 22 when one is not.\n";
+        "container is up to date, 22 when one is not. (vzpkg status OST... tells\n"
+        "the same of template caches.)\n";
 
 int vz_cmd_status_ct(struct vz_ctx *ctx, int argc, char **argv)
 {
         struct opts o;
         _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(argc, argv, "+aTh", &o, status_help);
+        int r = parse(ctx, argc, argv, "aTh", &o, status_help);
         if (r >= 0)
                 return r;
-        ctx->json |= wants_json(argc, argv);
         split_args(ctx, argc, argv, o.all, &ids, &rest);
         if (rest[0]) {
                 fprintf(stderr, "vzpkg: status: %s is neither a container nor was --all given\n", rest[0]);

@@ -185,7 +185,9 @@ int vz_ct_save(struct vz_ct *ct, const char *distribution, const char *osrelease
         }
         set_line(&ct->lines, "OSTEMPLATE", ost);
         set_line(&ct->lines, "TEMPLATES", tmpls);
-        set_line(&ct->lines, "VE_PRIVATE", ct->private_dir);
+        _cleanup_free_ char *have = get(ct->lines, "VE_PRIVATE");
+        if (!have)  /* as written by the admin ($VEID and all) when present */
+                set_line(&ct->lines, "VE_PRIVATE", ct->private_dir);
         if (distribution)
                 set_line(&ct->lines, "DISTRIBUTION", distribution);
         if (osrelease)

@@ -167,14 +167,23 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         b->root = own_root;
         if (!key)
                 return err->code;
-        if ((t->sol = find_solution(g, key)))
-                return 0;  /* the same installed set was solved already */
+        fill_job(g, t, req, b->ctx, &job);
+        for (char **e = job.erase; e && *e; e++) {
+                /* a removal depends on the container's apps, not only its packages */
+                char *k = vz_asprintf("%s-%s\n", key, *e);
+                free(key);
+                key = k;
+        }
+        if ((t->sol = find_solution(g, key))) {
+                vz_strv_free(job.install);
+                vz_strv_free(job.erase);
+                return 0;  /* the same installed set and job were solved already */
+        }
         r = vz_backend_for(b->tmpl)->load_repos(b, &res, err);
         if (r >= 0)
                 b->metadata_loaded = true;
         if (r >= 0)
                 r = vz_resolver_load_installed(res, t->ct->private_dir, err);
-        fill_job(g, t, req, b->ctx, &job);
         s = vz_xmalloc(sizeof(*s));
         if (r >= 0)
                 r = vz_resolver_solve_job(res, &job, t->ct->id, &s->install, &s->erase, err);
@@ -275,8 +284,11 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
         b->root = t->ct->private_dir;
         b->ctid = t->ct->id;
         r = vz_tree_snapshot(t->ct->private_dir, snap, db_dirs, &err);
-        if (r >= 0)
-                r = transact(b, g, t, req, &err);
+        if (r < 0) {
+                snprintf(msg, size, "%.900s; nothing was changed", err.msg);
+                return vz_exit_code(r);
+        }
+        r = transact(b, g, t, req, &err);
         if (r < 0) {
                 struct vz_error e2 = { 0 };
                 *rolled_back = vz_tree_restore(t->ct->private_dir, snap, &e2) >= 0;
@@ -355,8 +367,8 @@ static void apply_all(struct vz_build *b, struct group *g, const struct vz_ct_re
         pid_t *pids = vz_xmalloc((size_t)(limit + 1) * sizeof(pid_t));
         struct target **who = vz_xmalloc((size_t)(limit + 1) * sizeof(*who));
 
-        while (next < n || active > 0) {
-                while (active < (size_t)limit && next < n) {
+        while ((next < n && !vz_interrupted()) || active > 0) {
+                while (active < (size_t)limit && next < n && !vz_interrupted()) {
                         struct target *t = g->targets[next++];
                         int fd;
                         if (t->result || !t->sol)
@@ -613,8 +625,8 @@ static int summarise(struct vz_ctx *ctx, struct group *groups, size_t n, const s
                                 plan_json(arr, t);
                         else
                                 plan_human(t, dry && !t->result);
-                        if (t->result && !rc)
-                                rc = t->result;
+                        if (t->result && (!rc || rc == VZ_EXIT_STALE))
+                                rc = t->result;  /* a failure outranks "not up to date" */
                         if (!t->result && req->action == VZ_CT_STATUS && !nothing_to_do(t) && !rc)
                                 rc = VZ_EXIT_STALE;
                 }
