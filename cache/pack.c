@@ -142,6 +142,9 @@ static int open_output(struct archive *out, enum vz_archive_format f, int fd)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         snprintf(cpus, sizeof(cpus), "%ld", n > 0 ? n : 1);
         archive_write_set_format_pax_restricted(out);
+        /* extended attributes (file capabilities: ping's cap_net_raw) in the
+         * SCHILY form GNU tar restores, as well as libarchive's own */
+        archive_write_set_format_option(out, "pax", "xattrheader", "ALL");
         switch (f) {
         case VZ_ARCHIVE_ZST:
                 /* zstd's default level; one worker per CPU. The frame layout
