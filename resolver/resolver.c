@@ -256,13 +256,20 @@ static void disfavor_impostors(Pool *pool, Queue *job)
         Map real;
         Id p;
         Solvable *s;
+        Map installed;
         map_init(&real, pool->ss.nstrings);
-        FOR_POOL_SOLVABLES(p)
+        map_init(&installed, pool->ss.nstrings);
+        FOR_POOL_SOLVABLES(p) {
                 MAPSET(&real, pool->solvables[p].name);
+                if (pool->installed && pool->solvables[p].repo == pool->installed)
+                        MAPSET(&installed, pool->solvables[p].name);
+        }
         FOR_POOL_SOLVABLES(p) {
                 Id *pp;
                 s = pool_id2solvable(pool, p);
-                if (!s->provides)
+                /* an installed package's new version is no impostor: perl-base
+                 * provides real names, and its security update must win */
+                if (!s->provides || MAPTST(&installed, s->name))
                         continue;
                 for (pp = s->repo->idarraydata + s->provides; *pp; pp++) {
                         Id name = *pp;
@@ -276,6 +283,7 @@ static void disfavor_impostors(Pool *pool, Queue *job)
                 }
         }
         map_free(&real);
+        map_free(&installed);
 }
 
 static int build_job(struct vz_resolver *r, char *const *names, unsigned flags, const char *what,
@@ -578,6 +586,30 @@ static int check_installed_names(Pool *pool, char **names, const char *what, str
         return 0;
 }
 
+/* Debian: libsolv reads Conflicts + Replaces as obsoletes, so an update
+ * of libsystemd0 could "update" to libelogind0. apt upgrade only ever takes
+ * a newer version of the same package: ask for the best version of each
+ * installed name that the repositories have. */
+static void deb_update_names(Pool *pool, Queue *q, char **only)
+{
+        Map asked;
+        Id p;
+        Solvable *s;
+        map_init(&asked, pool->ss.nstrings);
+        FOR_REPO_SOLVABLES(pool->installed, p, s) {
+                Id q2, pp;
+                bool available = false;
+                if (MAPTST(&asked, s->name) || (only && !vz_strv_contains(only, pool_id2str(pool, s->name))))
+                        continue;
+                MAPSET(&asked, s->name);
+                FOR_PROVIDES(q2, pp, s->name)
+                        available |= pool->solvables[q2].name == s->name && pool->solvables[q2].repo != pool->installed;
+                if (available)
+                        queue_push2(q, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME | SOLVER_FORCEBEST, s->name);
+        }
+        map_free(&asked);
+}
+
 static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char *what, Queue *q, struct vz_error *err)
 {
         int k;
@@ -587,10 +619,17 @@ static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char
                 if ((k = add_name_job(r->pool, q, *n, what, err)) < 0)
                         return k;
         push_names(r->pool, q, job->erase, SOLVER_ERASE | (job->cleandeps ? SOLVER_CLEANDEPS : 0));
-        push_names(r->pool, q, job->update, SOLVER_UPDATE);
-        if (job->update_all)
-                queue_push2(q, SOLVER_UPDATE | SOLVER_SOLVABLE_ALL, 0);
-        disfavor_impostors(r->pool, q);
+        if (r->pool->disttype == DISTTYPE_DEB && (job->update_all || job->update))
+                deb_update_names(r->pool, q, job->update_all ? NULL : job->update);
+        else {
+                push_names(r->pool, q, job->update, SOLVER_UPDATE);
+                if (job->update_all)
+                        queue_push2(q, SOLVER_UPDATE | SOLVER_SOLVABLE_ALL, 0);
+        }
+        /* choosing among providers is an install's question; an update keeps
+         * to the installed names (SOLVER_FLAG_NO_UPDATEPROVIDE) */
+        if (job->install && job->install[0])
+                disfavor_impostors(r->pool, q);
         return 0;
 }
 
@@ -680,6 +719,10 @@ int vz_resolver_solve_job(struct vz_resolver *r, const struct vz_job *job, const
                 goto out;
         solv = solver_create(pool);
         solver_set_flag(solv, SOLVER_FLAG_IGNORE_RECOMMENDED, 1);
+        /* an update is a newer version of the same package (or one that
+         * obsoletes it), never another package providing its name, as apt
+         * and dnf upgrade */
+        solver_set_flag(solv, SOLVER_FLAG_NO_UPDATEPROVIDE, 1);
         if (solver_solve(solv, &q) != 0) {
                 k = explain_problems(solv, what, err);
                 goto out;

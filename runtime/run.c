@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 struct child_error {
@@ -104,17 +105,31 @@ static void mount_at(int rootfd, const char *target, bool file, const char *src,
         close(fd);
 }
 
+/* The container's own device nodes on its /dev tmpfs: a chmod in there
+ * (package scripts do that) must not reach the host's nodes, which a bind
+ * mount would share. Bound read-only only where mknod is refused. */
+static void make_node(int rootfd, const char *name, unsigned major, unsigned minor)
+{
+        _cleanup_free_ char *rel = vz_asprintf("dev/%s", name);
+        _cleanup_free_ char *src = vz_asprintf("/dev/%s", name);
+        if (mknodat(rootfd, rel, S_IFCHR | 0666, makedev(major, minor)) == 0) {
+                fchmodat(rootfd, rel, 0666, 0);  /* past the umask */
+                return;
+        }
+        mount_at(rootfd, rel, true, src, NULL, MS_BIND | MS_RDONLY, NULL);
+}
+
 static void setup_dev(int rootfd)
 {
-        static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+        static const struct { const char *name; unsigned major, minor; } nodes[] = {
+                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+                { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+        };
         int devfd;
 
         mount_at(rootfd, "dev", false, "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k");
-        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
-                _cleanup_free_ char *src = vz_asprintf("/dev/%s", nodes[i]);
-                _cleanup_free_ char *dst = vz_asprintf("dev/%s", nodes[i]);
-                mount_at(rootfd, dst, true, src, NULL, MS_BIND, NULL);
-        }
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
+                make_node(rootfd, nodes[i].name, nodes[i].major, nodes[i].minor);
         mount_at(rootfd, "dev/pts", false, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
                  "newinstance,ptmxmode=0666,mode=0620");
         mount_at(rootfd, "dev/shm", false, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");

@@ -197,6 +197,8 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv)
         vz_plan_env(p, "HOME=/root");
         vz_plan_env(p, "TERM=dumb");
         vz_plan_network(p, net);
+        if (net && access("/etc/resolv.conf", R_OK) == 0)  /* names resolve as on the host */
+                vz_plan_bind(p, "/etc/resolv.conf", "/etc/resolv.conf", VZ_BIND_RO | VZ_BIND_FILE);
         vz_plan_command(p, argv + cmd);
         vz_plan_output(p, to_stdout, NULL);
         vz_plan_cancel(p, vz_interrupted);

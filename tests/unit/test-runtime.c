@@ -110,7 +110,8 @@ static void test_container_isolation(void **state)
                 " echo ifs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ,);"
                 " touch /sys/x 2>/dev/null || echo sys=ro; touch /usr/x 2>/dev/null || echo usr=ro;"
                 " test -c /dev/null && test -c /dev/urandom && test -e /dev/ptmx && echo dev=ok;"
-                " test -e /proc/1/root && echo proc=ok; echo cg=$(grep -c vzpkg/ct- /proc/self/cgroup); exit 7",
+                " test -e /proc/1/root && echo proc=ok; echo cg=$(grep -c vzpkg/ct- /proc/self/cgroup);"
+                " chmod 600 /dev/null; echo x > /dev/null && echo null=ok; exit 7",
                 &c);
         assert_int_equal(vz_ct_run(p, &status, &err), 0);
         assert_int_equal(status, 7);
@@ -122,6 +123,10 @@ static void test_container_isolation(void **state)
         assert_non_null(strstr(c.buf, "usr=ro\n"));
         assert_non_null(strstr(c.buf, "dev=ok\n"));
         assert_non_null(strstr(c.buf, "proc=ok\n"));
+        assert_non_null(strstr(c.buf, "null=ok\n"));
+        struct stat null;
+        assert_int_equal(stat("/dev/null", &null), 0);
+        assert_int_equal(null.st_mode & 0777, 0666);  /* the container's chmod stayed inside */
         if (!vz_plan_warning(p))  /* limits applied: the command ran in our cgroup */
                 assert_null(strstr(c.buf, "cg=0\n"));
         assert_int_equal(mounts_under(root), 0);      /* nothing left on the host */
