@@ -88,24 +88,31 @@ static const char install_help[] =
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
 
-int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv)
+/* install and remove: CTID... then application templates, or packages with -p */
+static int apps_or_packages(struct vz_ctx *ctx, int argc, char **argv, enum vz_ct_action action,
+                            const char *shortopts, const char *help)
 {
         struct opts o;
         _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(ctx, argc, argv, "apTh", &o, install_help);
+        int r = parse(ctx, argc, argv, shortopts, &o, help);
         if (r >= 0)
                 return r;
         split_args(ctx, argc, argv, o.all, &ids, &rest);
         if (!rest[0]) {
-                fputs(install_help, stderr);
+                fputs(help, stderr);
                 return VZ_EXIT_USAGE;
         }
-        struct vz_ct_request req = { .action = VZ_CT_INSTALL, .timeout = o.timeout };
+        struct vz_ct_request req = { .action = action, .cleandeps = o.cleandeps, .timeout = o.timeout };
         if (o.pkgs)
                 req.pkgs = rest;
         else
                 req.apps = rest;
-        return run(ctx, ids, &req, install_help);
+        return run(ctx, ids, &req, help);
+}
+
+int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv)
+{
+        return apps_or_packages(ctx, argc, argv, VZ_CT_INSTALL, "apTh", install_help);
 }
 
 static const char remove_help[] =
@@ -123,22 +130,7 @@ static const char remove_help[] =
 
 int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv)
 {
-        struct opts o;
-        _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(ctx, argc, argv, "apwTh", &o, remove_help);
-        if (r >= 0)
-                return r;
-        split_args(ctx, argc, argv, o.all, &ids, &rest);
-        if (!rest[0]) {
-                fputs(remove_help, stderr);
-                return VZ_EXIT_USAGE;
-        }
-        struct vz_ct_request req = { .action = VZ_CT_REMOVE, .cleandeps = o.cleandeps, .timeout = o.timeout };
-        if (o.pkgs)
-                req.pkgs = rest;
-        else
-                req.apps = rest;
-        return run(ctx, ids, &req, remove_help);
+        return apps_or_packages(ctx, argc, argv, VZ_CT_REMOVE, "apwTh", remove_help);
 }
 
 static const char update_help[] =
