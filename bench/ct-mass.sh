@@ -35,19 +35,15 @@ readonly TARGET_UPDATE=0.1                 # vzpkg update --all / apt-get loop, 
 readonly EXIT_STALE=22                     # vzpkg status: not up to date
 readonly FIRST_CTID=101
 readonly PARALLEL_CONTAINERS=2
-readonly RSS_NOTE="peak RSS is the largest single process of the run (GNU time %M, i.e. ru_maxrss of the biggest child), not the sum over all processes"
 readonly DL_NOTE="vzpkg: files that appeared in its package cache (pkg) and metadata cache (idx: InRelease and index files, not the .solv/.verified files it derives) during the run; apt-get loop: idx is the sum of apt-get update's 'Fetched' lines (apt's 1000-based units, 3 digits), pkg the .deb files left in each container's /var/cache/apt/archives"
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 n_cts=20
 reps=1
-vzpkg_bin=$REPO_ROOT/build/vzpkg/vzpkg
 templates=$REPO_ROOT/templates
-workdir_parent=${TMPDIR:-/var/tmp}
-keep=0
-json=0
+value_option -c n_cts "a number"
+value_option --templates templates "a directory"
 
 usage() {
 	cat <<EOF
@@ -76,332 +72,52 @@ Must run as root. Needs about 250 MB of disk per container.
 EOF
 }
 
-die() { printf 'ct-mass.sh: %s\n' "$*" >&2; exit 1; }
-note() { printf '%s\n' "$*" >&2; }
-
-while (($#)); do
-	case $1 in
-	-c) [[ $# -ge 2 ]] || die "-c needs a number"; n_cts=$2; shift 2 ;;
-	-c*) n_cts=${1#-c}; shift ;;
-	-n) [[ $# -ge 2 ]] || die "-n needs a number"; reps=$2; shift 2 ;;
-	-n*) reps=${1#-n}; shift ;;
-	--vzpkg) [[ $# -ge 2 ]] || die "--vzpkg needs a path"; vzpkg_bin=$2; shift 2 ;;
-	--vzpkg=*) vzpkg_bin=${1#*=}; shift ;;
-	--templates) [[ $# -ge 2 ]] || die "--templates needs a directory"; templates=$2; shift 2 ;;
-	--templates=*) templates=${1#*=}; shift ;;
-	--workdir) [[ $# -ge 2 ]] || die "--workdir needs a directory"; workdir_parent=$2; shift 2 ;;
-	--workdir=*) workdir_parent=${1#*=}; shift ;;
-	--keep) keep=1; shift ;;
-	--json) json=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	*) usage >&2; die "unknown argument: $1" ;;
-	esac
-done
-
-[[ $reps =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive integer, got '$reps'"
+parse_options "$@"
 if ! [[ $n_cts =~ ^[1-9][0-9]*$ ]] || ((n_cts > 500)); then die "-c wants an integer from 1 to 500, got '$n_cts'"; fi
 
 # ---------------------------------------------------------------- preconditions
-[[ $EUID -eq 0 ]] || die "must be run as root (vzpkg needs it to create, enter and update containers)"
+need_root "vzpkg needs it to create, enter and update containers"
 
-missing=()
 [[ -x /usr/bin/time ]] || missing+=(time)
 command -v xz >/dev/null || missing+=(xz-utils)
-if ((${#missing[@]})); then
-	note "ct-mass.sh: missing: ${missing[*]}"
-	note "install with:  apt-get install ${missing[*]}"
-	exit 1
-fi
+exit_if_missing
 
-[[ -x $vzpkg_bin ]] || die "no vzpkg binary at $vzpkg_bin; build it (cmake -S . -B build && cmake --build build) or pass --vzpkg PATH"
-vzpkg_bin=$(cd "$(dirname "$vzpkg_bin")" && pwd)/$(basename "$vzpkg_bin")
+check_vzpkg
 for c in "create ct" "update" "install" "exec"; do
 	# shellcheck disable=SC2086  # "create ct" is two words
 	"$vzpkg_bin" $c --help >/dev/null 2>&1 || die "$vzpkg_bin has no '$c' command; rebuild it from a newer tree"
 done
-[[ -d $templates/$OST_DIR/config/os/default ]] ||
-	die "no template $OST_DIR/config/os/default under $templates; pass --templates DIR"
-templates=$(cd "$templates" && pwd)
+check_templates
 
 # ------------------------------------------------------------------ mirrors
-# First URI of an enabled `deb` entry of the host's apt sources whose suites
-# include exactly $1: deb822 *.sources first, then one-line sources.list / *.list.
-# (The same as bench/create-cache.sh.)
-apt_mirror_for_suite() {
-	local suite=$1 f url
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[[ -f $f ]] || continue
-		url=$(awk -v want="$suite" '
-			function flush(   n, i, s, u) {
-				if (!found && enabled != "no" && (" " types " ") ~ / deb /) {
-					n = split(suites, s, " ")
-					for (i = 1; i <= n; i++)
-						if (s[i] == want) { split(uris, u, " "); print u[1]; found = 1; break }
-				}
-				types = suites = uris = enabled = last = ""
-			}
-			/^[ \t]*#/ { next }
-			/^[ \t]*$/ { flush(); next }
-			/^[ \t]/ {                          # continuation of the last field
-				if (last == "types") types = types " " $0
-				else if (last == "suites") suites = suites " " $0
-				else if (last == "uris") uris = uris " " $0
-				next
-			}
-			{
-				i = index($0, ":"); if (!i) next
-				key = tolower(substr($0, 1, i - 1)); val = substr($0, i + 1)
-				gsub(/[ \t]+/, " ", val); last = key
-				if (key == "types") types = val
-				else if (key == "suites") suites = val
-				else if (key == "uris") uris = val
-				else if (key == "enabled") { gsub(/ /, "", val); enabled = tolower(val) }
-			}
-			END { flush() }' "$f")
-		[[ -n $url ]] && { printf '%s\n' "$url"; return 0; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[[ -r $f ]] || continue
-		url=$(awk -v want="$suite" '
-			/^[ \t]*#/ || $1 != "deb" { next }
-			{
-				i = 2
-				if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }   # [options]
-				if ($(i + 1) == want) { print $i; exit }
-			}' "$f")
-		[[ -n $url ]] && { printf '%s\n' "$url"; return 0; }
-	done
-	return 1
-}
-
-# The template's repositories files: the set's own, then the base's (the set
-# inherits them).
-repo_sets=()
-for set in "$OST_SET" default; do
-	[[ -f $templates/$OST_DIR/config/os/$set/repositories ]] && repo_sets+=("$set")
-done
-((${#repo_sets[@]})) || die "no repositories file in $templates/$OST_DIR/config/os/{$OST_SET,default}/"
-repo_files=()
-for set in "${repo_sets[@]}"; do repo_files+=("$templates/$OST_DIR/config/os/$set/repositories"); done
-
-declare -A mirror_var=()
-# shellcheck disable=SC2016  # the '$' is literal: it is the template's variable
-if grep -hq '\$DEBIAN_MIRROR' "${repo_files[@]}"; then
-	mirror_var[DEBIAN_MIRROR]=${DEBIAN_MIRROR:-$(apt_mirror_for_suite "$SUITE")} ||
-		die "no 'deb' entry for suite $SUITE in the host's apt sources (/etc/apt/sources.list{,.d/}); set DEBIAN_MIRROR=URL"
-fi
-# shellcheck disable=SC2016
-if grep -hq '\$DEBIAN_SECURITY_MIRROR' "${repo_files[@]}"; then
-	mirror_var[DEBIAN_SECURITY_MIRROR]=${DEBIAN_SECURITY_MIRROR:-$(apt_mirror_for_suite "$SUITE-security")} ||
-		die "no 'deb' entry for suite $SUITE-security in the host's apt sources; set DEBIAN_SECURITY_MIRROR=URL"
-fi
-
-# Expand the variables in one repositories line (longest name first, plain
-# substring replacement as vzpkg's url map does).
-expand_line() {
-	local line=$1 v
-	for v in DEBIAN_SECURITY_MIRROR DEBIAN_MIRROR; do
-		[[ -n ${mirror_var[$v]:-} ]] && line=${line//\$$v/${mirror_var[$v]}}
-	done
-	printf '%s\n' "$line"
-}
-
-# The suite of one repositories line ("[priority=N] URL suite component..."),
-# or nothing for a comment or blank line.
-line_suite() {
-	local line=${1%%#*}
-	local -a words
-	[[ $line =~ ^[[:space:]]*\[[^]]*\](.*)$ ]] && line=${BASH_REMATCH[1]}
-	read -r -a words <<<"$line"
-	((${#words[@]})) || return 0
-	((${#words[@]} >= 3)) || return 1
-	printf '%s\n' "${words[1]}"
-}
-
-# Every repository line, expanded, without vzpkg's "[priority=N]", in order:
-# for the output, the sanity checks and the containers' apt sources.
-full_sources=()
-stable_sources=()
-for f in "${repo_files[@]}"; do
-	while IFS= read -r line || [[ -n $line ]]; do
-		s=$(line_suite "$line") || die "$f: expected 'URL suite component...', got '$line'"
-		[[ -n $s ]] || continue
-		line=$(expand_line "${line%%#*}")
-		[[ $line == *'$'* ]] && die "$f: unknown variable in '$line' (only \$DEBIAN_MIRROR and \$DEBIAN_SECURITY_MIRROR are expanded)"
-		[[ $line =~ ^[[:space:]]*\[[^]]*\](.*)$ ]] && line=${BASH_REMATCH[1]}
-		read -r -a words <<<"$line"
-		full_sources+=("${words[*]}")
-		[[ $s == "$SUITE" ]] && stable_sources+=("${words[*]}")
-	done <"$f"
-done
-((${#stable_sources[@]})) || die "${repo_files[*]}: no repository for suite $SUITE"
+# The template's repository lines, without vzpkg's "[priority=N]": for the
+# output, the sanity checks and the containers' apt sources.
+read_repositories strip
 ((${#full_sources[@]} > ${#stable_sources[@]})) ||
 	die "${repo_files[*]}: only suite $SUITE; the template needs more repositories (e.g. $SUITE-updates, $SUITE-security) for containers made from $SUITE alone to be stale"
 
 # --------------------------------------------------------------- bench area
-mkdir -p "$workdir_parent"
-BENCH=$(mktemp -d "$workdir_parent/vzpkg-bench.XXXXXX")
-chmod 0755 "$BENCH"   # apt's unprivileged _apt user must reach the containers' directories
-running=""     # what is running now, for the interrupt message
-running_pid="" # its /usr/bin/time process
-
-# Mounts left under the bench directory by a killed run: unmount them before
-# deleting anything, and never delete through one (it could be a bind mount of
-# a host directory).
-mounts_under_bench() {
-	awk -v root="$BENCH" '{
-		p = $5; gsub(/\\040/, " ", p)
-		if (p == root || index(p, root "/") == 1) print p
-	}' /proc/self/mountinfo | sort -r
-}
-
-# Stop the running step after an interrupt. It runs in the background, so the
-# terminal's SIGINT never reached it (bash starts background jobs with SIGINT
-# ignored): send SIGTERM to the tool itself (the child of /usr/bin/time, which
-# would not forward it: vzpkg, or the bash running the apt-get loop, which
-# passes it on to its vzpkg exec), give it time to clean up, then SIGKILL.
-stop_running() {
-	local pid=$running_pid kids i
-	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-	note "interrupted during: $running"
-	kids=$(ps -o pid= --ppid "$pid" 2>/dev/null) || true
-	# shellcheck disable=SC2086  # a list of pids
-	[[ -n $kids ]] && { kill -TERM $kids 2>/dev/null || true; }
-	for ((i = 0; i < 60; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.5
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		note "still running after 30 s, killing it"
-		# shellcheck disable=SC2086
-		[[ -n $kids ]] && { kill -KILL $kids 2>/dev/null || true; }
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-	local rc=$? m left
-	trap - EXIT
-	trap '' INT TERM   # a second Ctrl-C must not leave mounts and files behind
-	stop_running
-	if [[ -d ${BENCH:-} ]]; then
-		while IFS= read -r m; do
-			if [[ -n $m ]]; then umount -l "$m" 2>/dev/null || true; fi
-		done < <(mounts_under_bench)
-		left=$(mounts_under_bench)
-		if [[ -n $left ]]; then
-			note "not removing $BENCH: still mounted under it:"
-			note "$left"
-		elif ((keep)); then
-			note "kept bench directory: $BENCH"
-		else
-			rm -rf --one-file-system "$BENCH"
-		fi
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+make_bench vzpkg-bench
 VZ=$BENCH/bin/vzpkg         # a copy: the build tree's binary may be rebuilt meanwhile
-TPL=$BENCH/template
-PKG_CACHE=$BENCH/pkg-cache
-METADATA_CACHE=$BENCH/metadata-cache
-VZ_TMP=$BENCH/tmp
-LOCK_DIR=$BENCH/lock
-LOG_DIR=$BENCH/log
 CONF_DIR=$BENCH/conf         # the containers' configs (CTID.conf)
 PRIVATE=$BENCH/private       # their private areas (VE_PRIVATE)
 BASELINE=$BENCH/baseline     # the fresh containers, copied before every timed run
 SNAPSHOT=$BENCH/cache-snapshot # vzpkg's caches as creating the containers left them
 REPOS=$BENCH/repositories    # the stale and the full versions of each repositories file
-RUNLOG=$BENCH/runs           # each step's stdout, stderr, time output; per-container logs
-CONF=$BENCH/vzpkg.conf
-mkdir -p "$BENCH/bin" "$TPL" "$PKG_CACHE" "$METADATA_CACHE" "$VZ_TMP" "$LOCK_DIR" "$LOG_DIR" "$REPOS" "$RUNLOG" \
-	"$BASELINE" "$SNAPSHOT"
+mkdir -p "$BENCH/bin" "$REPOS" "$BASELINE" "$SNAPSHOT"
 cp "$vzpkg_bin" "$VZ"
 
 cp -a "$templates/." "$TPL/"
-# Two versions of each repositories file, with the URLs written in (so vzpkg
-# cannot pick another mirror whatever its own url map says): "full", every
-# line; "stale", only the lines for suite $SUITE (comments kept).
-for set in "${repo_sets[@]}"; do
-	f=$templates/$OST_DIR/config/os/$set/repositories
-	while IFS= read -r line || [[ -n $line ]]; do
-		expand_line "$line"
-	done <"$f" >"$REPOS/$set.full"
-	while IFS= read -r line || [[ -n $line ]]; do
-		s=$(line_suite "$line")
-		if [[ -z $s || $s == "$SUITE" ]]; then expand_line "$line"; fi
-	done <"$f" >"$REPOS/$set.stale"
-done
-use_repositories() {   # stale|full
-	local set
-	for set in "${repo_sets[@]}"; do
-		cp "$REPOS/$set.$1" "$TPL/$OST_DIR/config/os/$set/repositories"
-	done
-}
-
-cat >"$CONF" <<EOF
-# vzpkg configuration written by bench/ct-mass.sh; everything stays in $BENCH
-TEMPLATE=$TPL
-PKG_CACHE=$PKG_CACHE
-METADATA_CACHE=$METADATA_CACHE
-TMP_DIR=$VZ_TMP
-LOCK_DIR=$LOCK_DIR
-LOG_DIR=$LOG_DIR
-METADATA_EXPIRE=0
-CONF_DIR=$CONF_DIR
-VE_PRIVATE=$PRIVATE/\$VEID
-PARALLEL_CONTAINERS=$PARALLEL_CONTAINERS
-EOF
-# The same mirrors as url.map-style lines, for anything else in the template area that names them.
-for v in DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR; do
-	if [[ -n ${mirror_var[$v]:-} ]]; then printf '$%s %s\n' "$v" "${mirror_var[$v]}" >>"$CONF"; fi
-done
+# Each repositories file with the URLs written in, in two versions: "full",
+# every line; "stale", only the lines for suite $SUITE.
+save_repositories
+write_vzpkg_conf METADATA_EXPIRE=0 "CONF_DIR=$CONF_DIR" "VE_PRIVATE=$PRIVATE/\$VEID" \
+	"PARALLEL_CONTAINERS=$PARALLEL_CONTAINERS"
 
 ctids=()
 for ((i = 0; i < n_cts; i++)); do ctids+=("$((FIRST_CTID + i))"); done
 
 # ------------------------------------------------------------------ helpers
-wipe_dir() { rm -rf --one-file-system "$1"; mkdir -p "$1"; }
-
-# run_step LABEL CMD... : runs CMD under /usr/bin/time in the background (so
-# that Ctrl-C runs the trap at once: bash defers traps while a foreground
-# command runs), stdout to runs/LABEL.out, stderr to runs/LABEL.log. Sets
-# step_rc, step_wall, step_rss; never exits. $step_desc, when set, says what
-# runs in the interrupt message instead of the command line.
-step_desc=""
-run_step() {
-	local label=$1 tf=$RUNLOG/$1.time
-	shift
-	step_rc=0 step_wall="" step_rss=""
-	running="$label: ${step_desc:-$*}"
-	/usr/bin/time -f '%e %M' -o "$tf" "$@" </dev/null >"$RUNLOG/$label.out" 2>"$RUNLOG/$label.log" &
-	running_pid=$!
-	wait "$running_pid" || step_rc=$?
-	running="" running_pid=""
-	read -r step_wall step_rss < <(tail -n 1 "$tf") || true
-}
-
-step_failed() {   # LABEL WHAT
-	note "$1 failed (exit $step_rc): $2"
-	note "---- last lines of $RUNLOG/$1.{out,log} (rerun with --keep to keep the logs):"
-	tail -n 10 "$RUNLOG/$1.out" >&2 || true
-	tail -n 30 "$RUNLOG/$1.log" >&2 || true
-	exit 1
-}
-
-# must_run LABEL CMD... : an untimed step that must succeed.
-must_run() {
-	local label=$1
-	shift
-	run_step "$label" "$@"
-	((step_rc == 0)) || step_failed "$label" "$*"
-}
-
 # Installed packages of a root, "name:arch version" per line, sorted.
 dpkg_versions() {   # ROOT
 	awk '/^Package:/ { p = $2 } /^Architecture:/ { a = $2 } /^Version:/ { v = $2 } /^Status:/ { s = $4 }
@@ -476,7 +192,7 @@ readonly APT_LOOP='
 # ------------------------------------------------------------------ results store
 # Kinds: vz-update apt-update vz-install apt-install. Per kind, one value per repetition.
 kinds=(vz-update apt-update vz-install apt-install)
-declare -A walls=() rsss=() dl=() idx=() pkgb=() pkgf=() failed=() changed=() mism=()
+declare -A dl=() idx=() pkgb=() pkgf=() failed=() changed=() mism=()
 declare -A last_changed_file=() last_versions=()
 failed_notes=()   # "kind rep ctid message"
 
@@ -517,8 +233,7 @@ timed_vzpkg() {
 	listing "$METADATA_CACHE" >"$RUNLOG/$label.meta-after"
 	mkdir -p "$RUNLOG/$label.ct-logs"
 	cp "$LOG_DIR"/ct-*.log "$RUNLOG/$label.ct-logs/" 2>/dev/null || true
-	walls[$kind]+="$step_wall "
-	rsss[$kind]+="$step_rss "
+	record_step "$kind"
 	read -r _ m < <(appeared "$RUNLOG/$label.meta-before" "$RUNLOG/$label.meta-after" metadata)
 	read -r nf p < <(appeared "$RUNLOG/$label.pkg-before" "$RUNLOG/$label.pkg-after" packages)
 	idx[$kind]+="$m "
@@ -557,12 +272,11 @@ timed_loop() {
 	out=$RUNLOG/$label.ct-logs
 	prepare_run
 	mkdir -p "$out"
-	step_desc="for each of ${ctids[*]}: vzpkg exec --net CTID -- sh -c '$cmd'"
+	run_desc="for each of ${ctids[*]}: vzpkg exec --net CTID -- sh -c '$cmd'"
 	run_step "$label" bash -c "$APT_LOOP" apt-loop "$VZ" "$CONF" "$out" "$cmd" "${ctids[@]}"
-	step_desc=""
+	run_desc=""
 	((step_rc == 0)) || note "  WARNING: the loop itself exited $step_rc"
-	walls[$kind]+="$step_wall "
-	rsss[$kind]+="$step_rss "
+	record_step "$kind"
 	: >"$RUNLOG/$label.debs"
 	for id in "${ctids[@]}"; do
 		rc=$(cat "$out/ct-$id.rc" 2>/dev/null || echo '?')
@@ -616,15 +330,12 @@ compare_versions() {   # VZ_DIR APT_DIR OUT -> count
 	echo "$n"
 }
 
-mib() { awk -v b="$1" -v d="$2" 'BEGIN { printf "%.1f", b / d }'; }   # VALUE DIVISOR
-
 # ------------------------------------------------------------------ setup
 vzpkg_version=$("$VZ" --version 2>/dev/null | head -n 1) || true
 
 note "bench directory: $BENCH"
 note "vzpkg:           $vzpkg_bin (copied to $VZ; ${vzpkg_version:-version unknown})"
-note "mirror:          ${mirror_var[DEBIAN_MIRROR]:-(none)}"
-note "security mirror: ${mirror_var[DEBIAN_SECURITY_MIRROR]:-(none)}"
+note_mirrors
 for s in "${stable_sources[@]}"; do note "stale source:    $s"; done
 for s in "${full_sources[@]}"; do note "full source:     $s"; done
 
@@ -723,31 +434,7 @@ for ((rep = 1; rep <= reps; rep++)); do
 done
 
 # ------------------------------------------------------------------ results
-# stats "v1 v2 ..." -> "median min max"
-stats() {
-	tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '
-		{ v[NR] = $1 }
-		END {
-			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.2f %.2f %.2f\n", m, v[1], v[NR]
-		}'
-}
-med_of() { stats "$1" | awk '{ print $1 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
-met() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "yes" : "no" }'; }
-max_of() { tr ' ' '\n' <<<"$1" | awk 'NF && $1 > m { m = $1 } END { print m + 0 }'; }
-json_list() { tr ' ' '\n' <<<"$1" | awk 'NF { print ($0 ~ /^[0-9.]+$/) ? $0 : "null" }' | paste -sd, | sed 's/,/, /g'; }
-json_str() {
-	local s=$1
-	s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\t'/ }; s=${s//$'\n'/\\n}
-	printf '"%s"' "$s"
-}
-
-declare -A med=() lo=() hi=() rss_med=()
-for k in "${kinds[@]}"; do
-	read -r "med[$k]" "lo[$k]" "hi[$k]" < <(stats "${walls[$k]}")
-	read -r "rss_med[$k]" _ _ < <(stats "${rsss[$k]}")
-done
+summarize
 task_of() { case $1 in *update) echo update ;; *) echo install ;; esac; }
 tool_of() { case $1 in vz-*) echo vzpkg ;; *) echo apt-loop ;; esac; }
 cmd_of() {
@@ -790,16 +477,9 @@ if ((json)); then
 		printf '  "parallel_containers": %d,\n' "$PARALLEL_CONTAINERS"
 		printf '  "repetitions": %d,\n' "$reps"
 		printf '  "order": %s,\n' "$(json_str "interleaved: ${kinds[*]}")"
-		printf '  "mirror": %s,\n' "$(json_str "${mirror_var[DEBIAN_MIRROR]:-}")"
-		printf '  "security_mirror": %s,\n' "$(json_str "${mirror_var[DEBIAN_SECURITY_MIRROR]:-}")"
-		printf '  "stale_sources": ['
-		sep=""
-		for s in "${stable_sources[@]}"; do printf '%s%s' "$sep" "$(json_str "$s")"; sep=", "; done
-		printf '],\n'
-		printf '  "full_sources": ['
-		sep=""
-		for s in "${full_sources[@]}"; do printf '%s%s' "$sep" "$(json_str "$s")"; sep=", "; done
-		printf '],\n'
+		json_mirrors
+		printf '  "stale_sources": [%s],\n' "$(json_strs "${stable_sources[@]}")"
+		printf '  "full_sources": [%s],\n' "$(json_strs "${full_sources[@]}")"
 		printf '  "vzpkg": %s,\n' "$(json_str "${vzpkg_version:-}")"
 		printf '  "app_template": {"name": %s, "packages": [%s]},\n' "$(json_str "$APP")" "$(json_str "$app_pkg")"
 		printf '  "status_before": {"pending_containers": %d, "packages_per_container": %d},\n' "$n_pending_cts" "$pending"
@@ -811,16 +491,14 @@ if ((json)); then
 		for k in "${kinds[@]}"; do
 			printf '%s    %s: {' "$sep" "$(json_str "$k")"
 			printf '"command": %s, ' "$(json_str "$(cmd_of "$k")")"
-			printf '"wall_s": [%s], ' "$(json_list "${walls[$k]}")"
-			printf '"peak_rss_kib": [%s], ' "$(json_list "${rsss[$k]}")"
+			printf '%s, ' "$(json_runs "$k")"
 			printf '"downloaded_bytes": [%s], ' "$(json_list "${dl[$k]}")"
 			printf '"index_bytes": [%s], ' "$(json_list "${idx[$k]}")"
 			printf '"package_bytes": [%s], ' "$(json_list "${pkgb[$k]}")"
 			printf '"package_files": [%s], ' "$(json_list "${pkgf[$k]}")"
 			printf '"distinct_new_packages": [%s], ' "$(json_list "${changed[$k]}")"
 			printf '"failed_containers": [%s], ' "$(json_list "${failed[$k]}")"
-			printf '"median_wall_s": %s, "min_wall_s": %s, "max_wall_s": %s, ' "${med[$k]}" "${lo[$k]}" "${hi[$k]}"
-			printf '"median_peak_rss_mib": %s}' "$(mib "${rss_med[$k]}" 1024)"
+			printf '%s}' "$(json_medians "$k")"
 			sep=$',\n'
 		done
 		printf '\n  },\n'
@@ -832,9 +510,8 @@ if ((json)); then
 		((${#failed_notes[@]})) && printf '\n  '
 		printf '],\n'
 		printf '  "ratios": {\n'
-		printf '    "update vzpkg/apt-loop": {"value": %s, "target_max": %s, "met": %s},\n' "$r_update" "$TARGET_UPDATE" \
-			"$([[ $(met "$r_update" "$TARGET_UPDATE") == yes ]] && echo true || echo false)"
-		printf '    "install vzpkg/apt-loop": {"value": %s, "target_max": null, "met": null},\n' "$r_install"
+		printf '    %s,\n' "$(json_ratio "update vzpkg/apt-loop" "$r_update" "$TARGET_UPDATE")"
+		printf '    %s,\n' "$(json_ratio "install vzpkg/apt-loop" "$r_install" -)"
 		printf '    "update downloads vzpkg/apt-loop": {"value": %s},\n' "$r_dl_update"
 		printf '    "install downloads vzpkg/apt-loop": {"value": %s},\n' "$r_dl_install"
 		printf '    "update each package once": {"package_files": %s, "distinct_new_packages": %s, "met": %s},\n' \

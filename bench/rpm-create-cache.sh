@@ -24,19 +24,14 @@ readonly OST_DIR=vztest/1/x86_64           # its place in the template area
 readonly DIST_VERSION=1                    # version of the vztest distribution built
 readonly PACKAGES=(vzt-filesystem vzt-setup vzt-shell vzt-foo-tools vzt-rich vzt-watcher vzt-old)
 readonly TARGET_COLD=0.5                   # vzpkg-cold / dnf-cold, at most
-readonly RSS_NOTE="peak RSS is the largest single process of the run (GNU time %M, i.e. ru_maxrss of the biggest child), not the sum over all processes"
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 RPM_TOOLS=$REPO_ROOT/tests/integration/rpm
-
-reps=3
-vzpkg_bin=$REPO_ROOT/build/vzpkg/vzpkg
 only=cold,warm,dnf-cold,dnf-warm
 backlog=128
-workdir_parent=${TMPDIR:-/var/tmp}
-keep=0
-json=0
+value_option --only only "a list"
+value_option --backlog backlog "a number"
 
 usage() {
 	cat <<EOF
@@ -61,50 +56,15 @@ The repository is built by tests/integration/rpm/build-rpm-repo.sh and served on
 EOF
 }
 
-die() { printf 'rpm-create-cache.sh: %s\n' "$*" >&2; exit 1; }
-note() { printf '%s\n' "$*" >&2; }
-
-while (($#)); do
-	case $1 in
-	-n) [[ $# -ge 2 ]] || die "-n needs a number"; reps=$2; shift 2 ;;
-	-n*) reps=${1#-n}; shift ;;
-	--vzpkg) [[ $# -ge 2 ]] || die "--vzpkg needs a path"; vzpkg_bin=$2; shift 2 ;;
-	--vzpkg=*) vzpkg_bin=${1#*=}; shift ;;
-	--only) [[ $# -ge 2 ]] || die "--only needs a list"; only=$2; shift 2 ;;
-	--only=*) only=${1#*=}; shift ;;
-	--backlog) [[ $# -ge 2 ]] || die "--backlog needs a number"; backlog=$2; shift 2 ;;
-	--backlog=*) backlog=${1#*=}; shift ;;
-	--workdir) [[ $# -ge 2 ]] || die "--workdir needs a directory"; workdir_parent=$2; shift 2 ;;
-	--workdir=*) workdir_parent=${1#*=}; shift ;;
-	--keep) keep=1; shift ;;
-	--json) json=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	*) usage >&2; die "unknown argument: $1" ;;
-	esac
-done
-
-[[ $reps =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive integer, got '$reps'"
+parse_options "$@"
 [[ $backlog =~ ^[1-9][0-9]*$ ]] || die "--backlog wants a positive integer, got '$backlog'"
-
-# Which kinds of run, in the interleaving order.
-kinds=()
-for k in cold warm dnf-cold dnf-warm; do
-	[[ ",$only," == *",$k,"* ]] && kinds+=("$k")
-done
-IFS=, read -r -a only_words <<<"$only"
-for w in "${only_words[@]}"; do
-	case $w in cold | warm | dnf-cold | dnf-warm) ;; *) die "--only: unknown kind '$w' (cold, warm, dnf-cold, dnf-warm)" ;; esac
-done
-((${#kinds[@]})) || die "--only selects nothing"
-want() { [[ " ${kinds[*]} " == *" $1 "* ]]; }
-want_vzpkg() { want cold || want warm; }
+select_kinds "$only" cold warm dnf-cold dnf-warm   # the interleaving order
 want_dnf() { want dnf-cold || want dnf-warm; }
 
 # ---------------------------------------------------------------- preconditions
-[[ $EUID -eq 0 ]] || die "must be run as root (vzpkg and dnf --installroot need it to build a root filesystem)"
+need_root "vzpkg and dnf --installroot need it to build a root filesystem"
 [[ $(uname -m) == x86_64 ]] || die "the vztest RPM distribution is x86_64 only (it packages the host's busybox)"
 
-missing=()
 for t in rpm:rpm rpmbuild:rpm rpmsign:rpm rpmkeys:rpm createrepo_c:createrepo-c gpg:gnupg gpgconf:gnupg \
 	python3:python3 zstd:zstd curl:curl; do
 	command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
@@ -112,62 +72,16 @@ done
 want_dnf && ! command -v dnf >/dev/null && missing+=(dnf)
 [[ -x /usr/bin/time ]] || missing+=(time)
 { [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
-if ((${#missing[@]})); then
-	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-	note "rpm-create-cache.sh: missing: ${missing[*]}"
-	note "install with:  apt-get install ${missing[*]}"
-	exit 1
-fi
+if ((${#missing[@]})); then mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u); fi
+exit_if_missing
 [[ -x $RPM_TOOLS/build-rpm-repo.sh && -x $RPM_TOOLS/repo-variant.sh ]] ||
 	die "no $RPM_TOOLS/build-rpm-repo.sh or repo-variant.sh (the vztest RPM distribution of the integration tests)"
 
-if want_vzpkg; then
-	[[ -x $vzpkg_bin ]] || die "no vzpkg binary at $vzpkg_bin; build it (cmake -S . -B build && cmake --build build) or pass --vzpkg PATH"
-	vzpkg_bin=$(cd "$(dirname "$vzpkg_bin")" && pwd)/$(basename "$vzpkg_bin")
-fi
+if want_vzpkg; then check_vzpkg; fi
 
 # --------------------------------------------------------------- bench area
-mkdir -p "$workdir_parent"
-BENCH=$(mktemp -d "$workdir_parent/vzpkg-rpm-bench.XXXXXX")
-chmod 0755 "$BENCH"
-running=""     # what is running now, for the interrupt message
-running_pid="" # its /usr/bin/time process
-run_desc=""    # how to show it, when not its command line
+make_bench vzpkg-rpm-bench
 server_pid=""  # the HTTP server
-
-# Mounts left under the bench directory by a killed run: unmount them before
-# deleting anything, and never delete through one (it could be a bind mount of
-# a host directory).
-mounts_under_bench() {
-	awk -v root="$BENCH" '{
-		p = $5; gsub(/\\040/, " ", p)
-		if (p == root || index(p, root "/") == 1) print p
-	}' /proc/self/mountinfo | sort -r
-}
-
-# Stop the timed run after an interrupt. It runs in the background, so the
-# terminal's SIGINT never reached it: send SIGTERM to the tool (the child of
-# /usr/bin/time, which would not forward it; for dnf a small bash wrapper that
-# passes it on to dnf), give it time to clean up, then SIGKILL.
-stop_running() {
-	local pid=$running_pid kids i
-	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-	note "interrupted during: $running"
-	kids=$(ps -o pid= --ppid "$pid" 2>/dev/null) || true
-	# shellcheck disable=SC2086  # a list of pids
-	[[ -n $kids ]] && { kill -TERM $kids 2>/dev/null || true; }
-	for ((i = 0; i < 60; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.5
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		note "still running after 30 s, killing it"
-		# shellcheck disable=SC2086
-		[[ -n $kids ]] && { kill -KILL $kids 2>/dev/null || true; }
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
 
 stop_server() {
 	[[ -n $server_pid ]] || return 0
@@ -188,53 +102,25 @@ stop_dnf_agents() {   # DIR: stop the agents of the keyrings below DIR
 	done
 }
 
-cleanup() {
-	local rc=$? m left d
-	trap - EXIT
-	trap '' INT TERM   # a second Ctrl-C must not leave mounts and files behind
-	stop_running
+# On exit, after the running step is stopped (see cleanup).
+cleanup_more() {
+	local d
 	stop_server
 	if [[ -d ${BENCH:-} ]]; then
 		for d in "$BENCH/dnf-cache" "$BENCH"/sigcheck/*/cache; do stop_dnf_agents "$d"; done
 	fi
-	if [[ -d ${BENCH:-} ]]; then
-		while IFS= read -r m; do
-			if [[ -n $m ]]; then umount -l "$m" 2>/dev/null || true; fi
-		done < <(mounts_under_bench)
-		left=$(mounts_under_bench)
-		if [[ -n $left ]]; then
-			note "not removing $BENCH: still mounted under it:"
-			note "$left"
-		elif ((keep)); then
-			note "kept bench directory: $BENCH"
-		else
-			rm -rf --one-file-system "$BENCH"
-		fi
-	fi
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 WWW=$BENCH/repo           # the RPM repository, served as http://127.0.0.1:PORT/
 KEYDIR=$BENCH/keys        # its throwaway signing key; RPM-GPG-KEY-vzt is the public one
-TPL=$BENCH/template
-PKG_CACHE=$BENCH/pkg-cache
-METADATA_CACHE=$BENCH/metadata-cache
-VZ_TMP=$BENCH/tmp
-LOCK_DIR=$BENCH/lock
-LOG_DIR=$BENCH/log
 DNF_CACHE=$BENCH/dnf-cache   # dnf's cachedir: metadata, packages, repository keyring
 DNF_HOME=$BENCH/dnf-home     # HOME for dnf: its .rpmmacros (see below)
 DNF_CONF=$BENCH/dnf.conf     # an empty dnf.conf, so that the host's is not read
 OUT=$BENCH/out               # dnf installroots and their tarballs
 CHECK=$BENCH/check           # rpm databases taken out of the archives
-RUNLOG=$BENCH/runs           # each run's output, time output and package list
 HTTP_LOG=$BENCH/http.log
-CONF=$BENCH/vzpkg.conf
-mkdir -p "$TPL" "$PKG_CACHE" "$METADATA_CACHE" "$VZ_TMP" "$LOCK_DIR" "$LOG_DIR" \
-	"$DNF_CACHE" "$DNF_HOME" "$OUT" "$CHECK" "$RUNLOG"
+mkdir -p "$DNF_CACHE" "$DNF_HOME" "$OUT" "$CHECK"
+merged_logs=1                # runs/LABEL.log: each run's stdout and stderr
 
 # ------------------------------------------------------------- repository
 note "bench directory: $BENCH"
@@ -292,16 +178,7 @@ cp "$KEY" "$TDIR/gpgkeys/RPM-GPG-KEY-vzt"
 # No documentation and only the C locale's files: dnf gets --nodocs and
 # %_install_langs C (below), so that both tools install the same files.
 printf 'RPM_INSTALL_LANGS=C\nRPM_NODOCS=1\n' >"$TDIR/environment"
-cat >"$CONF" <<EOF
-# vzpkg configuration written by bench/rpm-create-cache.sh; everything stays in $BENCH
-TEMPLATE=$TPL
-PKG_CACHE=$PKG_CACHE
-METADATA_CACHE=$METADATA_CACHE
-TMP_DIR=$VZ_TMP
-LOCK_DIR=$LOCK_DIR
-LOG_DIR=$LOG_DIR
-METADATA_EXPIRE=0
-EOF
+write_vzpkg_conf METADATA_EXPIRE=0
 
 # ----------------------------------------------------------------- dnf setup
 # An empty configuration file instead of the host's /etc/dnf/dnf.conf
@@ -368,9 +245,7 @@ fi
 dnf_verifies() { [[ ${sig[unsigned-package]:-} == refused && ${sig[repomd-wrong-key]:-} == refused ]]; }
 
 # ------------------------------------------------------------------ running
-declare -A walls=() rsss=() gets=() out_bytes=() pkgs=() dbpath=()
-
-wipe_dir() { rm -rf --one-file-system "$1"; mkdir -p "$1"; }
+declare -A gets=() out_bytes=() pkgs=() dbpath=()
 
 # .rpm files the server sent so far.
 rpm_gets() { grep -c '"GET [^ ]*\.rpm HTTP' "$HTTP_LOG" || true; }
@@ -400,39 +275,15 @@ count_packages() {   # TARBALL LISTFILE
 	echo '? none'
 }
 
-# run_timed KIND LABEL CMD... : runs CMD under /usr/bin/time, records wall and RSS.
-run_timed() {
-	local kind=$1 label=$2 tf=$RUNLOG/$2.time log=$RUNLOG/$2.log rc=0 wall rss g0 g1
-	shift 2
-	sync   # don't let the previous run's writeback land in this one
+# measure KIND LABEL CMD...: a timed run, the .rpm files the server sent
+# meanwhile, and its line on stderr.
+measure() {
+	local g0 g1
 	g0=$(rpm_gets)
-	running="$label: ${run_desc:-$*}"
-	# In the background and waited for, so that Ctrl-C runs the trap at once.
-	/usr/bin/time -f '%e %M' -o "$tf" "$@" </dev/null >"$log" 2>&1 &
-	running_pid=$!
-	wait "$running_pid" || rc=$?
-	running="" running_pid=""
-	if ((rc)); then
-		note "$label failed (exit $rc): ${run_desc:-$*}"
-		note "---- last lines of $log (rerun with --keep to keep the logs):"
-		tail -n 30 "$log" >&2 || true
-		exit 1
-	fi
+	run_timed "$@"
 	g1=$(rpm_gets)
-	read -r wall rss < <(tail -n 1 "$tf")
-	walls[$kind]+="$wall "
-	rsss[$kind]+="$rss "
-	gets[$kind]+="$((g1 - g0)) "
-	note "$(printf '  %-16s %8.2f s %8.1f MiB  %3d .rpm fetched' "$label" "$wall" \
-		"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" "$((g1 - g0))")"
-}
-
-vzpkg_cache_file() {
-	local f
-	for f in "$TPL/cache/$OST".tar*; do
-		[[ -f $f ]] && { printf '%s\n' "$f"; return 0; }
-	done
-	return 1
+	gets[$1]+="$((g1 - g0)) "
+	note "$(printf '  %-16s %8.2f s %8.1f MiB  %3d .rpm fetched' "$2" "$step_wall" "$(mib "$step_rss" 1024)" "$((g1 - g0))")"
 }
 
 run_vzpkg() {   # KIND REP
@@ -444,7 +295,7 @@ run_vzpkg() {   # KIND REP
 		wipe_dir "$PKG_CACHE"
 		wipe_dir "$METADATA_CACHE"
 	fi
-	run_timed "$kind" "vzpkg-$kind-$rep" "$vzpkg_bin" -c "$CONF" create cache -f "$OST"
+	measure "$kind" "vzpkg-$kind-$rep" "$vzpkg_bin" -c "$CONF" create cache -f "$OST"
 	f=$(vzpkg_cache_file) || die "vzpkg-$kind-$rep succeeded but wrote no $TPL/cache/$OST.tar*"
 	out_bytes[$kind]=$(stat -c %s "$f")
 	read -r n p < <(count_packages "$f" "$RUNLOG/vzpkg-$kind-$rep.packages")
@@ -464,7 +315,7 @@ run_dnf() {   # KIND REP
 	fi
 	dnf_args "$root" "$URL" "$DNF_CACHE"
 	run_desc="HOME=$DNF_HOME dnf ${DNF_ARGS[*]} && tar --zstd -cf $target -C $root ."
-	run_timed "$kind" "$kind-$rep" env HOME="$DNF_HOME" bash -c "$DNF_WRAPPER" dnf-run "$target" "$root" "${DNF_ARGS[@]}"
+	measure "$kind" "$kind-$rep" env HOME="$DNF_HOME" bash -c "$DNF_WRAPPER" dnf-run "$target" "$root" "${DNF_ARGS[@]}"
 	run_desc=""
 	[[ -s $target ]] || die "$kind-$rep succeeded but wrote no $target"
 	out_bytes[$kind]=$(stat -c %s "$target")
@@ -506,24 +357,10 @@ for ((rep = 1; rep <= reps; rep++)); do
 done
 
 # ------------------------------------------------------------------ results
-# stats "v1 v2 ..." -> "median min max"
-stats() {
-	tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '
-		{ v[NR] = $1 }
-		END {
-			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.2f %.2f %.2f\n", m, v[1], v[NR]
-		}'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
-met() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "yes" : "no" }'; }
-mib() { awk -v b="$1" -v d="$2" 'BEGIN { printf "%.1f", b / d }'; }   # VALUE DIVISOR
-
-declare -A med=() lo=() hi=() rss_med=() gets_med=()
+summarize
+declare -A gets_med=()
 for k in "${kinds[@]}"; do
-	read -r "med[$k]" "lo[$k]" "hi[$k]" < <(stats "${walls[$k]}")
-	read -r "rss_med[$k]" _ _ < <(stats "${rsss[$k]}")
-	read -r "gets_med[$k]" _ _ < <(stats "${gets[$k]}")
+	gets_med[$k]=$(med_of "${gets[$k]}")
 	gets_med[$k]=${gets_med[$k]%.00}
 done
 name_of() { case $1 in cold) echo vzpkg-cold ;; warm) echo vzpkg-warm ;; *) echo "$1" ;; esac; }
@@ -558,18 +395,11 @@ fi
 
 dnf_cmd="HOME=BENCH/dnf-home dnf -y --config=BENCH/dnf.conf --noplugins --installroot=DIR --releasever=1 --setopt=reposdir=/dev/null --setopt=varsdir= --repofrompath=vzt,$URL --setopt=vzt.gpgcheck=1 --setopt=vzt.repo_gpgcheck=1 --setopt=vzt.gpgkey=file://BENCH/keys/RPM-GPG-KEY-vzt --setopt=cachedir=BENCH/dnf-cache --setopt=keepcache=1 --setopt=metadata_expire=0 --setopt=install_weak_deps=False --nodocs install ${PACKAGES[*]} && tar --zstd -cf DIR.tar.zst -C DIR ."
 
-json_str() {
-	local s=$1
-	s=${s//\\/\\\\}; s=${s//\"/\\\"}
-	printf '"%s"' "$s"
-}
-json_list() { tr ' ' '\n' <<<"$1" | awk 'NF' | paste -sd, | sed 's/,/, /g'; }
-
 if ((json)); then
 	{
 		printf '{\n'
 		printf '  "template": %s,\n' "$(json_str "$OST")"
-		printf '  "packages_listed": [%s],\n' "$(for p in "${PACKAGES[@]}"; do json_str "$p"; echo; done | paste -sd, | sed 's/,/, /g')"
+		printf '  "packages_listed": [%s],\n' "$(json_strs "${PACKAGES[@]}")"
 		printf '  "repetitions": %d,\n' "$reps"
 		printf '  "order": %s,\n' "$(json_str "interleaved: $(for k in "${kinds[@]}"; do name_of "$k"; done | paste -sd' ')")"
 		printf '  "repository": %s,\n' "$(json_str "$URL (tests/integration/rpm/build-rpm-repo.sh, version $DIST_VERSION, $repo_rpms packages, signed)")"
@@ -591,11 +421,9 @@ if ((json)); then
 		sep=""
 		for k in "${kinds[@]}"; do
 			printf '%s    %s: {' "$sep" "$(json_str "$(name_of "$k")")"
-			printf '"wall_s": [%s], ' "$(json_list "${walls[$k]}")"
-			printf '"peak_rss_kib": [%s], ' "$(json_list "${rsss[$k]}")"
+			printf '%s, ' "$(json_runs "$k")"
 			printf '"rpm_files_fetched": [%s], ' "$(json_list "${gets[$k]}")"
-			printf '"median_wall_s": %s, "min_wall_s": %s, "max_wall_s": %s, ' "${med[$k]}" "${lo[$k]}" "${hi[$k]}"
-			printf '"median_peak_rss_mib": %s, ' "$(mib "${rss_med[$k]}" 1024)"
+			printf '%s, ' "$(json_medians "$k")"
 			printf '"output_bytes": %s, ' "${out_bytes[$k]:-null}"
 			p=${pkgs[$k]:-?}
 			[[ $p =~ ^[0-9]+$ ]] || p=null
@@ -607,13 +435,7 @@ if ((json)); then
 		sep=""
 		for r in "${ratios[@]}"; do
 			read -r k v t <<<"$r"
-			if [[ $t == - ]]; then
-				printf '%s\n    %s: {"value": %s, "target_max": null, "met": null}' "$sep" \
-					"$(json_str "vzpkg-$k/dnf-$k")" "$v"
-			else
-				printf '%s\n    %s: {"value": %s, "target_max": %s, "met": %s}' "$sep" \
-					"$(json_str "vzpkg-$k/dnf-$k")" "$v" "$t" "$([[ $(met "$v" "$t") == yes ]] && echo true || echo false)"
-			fi
+			printf '%s\n    %s' "$sep" "$(json_ratio "vzpkg-$k/dnf-$k" "$v" "$t")"
 			sep=","
 		done
 		((${#ratios[@]})) && printf '\n  '
@@ -643,14 +465,10 @@ else
 			"$(mib "${rss_med[$k]}" 1024)" "$(mib "${out_bytes[$k]:-0}" 1048576)" "${pkgs[$k]:-?}" "${gets_med[$k]}"
 	done
 	if ((${#ratios[@]})); then
-		printf '\n%-24s %7s %8s %4s\n' ratio_of_medians value target met
+		ratio_header
 		for r in "${ratios[@]}"; do
 			read -r k v t <<<"$r"
-			if [[ $t == - ]]; then
-				printf '%-24s %7s %8s %4s\n' "vzpkg-$k/dnf-$k" "$v" - -
-			else
-				printf '%-24s %7s %8s %4s\n' "vzpkg-$k/dnf-$k" "$v" "<= $t" "$(met "$v" "$t")"
-			fi
+			ratio_row "vzpkg-$k/dnf-$k" "$v" "$t"
 		done
 	fi
 	printf '\nnote: %s.\n' "$RSS_NOTE"
