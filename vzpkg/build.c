@@ -293,6 +293,9 @@ static int open_session(struct vz_build *b, struct vz_error *err);
 int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err)
 {
         int r;
+        if (!vz_backend_for(t))  /* every command that works on a template starts here */
+                return vz_error_set(err, -VZ_E_METADATA, "template %s: package manager %s is not supported yet",
+                                    vz_template_name(t), vz_template_package_manager(t));
         memset(b, 0, sizeof(*b));
         b->ctx = ctx;
         b->tmpl = t;

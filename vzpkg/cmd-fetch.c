@@ -19,9 +19,6 @@ static int fetch_one(struct vz_ctx *ctx, const struct vz_template *t, void *user
         struct vz_build b;
         int r;
 
-        if (!vz_backend_for(t))
-                return vz_error_set(err, -VZ_E_METADATA, "template %s: package manager %s is not supported yet",
-                                    vz_template_name(t), vz_template_package_manager(t));
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;

@@ -206,9 +206,6 @@ int vz_update_cache(struct vz_ctx *ctx, const struct vz_template *t, struct vz_e
 {
         _cleanup_close_ int lock = -1;
         int r;
-        if (!vz_backend_for(t))
-                return vz_error_set(err, -VZ_E_METADATA, "template %s: package manager %s is not supported yet",
-                                    vz_template_name(t), vz_template_package_manager(t));
         r = vz_build_lock(ctx, vz_template_name(t), &lock, err);
         if (r >= 0) {
                 vz_build_remove_stale(ctx, t);
