@@ -4,7 +4,10 @@
  * as a warning instead of failing the build. */
 #include "runtime-internal.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <libcgroup.h>
+#include <signal.h>
 
 struct vz_cgroup {
         struct cgroup *cg;
@@ -34,6 +37,48 @@ static int set_limits(struct cgroup *cg, const struct vz_ct_plan *p)
         return 0;
 }
 
+/* A vzpkg killed with SIGKILL leaves its vzpkg/ct-<pid> cgroups behind
+ * (its container died with it: PDEATHSIG). Remove those of dead pids; a
+ * cgroup still holding a process refuses rmdir, so a live run loses
+ * nothing even if its pid was reused. */
+static void sweep_dead(const char *controller)
+{
+        char *mnt = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -1;
+        DIR *d;
+        struct dirent *de;
+
+        if (cgroup_get_subsys_mount_point(controller, &mnt) != 0 || !mnt)
+                return;
+        dir = vz_path_join(mnt, "vzpkg");
+        free(mnt);
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0 || !(d = fdopendir(dup(dfd))))
+                return;
+        while ((de = readdir(d))) {
+                char *end = NULL;
+                long pid;
+                if (strncmp(de->d_name, "ct-", 3) != 0)
+                        continue;
+                errno = 0;
+                pid = strtol(de->d_name + 3, &end, 10);
+                if (errno || !end || *end || pid <= 0 || pid == getpid())
+                        continue;
+                if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+                        unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+        }
+        closedir(d);
+}
+
+void vz_cgroup_sweep(void)
+{
+        if (cgroup_init() != 0)
+                return;
+        sweep_dead("memory");
+        sweep_dead("pids");
+}
+
 int vz_cgroup_create(const struct vz_ct_plan *p, const char *name, struct vz_cgroup **ret, char **ret_warning)
 {
         struct cgroup *cg;
@@ -47,6 +92,7 @@ int vz_cgroup_create(const struct vz_ct_plan *p, const char *name, struct vz_cgr
                 *ret_warning = vz_asprintf("limits not applied: cgroups unavailable (%s)", cgroup_strerror(r));
                 return -ENODEV;
         }
+        vz_cgroup_sweep();
         cg = cgroup_new_cgroup(name);
         if (!cg || set_limits(cg, p) < 0 || (r = cgroup_create_cgroup(cg, 0)) != 0) {
                 *ret_warning = vz_asprintf("limits not applied: cannot create cgroup %s (%s)", name,

@@ -8,6 +8,8 @@ struct vz_ct_plan *vz_plan_new(const char *root)
         p->root = vz_xstrdup(root);
         p->hostname = vz_xstrdup("vzpkg");
         p->env = vz_xmalloc(sizeof(char *));
+        /* No /usr/local: it is the tenant's as much as the rest. */
+        vz_strv_push(&p->env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
         p->argv = vz_xmalloc(sizeof(char *));
         return p;
 }
@@ -43,6 +45,14 @@ void vz_plan_hostname(struct vz_ct_plan *p, const char *hostname)
 
 void vz_plan_env(struct vz_ct_plan *p, const char *key_value)
 {
+        const char *eq = strchr(key_value, '=');
+        size_t l = eq ? (size_t)(eq - key_value) + 1 : strlen(key_value);
+        for (char **e = p->env; *e; e++)
+                if (strncmp(*e, key_value, l) == 0) {  /* a later value replaces */
+                        free(*e);
+                        *e = vz_xstrdup(key_value);
+                        return;
+                }
         vz_strv_push(&p->env, key_value);
 }
 
@@ -69,6 +79,11 @@ void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max)
 void vz_plan_network(struct vz_ct_plan *p, bool host)
 {
         p->host_network = host;
+}
+
+void vz_plan_timeout(struct vz_ct_plan *p, long long seconds)
+{
+        p->timeout = seconds > 0 ? seconds : 0;
 }
 
 void vz_plan_output(struct vz_ct_plan *p, vz_output_fn fn, void *userdata)

@@ -2,11 +2,17 @@
  *
  * Parent                                  Child (PID 1 of the new namespaces)
  * cgroup created                          clone(NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET)
- * attach child to cgroup, send "go" --->  waits for "go"
- *                                         mounts, pivot_root, hostname, lo up,
- *                                         no_new_privs, fork+exec the command,
+ *                                         closes every fd but its channels
+ * attach child to cgroup, send "go" --->  waits for "go", new cgroup namespace
+ *                                         mounts (root nodev, /proc/sys and
+ *                                         /sys read-only), pivot_root,
+ *                                         hostname, lo up, then confines
+ *                                         itself (confine.c: capabilities,
+ *                                         no_new_privs, seccomp, non-dumpable),
+ *                                         fork+exec the command,
  *                                         reaps everything until it exits
  * relays output, polls cancel  <-------   errors as {errno, message} on errfd
+ * and the deadline; kills PID 1 on either
  * waitpid, cgroup removed
  *
  * The child's mount namespace is private, so its mounts vanish with it; its
@@ -27,6 +33,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 
 struct child_error {
         int err;
@@ -94,15 +101,64 @@ static void mount_at(int rootfd, const char *target, bool file, const char *src,
         if (mount(src, proc, fstype, flags, data) < 0)
                 die(errno, "mount %s on %s: %m", src ? src : fstype, target);
         close(fd);
-        if (!((flags & MS_BIND) && (flags & MS_RDONLY)))
+        if (!(flags & MS_BIND))
                 return;
-        /* A bind ignores MS_RDONLY; remount the new mount, which a fresh
-         * lookup of the target now reaches. */
+        /* A bind ignores the other flags; remount the new mount, which a
+         * fresh lookup of the target now reaches. Nothing bound in (the
+         * package cache, a hook) may carry device nodes or set-id bits. */
         fd = open_target(rootfd, target, file);
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        if (fd < 0 || mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
-                die(errno, "remount %s read-only: %m", target);
+        if (fd < 0 || mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (flags & MS_RDONLY), NULL) < 0)
+                die(errno, "remount %s%s: %m", target, (flags & MS_RDONLY) ? " read-only" : " nodev");
         close(fd);
+}
+
+/* Bind a path of the container's fresh /proc read-only onto itself, or
+ * hide it under /dev/null: procfs files a root without capabilities could
+ * still use against the host (/proc/sys/kernel/core_pattern runs a program
+ * on the host; /proc/sysrq-trigger reboots it). Paths the kernel does not
+ * have are skipped. */
+static void proc_readonly(int rootfd, const char *rel, bool file)
+{
+        char proc[64];
+        int fd = openat(rootfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+                return;
+        if (fd < 0)
+                die(errno, "open %s in the container: %m", rel);
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        if (mount(proc, proc, NULL, MS_BIND | MS_REC, NULL) < 0)
+                die(errno, "bind %s: %m", rel);
+        close(fd);
+        /* the bind is on top now: a fresh lookup reaches it */
+        fd = openat(rootfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        if (fd < 0 || mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                            NULL) < 0)
+                die(errno, "remount %s read-only: %m", rel);
+        close(fd);
+        (void)file;
+}
+
+static void proc_mask(int rootfd, const char *rel)
+{
+        if (faccessat(rootfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                mount_at(rootfd, rel, true, "/dev/null", NULL, MS_BIND | MS_RDONLY, NULL);
+}
+
+static void setup_proc(int rootfd)
+{
+        static const char *const ro_dirs[] = { "proc/sys", "proc/irq", "proc/bus", "proc/fs" };
+        static const char *const ro_files[] = { "proc/sysrq-trigger" };
+        static const char *const masked[] = { "proc/kcore", "proc/keys", "proc/timer_list", "proc/sched_debug" };
+
+        mount_at(rootfd, "proc", false, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        for (size_t i = 0; i < ELEMENTSOF(ro_dirs); i++)
+                proc_readonly(rootfd, ro_dirs[i], false);
+        for (size_t i = 0; i < ELEMENTSOF(ro_files); i++)
+                proc_readonly(rootfd, ro_files[i], true);
+        for (size_t i = 0; i < ELEMENTSOF(masked); i++)
+                proc_mask(rootfd, masked[i]);
 }
 
 /* The container's own device nodes on its /dev tmpfs: a chmod in there
@@ -152,10 +208,14 @@ static void setup_mounts(const struct vz_ct_plan *p)
          * afterwards: an fd taken before would point below the bind. */
         if (mount(p->root, p->root, NULL, MS_BIND | MS_REC, NULL) < 0)
                 die(errno, "bind %s: %m", p->root);
-        rootfd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* Device nodes in the tenant's files (a copy of the host's disk
+         * node, say) open nothing: only our own /dev has working nodes. */
+        if (mount(NULL, p->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV, NULL) < 0)
+                die(errno, "remount %s nodev: %m", p->root);
+        rootfd = open(p->root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (rootfd < 0)
                 die(errno, "container root %s: %m", p->root);
-        mount_at(rootfd, "proc", false, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        setup_proc(rootfd);
         mount_at(rootfd, "sys", false, "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         setup_dev(rootfd);
         mount_at(rootfd, "run", false, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
@@ -163,6 +223,8 @@ static void setup_mounts(const struct vz_ct_plan *p)
         for (size_t i = 0; i < p->n_binds; i++) {
                 const struct vz_mount *m = &p->binds[i];
                 unsigned long fl = MS_BIND | MS_REC | ((m->flags & VZ_BIND_RO) ? MS_RDONLY : 0);
+                /* the source is the admin's (a hook, the package cache), but
+                 * it is opened by the path the plan gives, on the host */
                 mount_at(rootfd, m->target + 1, m->flags & VZ_BIND_FILE, m->source, NULL, fl, NULL);
         }
 }
@@ -202,16 +264,18 @@ static int run_command(const struct vz_ct_plan *p, int outfd)
                 setsid();
                 if (null < 0 || dup2(null, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
                         die(errno, "redirect output: %m");
+                /* The plan's environment only; its PATH is what execvp
+                 * searches (execvpe would search vzpkg's own). */
+                clearenv();
+                for (char **e = p->env; *e; e++)
+                        putenv(*e);
                 if (p->fn) {
-                        clearenv();
-                        for (char **e = p->env; *e; e++)
-                                putenv(*e);
                         fflush(NULL);
                         int status = p->fn(p->fn_userdata);
                         fflush(NULL);
                         _exit(status);
                 }
-                execvpe(p->argv[0], p->argv, p->env);
+                execvp(p->argv[0], p->argv);
                 die(errno, "execute %s in the container: %m", p->argv[0]);
         }
         close(outfd);
@@ -231,24 +295,60 @@ static int run_command(const struct vz_ct_plan *p, int outfd)
         return status;
 }
 
+/* PID 1's own standard descriptors are vzpkg's (a terminal, maybe): the
+ * container must not reach them (TIOCSTI on the admin's terminal). */
+static void detach_stdio(void)
+{
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int fd = 0; fd < 3; fd++)
+                if (null < 0 || dup2(null, fd) < 0)
+                        die(errno, "detach from vzpkg's terminal: %m");
+        close(null);
+}
+
+/* From here on nothing this process or its children do may reach beyond
+ * the container (confine.c). Non-dumpable first: a tenant process could
+ * otherwise open /proc/1/exe, which is vzpkg's binary on the host. */
+static void confine(const struct vz_ct_plan *p)
+{
+        int r;
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                die(errno, "PR_SET_DUMPABLE: %m");
+        r = vz_confine_caps(p->host_network);
+        if (r < 0)
+                die(-r, "drop capabilities: %s", strerror(-r));
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                die(errno, "no_new_privs: %m");
+        r = vz_confine_seccomp();
+        if (r < 0)
+                die(-r, "seccomp filter: %s", strerror(-r));
+}
+
 void vz_child_main(const struct vz_ct_plan *p, int errfd, int outfd, int syncfd)
 {
         char go;
+        int r;
 
         child_errfd = errfd;
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 die(errno, "PR_SET_PDEATHSIG: %m");
+        r = vz_confine_fds((int[]){ errfd, outfd, syncfd }, 3);
+        if (r < 0)
+                die(-r, "close inherited descriptors: %s", strerror(-r));
         if (read(syncfd, &go, 1) != 1)
                 _exit(127);  /* the parent is gone */
         close(syncfd);
+        /* Now in the container's cgroup: make it the cgroup root it sees. */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                die(errno, "cgroup namespace: %m");
         setup_mounts(p);
         enter_root(p);
         if (sethostname(p->hostname, strlen(p->hostname)) < 0)
                 die(errno, "sethostname: %m");
         if (!p->host_network)
                 loopback_up();
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                die(errno, "no_new_privs: %m");
+        detach_stdio();
+        confine(p);
         _exit(run_command(p, outfd));
 }
 
@@ -283,17 +383,30 @@ static void close_channels(struct channels *c)
         close_pair(c->sync);
 }
 
-/* Relay output until the child closes it; kill it when cancelled. */
-static int pump(pid_t pid, int outfd, vz_output_fn fn, void *ud, int (*cancelled)(void))
+static long long now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Relay output until the child closes it; kill it when cancelled or when
+ * the deadline (ms on the monotonic clock, 0 = none) has passed. Killing
+ * PID 1 of the container kills everything in its PID namespace. */
+static int pump(pid_t pid, int outfd, vz_output_fn fn, void *ud, int (*cancelled)(void), long long deadline)
 {
         char buf[8192];
-        bool killed = false;
+        int killed = 0;
         for (;;) {
                 struct pollfd pfd = { .fd = outfd, .events = POLLIN };
                 int n = poll(&pfd, 1, 200);
-                if (cancelled && cancelled() && !killed) {
+                if (!killed && cancelled && cancelled())
+                        killed = -VZ_E_INTERRUPTED;
+                else if (!killed && deadline > 0 && now_ms() >= deadline)
+                        killed = -ETIMEDOUT;
+                if (killed && pid > 0) {
                         kill(pid, SIGKILL);
-                        killed = true;
+                        pid = 0;
                 }
                 if (n <= 0)
                         continue;
@@ -305,7 +418,7 @@ static int pump(pid_t pid, int outfd, vz_output_fn fn, void *ud, int (*cancelled
                 if (fn)
                         fn(ud, buf, (size_t)got);
         }
-        return killed ? -VZ_E_INTERRUPTED : 0;
+        return killed;
 }
 
 static int reap(pid_t pid, int *ret_status)
@@ -376,7 +489,8 @@ int vz_ct_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err)
         if (write(c.sync[0], "g", 1) != 1) {
                 kill(pid, SIGKILL);
         }
-        r = pump(pid, c.out[0], p->output, p->userdata, p->cancelled);
+        r = pump(pid, c.out[0], p->output, p->userdata, p->cancelled,
+                 p->timeout > 0 ? now_ms() + p->timeout * 1000 : 0);
         rc = reap(pid, &status);
         if (r >= 0 && rc < 0)
                 r = vz_error_set(err, rc, "container: waitpid: %s", strerror(-rc));
@@ -384,6 +498,10 @@ int vz_ct_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err)
                 r = read_child_error(c.err[0], err);
         if (r == -VZ_E_INTERRUPTED)
                 vz_error_set(err, r, "interrupted; the container was killed");
+        if (r == -ETIMEDOUT)
+                r = vz_error_set(err, -VZ_E_RUNTIME,
+                                 "container: %s did not finish within %lld s (RUN_TIMEOUT); everything in it was killed",
+                                 p->fn ? "the transaction" : p->argv[0], p->timeout);
         if (r >= 0 && ret_status)
                 *ret_status = status;
 out:
@@ -418,7 +536,7 @@ int vz_host_run(char *const *argv, char *const *envp, vz_output_fn fn, void *use
                 close(out[0]);
                 return vz_error_set(err, -errno, "fork: %m");
         }
-        r = pump(pid, out[0], fn, userdata, cancelled);
+        r = pump(pid, out[0], fn, userdata, cancelled, 0);
         close(out[0]);
         rc = reap(pid, &status);
         if (r < 0)

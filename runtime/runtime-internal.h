@@ -19,6 +19,7 @@ struct vz_ct_plan {
         long long memory;
         long pids;
         bool host_network;
+        long long timeout;       /* seconds, 0 = none */
         vz_output_fn output;
         void *userdata;
         int (*cancelled)(void);
@@ -30,6 +31,12 @@ struct vz_cgroup;
 int vz_cgroup_create(const struct vz_ct_plan *p, const char *name, struct vz_cgroup **ret, char **ret_warning);
 int vz_cgroup_attach(struct vz_cgroup *cg, pid_t pid);
 void vz_cgroup_destroy(struct vz_cgroup *cg);
+void vz_cgroup_sweep(void);   /* cgroups of vzpkg runs that died */
+
+/* confine.c: the layers between the container's code and the host. */
+int vz_confine_caps(bool host_network);
+int vz_confine_seccomp(void);
+int vz_confine_fds(const int *keep, size_t n);
 
 /* run.c: the child side, executed inside the new namespaces. */
 void vz_child_main(const struct vz_ct_plan *p, int errfd, int outfd, int syncfd) __attribute__((noreturn));

@@ -34,6 +34,9 @@ void vz_plan_function(struct vz_ct_plan *p, int (*fn)(void *userdata), void *use
 void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max);
 /* Share the host's network instead of a new namespace with loopback only. */
 void vz_plan_network(struct vz_ct_plan *p, bool host);
+/* Kill everything in the container when the command has run this many
+ * seconds (0: no limit); vz_ct_run() then fails with -VZ_E_RUNTIME. */
+void vz_plan_timeout(struct vz_ct_plan *p, long long seconds);
 void vz_plan_output(struct vz_ct_plan *p, vz_output_fn fn, void *userdata);
 void vz_plan_cancel(struct vz_ct_plan *p, int (*cancelled)(void));
 /* Check the plan without running it: absolute paths, no "..", a command. */
@@ -41,8 +44,9 @@ int vz_plan_validate(const struct vz_ct_plan *p, struct vz_error *err);
 /* A note for the log when limits could not be applied (no cgroup access). */
 const char *vz_plan_warning(const struct vz_ct_plan *p);
 
-/* Run the plan: new mount, PID, UTS, IPC and network namespaces, pivot_root
- * into the root. Returns 0 and the command's exit status (128+signal when
+/* Run the plan: new mount, PID, UTS, IPC, cgroup and network namespaces,
+ * pivot_root into the root, confined (no capability over the host, a
+ * seccomp filter, no_new_privs; docs/internals/security.md). Returns 0 and the command's exit status (128+signal when
  * killed) in *ret_status; < 0 when the container could not be set up (err
  * has the child's errno and message) or was cancelled (-VZ_E_INTERRUPTED,
  * after killing everything in it). Nothing outlives the call: not a mount,

@@ -85,7 +85,6 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
         struct vz_ct_plan *p = vz_plan_new(b->root);
         _cleanup_free_ char *pkgs = vz_xstrdup(b->ctx->cfg.pkg_cache);
         vz_plan_hostname(p, "vzpkg-build");
-        vz_plan_env(p, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         vz_plan_env(p, "LC_ALL=C.UTF-8");
         vz_plan_env(p, "HOME=/root");
         vz_plan_env(p, "DEBIAN_FRONTEND=noninteractive");
@@ -100,6 +99,7 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
                 vz_plan_env(p, *e);
         vz_plan_bind(p, pkgs, "/run/vzpkg/packages", VZ_BIND_RO);
         vz_plan_limits(p, b->ctx->cfg.memory_limit, b->ctx->cfg.pids_limit);
+        vz_plan_timeout(p, b->ctx->cfg.run_timeout);
         vz_plan_output(p, vz_build_output, b);
         vz_plan_cancel(p, vz_interrupted);
         return p;

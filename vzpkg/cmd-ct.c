@@ -193,7 +193,6 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv)
                 return fail(&err, r);
         p = vz_plan_new(ct->private_dir);
         vz_plan_hostname(p, ct->id);
-        vz_plan_env(p, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         vz_plan_env(p, "HOME=/root");
         vz_plan_env(p, "TERM=dumb");
         vz_plan_network(p, net);

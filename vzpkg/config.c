@@ -27,6 +27,7 @@ static void defaults(struct vz_config *c)
         c->pids_limit = 4096;
         c->check_valid_until = true;
         c->metadata_expire = 6 * 3600;
+        c->run_timeout = 3600;
         c->conf_dir = vz_xstrdup("/etc/vz/conf");
         c->ve_private = vz_xstrdup("/vz/private/$VEID");
         c->parallel_cts = 2;
@@ -135,6 +136,8 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
                 c->pids_limit = (long)num;
         }
         if ((v = vz_kv_get(kv, n, "METADATA_EXPIRE")) && (r = parse_duration("METADATA_EXPIRE", v, &c->metadata_expire, err)) < 0)
+                return r;
+        if ((v = vz_kv_get(kv, n, "RUN_TIMEOUT")) && (r = parse_duration("RUN_TIMEOUT", v, &c->run_timeout, err)) < 0)
                 return r;
         if ((v = vz_kv_get(kv, n, "PKG_CACHE_MAX")) && (r = parse_number("PKG_CACHE_MAX", v, &c->pkg_cache_max, err)) < 0)
                 return r;

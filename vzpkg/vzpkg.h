@@ -44,6 +44,7 @@ struct vz_config {
         long pids_limit;         /* PIDS_LIMIT */
         bool check_valid_until;  /* CHECK_VALID_UNTIL */
         long long metadata_expire; /* METADATA_EXPIRE, seconds */
+        long long run_timeout;   /* RUN_TIMEOUT: seconds one command in a container may run; 0 = none */
         long long pkg_cache_max; /* PKG_CACHE_MAX, bytes; 0 = no cap */
         char *conf_dir;          /* CONF_DIR: container configs, vzctl's /etc/vz/conf */
         char *ve_private;        /* VE_PRIVATE: private areas, "$VEID" replaced */
