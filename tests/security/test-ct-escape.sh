@@ -164,6 +164,7 @@ tree_manifest "$DECOY" "$TEST_TMP/decoy.after" content
 cmp -s "$TEST_TMP/decoy.before" "$TEST_TMP/decoy.after" || fail "the host decoy directory changed"
 
 # --- a command that hangs in the container is killed after RUN_TIMEOUT -------------------
+mv "$ROOT/usr/bin/dpkg.real" "$ROOT/usr/bin/dpkg"  # the tenant's wrapper goes
 make_app_template hang "$PKG"
 add_app_hook post-install 'sleep 600 & sleep 600'
 config_set RUN_TIMEOUT 3
