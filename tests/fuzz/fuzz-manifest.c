@@ -20,23 +20,33 @@ static void cleanup(void)
         free(area);
 }
 
+/* No fsync (vz_write_file_atomic's): thousands of inputs a second. */
+static void write_all(const char *path, const void *data, size_t len)
+{
+        FILE *f = fopen(path, "we");
+        if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+                abort();
+}
+
 static void put(const char *rel, const void *data, size_t len)
 {
         _cleanup_free_ char *p = vz_path_join(area, rel);
         _cleanup_free_ char *dir = vz_xstrdup(p);
         *strrchr(dir, '/') = '\0';
-        if (vz_mkdir_p(dir, 0755) < 0 || vz_write_file_atomic(p, data, len, 0644) < 0)
+        if (vz_mkdir_p(dir, 0755) < 0)
                 abort();
+        write_all(p, data, len);
 }
 
 static void setup(void)
 {
-        char d[] = "/tmp/vzpkg-fuzz-manifest.XXXXXX";
+        char d[] = "/dev/shm/vzpkg-fuzz-manifest.XXXXXX", alt[] = "/tmp/vzpkg-fuzz-manifest.XXXXXX";
         struct vz_error err = { 0 };
         const struct vz_vars vars = { NULL, 0 };
-        if (!mkdtemp(d))
+        const char *made = mkdtemp(d) ? d : mkdtemp(alt);  /* tmpfs first: fast */
+        if (!made)
                 abort();
-        area = vz_xstrdup(d);
+        area = vz_xstrdup(made);
         put("debian/12/x86_64/config/os/default/package_manager", "dpkg\n", 5);
         put("debian/12/x86_64/config/os/default/packages", "bash\n", 5);
         put("cache/debian-12-x86_64.tar.zst", "", 0);

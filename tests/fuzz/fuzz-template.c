@@ -22,12 +22,21 @@ static void cleanup(void)
 
 static void setup(void)
 {
-        char tmpl[] = "/tmp/vzpkg-fuzz-template.XXXXXX";
-        if (!mkdtemp(tmpl))
+        char tmpl[] = "/dev/shm/vzpkg-fuzz-template.XXXXXX", alt[] = "/tmp/vzpkg-fuzz-template.XXXXXX";
+        const char *made = mkdtemp(tmpl) ? tmpl : mkdtemp(alt);  /* tmpfs first: fast */
+        if (!made)
                 abort();
-        area = vz_xstrdup(tmpl);
+        area = vz_xstrdup(made);
         osdir = vz_path_join(area, "debian/12/x86_64/config/os");
         atexit(cleanup);
+}
+
+/* No fsync (vz_write_file_atomic's): thousands of inputs a second. */
+static void write_all(const char *path, const void *data, size_t len)
+{
+        FILE *f = fopen(path, "we");
+        if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+                abort();
 }
 
 static void write_part(const char *rel, const char *data, size_t len)
@@ -35,8 +44,9 @@ static void write_part(const char *rel, const char *data, size_t len)
         _cleanup_free_ char *p = vz_path_join(osdir, rel);
         _cleanup_free_ char *dir = vz_xstrdup(p);
         *strrchr(dir, '/') = '\0';
-        if (vz_mkdir_p(dir, 0755) < 0 || vz_write_file_atomic(p, data, len, 0644) < 0)
+        if (vz_mkdir_p(dir, 0755) < 0)
                 abort();
+        write_all(p, data, len);
 }
 
 static void check(const struct vz_template *t)
