@@ -162,7 +162,7 @@ struct vz_build {
         long long source_date_epoch;  /* SOURCE_DATE_EPOCH or the newest Release Date */
         struct vz_ctx *ctx;
         const struct vz_template *tmpl;
-        char *workdir;           /* $TMP_DIR/<ost>.XXXXXX */
+        char *workdir;           /* $TMP_DIR/<ost>.<pid>.XXXXXX */
         char *root;              /* workdir/root */
         char *logpath;
         FILE *log;
