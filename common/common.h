@@ -106,10 +106,39 @@ struct vz_kv {
 /* Parses KEY=VALUE lines ("" and '' quotes stripped, # comments) and
  * url.map-style "$TOKEN value" lines (key keeps its leading '$'). */
 int vz_kv_parse_file(const char *path, struct vz_kv **ret, size_t *ret_n, struct vz_error *err);
+/* The same on text in memory (len bytes, need not end in NUL); name is
+ * what error messages call it. */
+int vz_kv_parse_buffer(const char *buf, size_t len, const char *name, struct vz_kv **ret, size_t *ret_n,
+                       struct vz_error *err);
 void vz_kv_free(struct vz_kv *kv, size_t n);
 const char *vz_kv_get(const struct vz_kv *kv, size_t n, const char *key);
 
+/* ---- numbers in config values ------------------------------------------- */
+struct vz_unit {
+        char suffix;
+        long long mul;
+};
+/* Digits and at most one unit suffix, scaled with overflow checks and kept
+ * within [min, max]: -EINVAL on syntax, -ERANGE on overflow or range. */
+int vz_parse_ll(const char *s, const struct vz_unit *units, size_t n_units, long long min, long long max,
+                long long *ret);
+extern const struct vz_unit vz_size_units[];      /* K M G T (powers of 1024) */
+extern const size_t vz_n_size_units;
+extern const struct vz_unit vz_duration_units[];  /* s m h d */
+extern const size_t vz_n_duration_units;
+
+/* ---- directories only root controls -------------------------------------- */
+/* Create path if missing (each missing component made by us, mode), then
+ * walk it from "/" with O_NOFOLLOW|O_DIRECTORY opens: a symlink, a
+ * directory owned by another user than root (or the caller), or one that
+ * is group/world-writable without the sticky bit is refused, and the
+ * directory itself must not be group/world-writable at all. `what` names
+ * the setting in the one-line error (-VZ_E_CONFIG). With ret_fd, the
+ * checked directory stays open for the caller. */
+int vz_dir_secure(const char *what, const char *path, mode_t mode, int *ret_fd, struct vz_error *err);
+
 /* ---- locks -------------------------------------------------------------- */
-/* flock(2) on path (created if missing). LOCK_SH or LOCK_EX; with wait false
+/* flock(2) on path (created if missing, never through a symlink, and it
+ * must be a regular file: -ELOOP / -EINVAL otherwise). LOCK_SH or LOCK_EX; with wait false
  * a held lock gives -VZ_E_LOCKED at once. The lock lives as long as *ret_fd. */
 int vz_lock(const char *path, int op, bool wait, int *ret_fd);

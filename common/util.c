@@ -312,9 +312,17 @@ bool vz_is_executable(const char *path)
 
 int vz_lock(const char *path, int op, bool wait, int *ret_fd)
 {
-        _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        /* O_NOFOLLOW: a lock file is never a way to create or open a file
+         * elsewhere; O_NONBLOCK: a planted FIFO or device does not hang us. */
+        _cleanup_close_ int fd =
+                open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0644);
+        struct stat st;
         if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
         while (flock(fd, op | (wait ? 0 : LOCK_NB)) < 0) {
                 if (errno == EINTR && wait)
                         return -VZ_E_INTERRUPTED;
@@ -325,4 +333,94 @@ int vz_lock(const char *path, int op, bool wait, int *ret_fd)
         }
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+/* ---- directories only root controls ------------------------------------- */
+
+/* One component of a trusted path, already open. Anyone who can rename
+ * entries in a directory on the path (its owner, or everyone if it is
+ * writable without the sticky bit) could swap what lies below for a link
+ * between our check and our use, so such a directory is refused. */
+static int check_component(const char *what, const char *shown, int fd, bool last, struct vz_error *err)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return vz_error_set(err, -VZ_E_CONFIG, "%s: %s: %m", what, shown);
+        if (st.st_uid != 0 && st.st_uid != geteuid())
+                return vz_error_set(err, -VZ_E_CONFIG,
+                                    "%s: directory %s is owned by uid %u, not root; its owner could redirect vzpkg's "
+                                    "writes: chown root it or choose a directory only root controls",
+                                    what, shown, (unsigned)st.st_uid);
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(st.st_mode & S_ISVTX)))
+                return vz_error_set(err, -VZ_E_CONFIG,
+                                    "%s: directory %s is writable by group or others (mode %04o); other users could "
+                                    "replace what vzpkg writes there: chmod go-w it or choose another directory",
+                                    what, shown, (unsigned)(st.st_mode & 07777));
+        return 0;
+}
+
+/* Open (creating if missing) the directory name below dirfd, never
+ * following a symlink. */
+static int open_component(const char *what, const char *shown, int dirfd, const char *name, mode_t mode,
+                          struct vz_error *err)
+{
+        const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+        struct stat st;
+        int fd = openat(dirfd, name, flags);
+        if (fd < 0 && errno == ENOENT) {
+                bool made = mkdirat(dirfd, name, mode) == 0;
+                if (!made && errno != EEXIST)
+                        return vz_error_set(err, -VZ_E_CONFIG, "%s: cannot create directory %s: %m", what, shown);
+                fd = openat(dirfd, name, flags);
+                if (fd >= 0 && made && fchmod(fd, mode) < 0) {  /* the umask is not ours to honour here */
+                        close(fd);
+                        return vz_error_set(err, -VZ_E_CONFIG, "%s: %s: %m", what, shown);
+                }
+        }
+        if (fd >= 0)
+                return fd;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                return vz_error_set(err, -VZ_E_CONFIG,
+                                    "%s: %s is a symbolic link; vzpkg follows no links to its work places: "
+                                    "name the real directory (one only root controls) in the configuration",
+                                    what, shown);
+        return vz_error_set(err, -VZ_E_CONFIG, "%s: %s: %m", what, shown);
+}
+
+int vz_dir_secure(const char *what, const char *path, mode_t mode, int *ret_fd, struct vz_error *err)
+{
+        _cleanup_free_ char *copy = vz_xstrdup(path);
+        _cleanup_free_ char *shown = vz_xmalloc(strlen(path) + 2);
+        _cleanup_close_ int fd = -1;
+        char *save = NULL, *next;
+        size_t len = 0;
+        int r;
+
+        if (path[0] != '/')
+                return vz_error_set(err, -VZ_E_CONFIG, "%s=%s: must be an absolute path", what, path);
+        fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return vz_error_set(err, -VZ_E_CONFIG, "%s: /: %m", what);
+        shown[0] = '/';
+        shown[1] = '\0';
+        next = strtok_r(copy, "/", &save);
+        r = check_component(what, shown, fd, next == NULL, err);
+        while (r >= 0 && next) {
+                char *name = next;
+                int sub;
+                next = strtok_r(NULL, "/", &save);
+                if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                        return vz_error_set(err, -VZ_E_CONFIG, "%s=%s: use a path without . or .. components",
+                                            what, path);
+                len += (size_t)snprintf(shown + len, strlen(path) + 2 - len, "/%s", name);
+                sub = open_component(what, shown, fd, name, next ? 0755 : mode, err);
+                if (sub < 0)
+                        return sub;
+                close(fd);
+                fd = sub;
+                r = check_component(what, shown, fd, next == NULL, err);
+        }
+        if (r >= 0 && ret_fd)
+                *ret_fd = TAKE_FD(fd);
+        return r;
 }

@@ -7,6 +7,9 @@
 #include "vzpkg.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <jansson.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -201,25 +204,88 @@ void vz_build_normalize(struct vz_build *b)
 
 /* ---- work directory ------------------------------------------------------- */
 
-/* A vzpkg killed with SIGKILL cannot clean up after itself. Its work
- * directories are recognisable by name, and we hold the template's lock, so
- * whatever matches is stale. */
-void vz_build_remove_stale(struct vz_ctx *ctx, const struct vz_template *t)
+/* A vzpkg killed with SIGKILL cannot clean up after itself: its work
+ * directories ($TMP_DIR/<name>.<pid>.XXXXXX) and the temp files of its
+ * cache publishing (<cache>.tmp.<pid>, <name>.json.tmp.<pid>) stay. They
+ * carry the pid that made them; one whose process is gone and that is
+ * older than this run is stale. The pid test keeps the work of a live
+ * vzpkg (fetch, status and the container commands do not take the
+ * template lock); the age test keeps what a process in another pid
+ * namespace wrote while we run. */
+static bool pid_dead(const char *digits, size_t len)
 {
-        const char *dir = ctx->cfg.tmp_dir, *name = vz_template_name(t);
+        long long pid;
+        char buf[16];
+        if (len == 0 || len >= sizeof(buf))
+                return false;
+        memcpy(buf, digits, len);
+        buf[len] = '\0';
+        if (vz_parse_ll(buf, NULL, 0, 1, INT_MAX, &pid) < 0)
+                return false;
+        return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+static bool older_than_run(struct vz_ctx *ctx, int dirfd, const char *e)
+{
+        struct stat st;
+        return fstatat(dirfd, e, &st, AT_SYMLINK_NOFOLLOW) == 0 && (long long)st.st_mtime < ctx->cfg.started;
+}
+
+/* "<name>.<pid>.XXXXXX" of a dead pid; "<name>.XXXXXX" is the name before
+ * the pid was part of it, and stale whenever we hold the template lock. */
+static bool stale_workdir(const char *e, const char *name)
+{
+        size_t l = strlen(name), digits;
+        if (strncmp(e, name, l) != 0 || e[l] != '.')
+                return false;
+        e += l + 1;
+        if (strlen(e) == 6)
+                return true;
+        digits = strspn(e, "0123456789");
+        return e[digits] == '.' && strlen(e + digits + 1) == 6 && pid_dead(e, digits);
+}
+
+/* "<name><suffix>.tmp.<pid>" of a dead pid, suffix a cache or manifest's. */
+static bool stale_tmpfile(const char *e, const char *name)
+{
+        static const char *const suffixes[] = { ".tar.zst", ".tar.gz", ".tar.xz", ".json" };
+        size_t l = strlen(name);
+        if (strncmp(e, name, l) != 0)
+                return false;
+        e += l;
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t s = strlen(suffixes[i]);
+                if (strncmp(e, suffixes[i], s) == 0 && vz_startswith(e + s, ".tmp.")) {
+                        const char *pid = e + s + 5;
+                        size_t digits = strspn(pid, "0123456789");
+                        return !pid[digits] && pid_dead(pid, digits);
+                }
+        }
+        return false;
+}
+
+static void sweep(struct vz_ctx *ctx, const char *dir, const char *name, bool (*stale)(const char *, const char *))
+{
         struct dirent **ents = NULL;
-        int n = scandir(dir, &ents, NULL, alphasort);
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int n = dfd < 0 ? -1 : scandir(dir, &ents, NULL, alphasort);
         for (int i = 0; i < n; i++) {
                 const char *e = ents[i]->d_name;
-                size_t l = strlen(name);
-                if (strncmp(e, name, l) == 0 && e[l] == '.' && strlen(e + l + 1) == 6) {
+                if (stale(e, name) && older_than_run(ctx, dfd, e)) {
                         _cleanup_free_ char *p = vz_path_join(dir, e);
-                        vz_verbose("%s: removing stale work directory %s", name, p);
+                        vz_verbose("%s: removing stale %s", name, p);
                         vz_rm_rf(p);
                 }
                 free(ents[i]);
         }
         free(ents);
+}
+
+/* Called with the template's lock held. */
+void vz_build_remove_stale(struct vz_ctx *ctx, const struct vz_template *t)
+{
+        sweep(ctx, ctx->cfg.tmp_dir, vz_template_name(t), stale_workdir);
+        sweep(ctx, ctx->cfg.cache_dir, vz_template_name(t), stale_tmpfile);
 }
 
 static int make_workdir(struct vz_build *b, struct vz_error *err)
@@ -228,7 +294,10 @@ static int make_workdir(struct vz_build *b, struct vz_error *err)
         int r = vz_mkdir_p(c->tmp_dir, 0700);
         if (r < 0)
                 return vz_error_set(err, r, "TMP_DIR %s: %s", c->tmp_dir, strerror(-r));
-        b->workdir = vz_asprintf("%s/%s.XXXXXX", c->tmp_dir, vz_template_name(b->tmpl));
+        /* TMP_DIR was checked (main: vz_config_secure_dirs): only root can
+         * rename in it. mkdtemp creates exclusively with mode 0700; the pid
+         * in the name tells a later run whether the maker is still alive. */
+        b->workdir = vz_asprintf("%s/%s.%d.XXXXXX", c->tmp_dir, vz_template_name(b->tmpl), (int)getpid());
         if (!mkdtemp(b->workdir))
                 return vz_error_set(err, -errno, "TMP_DIR %s: cannot create a work directory: %m", c->tmp_dir);
         b->root = vz_path_join(b->workdir, "root");
@@ -592,13 +661,13 @@ int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, 
         r = vz_build_lock(ctx, vz_template_name(t), &lock, err);
         if (r < 0)
                 return r;
+        vz_build_remove_stale(ctx, t);
         if (!force && vz_cache_find(ctx->cfg.cache_dir, vz_template_name(t), &existing) == 0) {
                 struct vz_build tmp = { .ctx = ctx, .tmpl = t };
                 vz_info("%s: cache exists; use -f to rebuild it", vz_template_name(t));
                 vz_build_report(&tmp, existing, manifest_package_count(ctx, vz_template_name(t)), 0);
                 return 0;
         }
-        vz_build_remove_stale(ctx, t);
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;

@@ -28,7 +28,6 @@ static json_t *repos_json(const struct vz_template *t)
         const struct vz_repo_spec *r = vz_template_repos(t, &n);
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *comps = NULL;
                 json_t *o = json_pack("{s:o, s:i}", "urls", strv_json(r[i].urls), "priority", r[i].priority);
                 if (r[i].suite) {
                         json_object_set_new(o, "suite", json_string(r[i].suite));

@@ -2,6 +2,9 @@
  * style. Every path is relocatable so tests never touch /vz. */
 #include "vzpkg.h"
 
+#include <limits.h>
+#include <time.h>
+
 #define DEFAULT_CONFIG "/etc/vzpkg/vzpkg.conf"
 
 static void set_str(char **slot, const char *v)
@@ -17,8 +20,10 @@ static void defaults(struct vz_config *c)
         c->template_area = vz_xstrdup("/vz/template");
         c->pkg_cache = vz_xstrdup("/var/cache/vzpkg/packages");
         c->metadata_cache = vz_xstrdup("/var/cache/vzpkg/metadata");
-        c->lock_dir = vz_xstrdup("/run/lock/vzpkg");
-        c->tmp_dir = vz_xstrdup("/var/tmp/vzpkg");
+        /* /run and /var/lib are root's alone; /run/lock and /var/tmp are
+         * world-writable, where any user could create our directories first. */
+        c->lock_dir = vz_xstrdup("/run/vzpkg");
+        c->tmp_dir = vz_xstrdup("/var/lib/vzpkg/tmp");
         c->log_dir = vz_xstrdup("/var/log/vzpkg");
         c->debian_keyring = vz_xstrdup("/usr/share/keyrings/debian-archive-keyring.gpg");
         c->archive = VZ_ARCHIVE_ZST;
@@ -33,35 +38,73 @@ static void defaults(struct vz_config *c)
         c->parallel_cts = 2;
 }
 
-static int parse_duration(const char *key, const char *v, long long *ret, struct vz_error *err)
+/* Every number of the configuration goes through here: digits, one unit
+ * at most, overflow-checked scaling and a range (common/conf.c). The file
+ * name is added by vz_config_load. */
+static int parse_range(const char *key, const char *v, const struct vz_unit *units, size_t n_units, long long min,
+                       long long max, long long *ret, struct vz_error *err)
 {
-        char *end = NULL;
-        long long n = strtoll(v, &end, 10);
-        static const struct { char c; long long mul; } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
-        for (size_t i = 0; end && *end && i < ELEMENTSOF(units); i++)
-                if (*end == units[i].c) {
-                        n *= units[i].mul;
-                        end++;
-                }
-        if (!end || *end || n < 0)
-                return vz_error_set(err, -VZ_E_CONFIG, "configuration %s=%s: expected a duration (e.g. 90, 30m, 6h, 2d)", key, v);
-        *ret = n;
+        int r = vz_parse_ll(v, units, n_units, min, max, ret);
+        if (r == -ERANGE)
+                return vz_error_set(err, -VZ_E_CONFIG, "%s=%s: out of range (%lld to %lld%s)", key, v, min, max,
+                                    units == vz_duration_units ? " seconds" : units ? " bytes" : "");
+        if (r < 0)
+                return vz_error_set(err, -VZ_E_CONFIG, "%s=%s: expected %s", key, v,
+                                    units == vz_duration_units ? "a duration (e.g. 90, 30m, 6h, 2d)"
+                                    : units                    ? "a size (e.g. 512M, 4G, 1T)"
+                                                               : "a number");
         return 0;
 }
 
-static int parse_number(const char *key, const char *v, long long *ret, struct vz_error *err)
+#define MAX_DURATION (3650LL * 86400)  /* ten years: anything longer is a typo */
+
+static int parse_duration(const char *key, const char *v, long long *ret, struct vz_error *err)
 {
-        char *end = NULL;
-        long long n = strtoll(v, &end, 10);
-        if (end && (*end == 'K' || *end == 'k'))
-                n <<= 10, end++;
-        else if (end && (*end == 'M' || *end == 'm'))
-                n <<= 20, end++;
-        else if (end && (*end == 'G' || *end == 'g'))
-                n <<= 30, end++;
-        if (!end || *end || n < 0)
-                return vz_error_set(err, -VZ_E_CONFIG, "configuration %s=%s: expected a number", key, v);
-        *ret = n;
+        return parse_range(key, v, vz_duration_units, vz_n_duration_units, 0, MAX_DURATION, ret, err);
+}
+
+/* [[maybe_unused]]: kept for keys that want a plain byte size. */
+static __attribute__((unused)) int parse_number(const char *key, const char *v, long long *ret,
+                                                struct vz_error *err)
+{
+        return parse_range(key, v, vz_size_units, vz_n_size_units, 0, LLONG_MAX, ret, err);
+}
+
+static int parse_count(const char *key, const char *v, long long min, long long max, int *ret, struct vz_error *err)
+{
+        long long n;
+        int r = parse_range(key, v, NULL, 0, min, max, &n, err);
+        if (r >= 0)
+                *ret = (int)n;
+        return r;
+}
+
+/* A memory limit below this kills dpkg before it starts: a typo (4K for
+ * 4G), not a choice. 0 means no limit. */
+#define MIN_MEMORY_LIMIT (16LL << 20)
+
+static int parse_limits(struct vz_config *c, const struct vz_kv *kv, size_t n, struct vz_error *err)
+{
+        const char *v;
+        long long num;
+        int r;
+
+        if ((v = vz_kv_get(kv, n, "MEMORY_LIMIT"))) {
+                if ((r = parse_range("MEMORY_LIMIT", v, vz_size_units, vz_n_size_units, 0, 1LL << 50, &num, err)) < 0)
+                        return r;
+                if (num > 0 && num < MIN_MEMORY_LIMIT)
+                        return vz_error_set(err, -VZ_E_CONFIG, "MEMORY_LIMIT=%s: below 16M; use 0 for no limit", v);
+                c->memory_limit = num;
+        }
+        if ((v = vz_kv_get(kv, n, "PIDS_LIMIT"))) {
+                if ((r = parse_range("PIDS_LIMIT", v, NULL, 0, 0, 4194304, &num, err)) < 0)  /* the kernel's PID_MAX_LIMIT */
+                        return r;
+                c->pids_limit = (long)num;
+        }
+        if ((v = vz_kv_get(kv, n, "PKG_CACHE_MAX")) &&
+            (r = parse_range("PKG_CACHE_MAX", v, vz_size_units, vz_n_size_units, 0, 1LL << 60, &c->pkg_cache_max,
+                             err)) < 0)
+                return r;
         return 0;
 }
 
@@ -96,7 +139,6 @@ static void env_vars(struct vz_config *c)
 
 static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct vz_error *err)
 {
-        long long num;
         const char *v;
         int r;
 
@@ -113,33 +155,19 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
         set_str(&c->proxy, vz_kv_get(kv, n, "PROXY"));
         set_str(&c->conf_dir, vz_kv_get(kv, n, "CONF_DIR"));
         set_str(&c->ve_private, vz_kv_get(kv, n, "VE_PRIVATE"));
-        if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS"))) {
-                if ((r = parse_number("PARALLEL_CONTAINERS", v, &num, err)) < 0)
-                        return r;
-                c->parallel_cts = num > 0 && num < 256 ? (int)num : 2;
-        }
+        if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS")) &&
+            (r = parse_count("PARALLEL_CONTAINERS", v, 1, 255, &c->parallel_cts, err)) < 0)
+                return r;
         if ((v = vz_kv_get(kv, n, "ARCHIVE")) && vz_archive_format_parse(v, &c->archive) < 0)
-                return vz_error_set(err, -VZ_E_CONFIG, "configuration ARCHIVE=%s: use zst, gz or xz", v);
-        if ((v = vz_kv_get(kv, n, "PARALLEL_DOWNLOADS"))) {
-                if ((r = parse_number("PARALLEL_DOWNLOADS", v, &num, err)) < 0)
-                        return r;
-                c->parallel = num > 0 && num < 256 ? (int)num : 8;
-        }
-        if ((v = vz_kv_get(kv, n, "MEMORY_LIMIT"))) {
-                if ((r = parse_number("MEMORY_LIMIT", v, &num, err)) < 0)
-                        return r;
-                c->memory_limit = num;
-        }
-        if ((v = vz_kv_get(kv, n, "PIDS_LIMIT"))) {
-                if ((r = parse_number("PIDS_LIMIT", v, &num, err)) < 0)
-                        return r;
-                c->pids_limit = (long)num;
-        }
+                return vz_error_set(err, -VZ_E_CONFIG, "ARCHIVE=%s: use zst, gz or xz", v);
+        if ((v = vz_kv_get(kv, n, "PARALLEL_DOWNLOADS")) &&
+            (r = parse_count("PARALLEL_DOWNLOADS", v, 1, 255, &c->parallel, err)) < 0)
+                return r;
+        if ((r = parse_limits(c, kv, n, err)) < 0)
+                return r;
         if ((v = vz_kv_get(kv, n, "METADATA_EXPIRE")) && (r = parse_duration("METADATA_EXPIRE", v, &c->metadata_expire, err)) < 0)
                 return r;
         if ((v = vz_kv_get(kv, n, "RUN_TIMEOUT")) && (r = parse_duration("RUN_TIMEOUT", v, &c->run_timeout, err)) < 0)
-                return r;
-        if ((v = vz_kv_get(kv, n, "PKG_CACHE_MAX")) && (r = parse_number("PKG_CACHE_MAX", v, &c->pkg_cache_max, err)) < 0)
                 return r;
         if ((v = vz_kv_get(kv, n, "CHECK_VALID_UNTIL")))
                 c->check_valid_until = strcmp(v, "no") != 0;
@@ -154,6 +182,7 @@ int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err
         int r = 0;
 
         memset(cfg, 0, sizeof(*cfg));
+        cfg->started = (long long)time(NULL);
         defaults(cfg);
         default_vars(cfg);
         if (!path)
@@ -170,11 +199,39 @@ int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err
                 cfg->file = vz_xstrdup(path);
                 r = apply(cfg, kv, n, err);
                 vz_kv_free(kv, n);
+                if (r == -VZ_E_CONFIG) {  /* name the file: "KEY=VALUE: ..." alone does not say where */
+                        char msg[sizeof(err->msg)];
+                        snprintf(msg, sizeof(msg), "%s", err->msg);
+                        vz_error_reset(err, r, "configuration %s: %.900s", path, msg);
+                }
         }
         env_vars(cfg);
         free(cfg->cache_dir);
         cfg->cache_dir = vz_path_join(cfg->template_area, "cache");
         return r;
+}
+
+/* The places vzpkg writes, each made (if missing) and checked from "/"
+ * down before a command uses it: no symlink, no directory another user
+ * owns or may rename entries in (common/util.c: vz_dir_secure). Once per
+ * command, from main. */
+int vz_config_secure_dirs(const struct vz_config *c, struct vz_error *err)
+{
+        const struct {
+                const char *what;
+                const char *path;
+                mode_t mode;
+        } dirs[] = {
+                { "TMP_DIR", c->tmp_dir, 0700 },      { "LOCK_DIR", c->lock_dir, 0755 },
+                { "LOG_DIR", c->log_dir, 0755 },      { "PKG_CACHE", c->pkg_cache, 0755 },
+                { "METADATA_CACHE", c->metadata_cache, 0755 }, { "template cache directory", c->cache_dir, 0755 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                int r = vz_dir_secure(dirs[i].what, dirs[i].path, dirs[i].mode, NULL, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 void vz_config_done(struct vz_config *c)

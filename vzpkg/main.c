@@ -60,6 +60,18 @@ static const struct vz_command *find_command(int argc, char **argv, int *ret_wor
         return NULL;
 }
 
+/* list and info only read, and --help nothing: they create and check no
+ * directories (so they also work for a user who is not root). */
+static bool writes_dirs(const struct vz_command *cmd, int argc, char **argv)
+{
+        if (strcmp(cmd->name, "list") == 0 || strcmp(cmd->name, "info") == 0)
+                return false;
+        for (int i = 0; i < argc; i++)
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                        return false;
+        return true;
+}
+
 static int parse_global(struct vz_ctx *ctx, int argc, char **argv, const char **ret_config)
 {
         static const struct option opts[] = {
@@ -121,6 +133,8 @@ int main(int argc, char **argv)
         }
         vz_log_init(&ctx);
         r = vz_config_load(config, &ctx.cfg, &err);
+        if (r >= 0 && writes_dirs(cmd, argc - first, argv + first))
+                r = vz_config_secure_dirs(&ctx.cfg, &err);
         if (r < 0) {
                 vz_fail(&err, r);
                 vz_config_done(&ctx.cfg);

@@ -51,10 +51,14 @@ struct vz_config {
         int parallel_cts;        /* PARALLEL_CONTAINERS: mass operations */
         struct vz_kv *vars;      /* "$TOKEN value" lines, with defaults */
         size_t n_vars;
+        long long started;       /* time(): when this run began: older temp files of dead pids are stale */
 };
 
 int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err);
 void vz_config_done(struct vz_config *cfg);
+/* Make and check TMP_DIR, LOCK_DIR, LOG_DIR, PKG_CACHE, METADATA_CACHE and
+ * the template cache directory: only root may control them (-VZ_E_CONFIG). */
+int vz_config_secure_dirs(const struct vz_config *cfg, struct vz_error *err);
 struct vz_vars vz_config_vars(const struct vz_config *cfg);
 
 /* Host apt sources: the first Debian mirror and security mirror URLs. */
@@ -159,7 +163,7 @@ struct vz_build {
         long long source_date_epoch;  /* SOURCE_DATE_EPOCH or the newest Release Date */
         struct vz_ctx *ctx;
         const struct vz_template *tmpl;
-        char *workdir;           /* $TMP_DIR/<ost>.XXXXXX */
+        char *workdir;           /* $TMP_DIR/<ost>.<pid>.XXXXXX */
         char *root;              /* workdir/root */
         char *logpath;
         FILE *log;

@@ -1,7 +1,9 @@
 /* test-common.c: config parsing, string vectors, files, errors, locks. */
 #include "unit.h"
 
+#include <limits.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 static void test_kv_parse(void **state)
 {
@@ -106,6 +108,119 @@ static void test_rm_rf(void **state)
         assert_int_equal(access("/etc/passwd", F_OK), 0);
 }
 
+/* ---- numbers with units, trusted directories, locks through links ------- */
+
+static void test_parse_ll(void **state)
+{
+        long long v = -1;
+        assert_int_equal(vz_parse_ll("4G", vz_size_units, vz_n_size_units, 0, LLONG_MAX, &v), 0);
+        assert_true(v == 4LL << 30);
+        assert_int_equal(vz_parse_ll("2T", vz_size_units, vz_n_size_units, 0, LLONG_MAX, &v), 0);
+        assert_true(v == 2LL << 40);
+        assert_int_equal(vz_parse_ll("6h", vz_duration_units, vz_n_duration_units, 0, LLONG_MAX, &v), 0);
+        assert_true(v == 6 * 3600);
+        assert_int_equal(vz_parse_ll("90", vz_duration_units, vz_n_duration_units, 0, LLONG_MAX, &v), 0);
+        assert_true(v == 90);
+        /* overflow of strtoll itself, and of the unit's multiplication */
+        assert_int_equal(vz_parse_ll("99999999999999999999", NULL, 0, 0, LLONG_MAX, &v), -ERANGE);
+        assert_int_equal(vz_parse_ll("99999999999G", vz_size_units, vz_n_size_units, 0, LLONG_MAX, &v), -ERANGE);
+        assert_int_equal(vz_parse_ll("9223372036854775807d", vz_duration_units, vz_n_duration_units, 0, LLONG_MAX, &v),
+                         -ERANGE);
+        assert_int_equal(vz_parse_ll("256", NULL, 0, 1, 255, &v), -ERANGE);
+        assert_int_equal(vz_parse_ll("0", NULL, 0, 1, 255, &v), -ERANGE);
+        /* syntax: signs, blanks, two units, unknown units, nothing */
+        assert_int_equal(vz_parse_ll("-5", NULL, 0, LLONG_MIN, LLONG_MAX, &v), -EINVAL);
+        assert_int_equal(vz_parse_ll(" 5", NULL, 0, 0, LLONG_MAX, &v), -EINVAL);
+        assert_int_equal(vz_parse_ll("+5", NULL, 0, 0, LLONG_MAX, &v), -EINVAL);
+        assert_int_equal(vz_parse_ll("1hm", vz_duration_units, vz_n_duration_units, 0, LLONG_MAX, &v), -EINVAL);
+        assert_int_equal(vz_parse_ll("4X", vz_size_units, vz_n_size_units, 0, LLONG_MAX, &v), -EINVAL);
+        assert_int_equal(vz_parse_ll("4G", NULL, 0, 0, LLONG_MAX, &v), -EINVAL);
+        assert_int_equal(vz_parse_ll("", NULL, 0, 0, LLONG_MAX, &v), -EINVAL);
+        assert_true(v == 90);  /* untouched on failure */
+}
+
+static void test_kv_parse_buffer(void **state)
+{
+        static const char text[] = "A=1\nB=\"two\"\0C=3\n$T x";
+        struct vz_kv *kv = NULL;
+        size_t n = 0;
+        struct vz_error err = { 0 };
+        /* not NUL-terminated at len, and a NUL inside */
+        assert_int_equal(vz_kv_parse_buffer(text, sizeof(text) - 1, "buf", &kv, &n, &err), 0);
+        assert_string_equal(vz_kv_get(kv, n, "A"), "1");
+        assert_string_equal(vz_kv_get(kv, n, "B"), "two");
+        assert_string_equal(vz_kv_get(kv, n, "$T"), "x");
+        vz_kv_free(kv, n);
+        assert_int_equal(vz_kv_parse_buffer("junk\n", 5, "buf", &kv, &n, &err), -VZ_E_CONFIG);
+        assert_non_null(strstr(err.msg, "buf: line 1"));
+}
+
+static void test_dir_secure(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *deep = vz_path_join(d, "a/b/c");
+        _cleanup_free_ char *a = vz_path_join(d, "a");
+        _cleanup_free_ char *link = vz_path_join(d, "link");
+        _cleanup_free_ char *via = vz_path_join(d, "link/x");
+        _cleanup_free_ char *sticky = vz_path_join(d, "sticky");
+        _cleanup_free_ char *under = vz_path_join(d, "sticky/w");
+        struct vz_error err = { 0 };
+        struct stat st;
+        int fd = -1;
+
+        /* missing components are created; the last with the mode asked */
+        assert_int_equal(vz_dir_secure("TMP_DIR", deep, 0700, &fd, &err), 0);
+        assert_true(fd >= 0);
+        assert_int_equal(fstat(fd, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0700);
+        close(fd);
+        /* a symlink anywhere on the path: refused, named, nothing made through it */
+        assert_int_equal(symlink(a, link), 0);
+        assert_int_equal(vz_dir_secure("LOCK_DIR", via, 0755, NULL, &err), -VZ_E_CONFIG);
+        assert_non_null(strstr(err.msg, "LOCK_DIR"));
+        assert_non_null(strstr(err.msg, "symbolic link"));
+        assert_non_null(strstr(err.msg, link));
+        _cleanup_free_ char *x = vz_path_join(a, "x");
+        assert_int_equal(access(x, F_OK), -1);
+        /* group-writable on the way, without the sticky bit */
+        assert_int_equal(chmod(a, 0775), 0);
+        struct vz_error e2 = { 0 };
+        assert_int_equal(vz_dir_secure("LOG_DIR", deep, 0755, NULL, &e2), -VZ_E_CONFIG);
+        assert_non_null(strstr(e2.msg, "writable by group or others"));
+        /* sticky and world-writable on the way: fine; as the last: not */
+        assert_int_equal(mkdir(sticky, 0755), 0);
+        assert_int_equal(chmod(sticky, 01777), 0);
+        struct vz_error e3 = { 0 }, e4 = { 0 };
+        assert_int_equal(vz_dir_secure("TMP_DIR", under, 0700, NULL, &e3), 0);
+        assert_int_equal(vz_dir_secure("TMP_DIR", sticky, 0700, NULL, &e4), -VZ_E_CONFIG);
+        /* another owner */
+        if (geteuid() == 0) {
+                struct vz_error e5 = { 0 };
+                assert_int_equal(chown(under, 65534, 65534), 0);
+                assert_int_equal(vz_dir_secure("TMP_DIR", under, 0700, NULL, &e5), -VZ_E_CONFIG);
+                assert_non_null(strstr(e5.msg, "owned by uid 65534"));
+        }
+        struct vz_error e6 = { 0 };
+        assert_int_equal(vz_dir_secure("TMP_DIR", "relative/dir", 0700, NULL, &e6), -VZ_E_CONFIG);
+        vz_rm_rf(d);
+}
+
+static void test_lock_refuses_links(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *target = vz_path_join(d, "decoy");
+        _cleanup_free_ char *p = vz_path_join(d, "x.lock");
+        _cleanup_free_ char *fifo = vz_path_join(d, "f.lock");
+        int fd = -1;
+        assert_int_equal(symlink(target, p), 0);
+        assert_int_equal(vz_lock(p, LOCK_EX, false, &fd), -ELOOP);
+        assert_int_equal(access(target, F_OK), -1);  /* not created through the link */
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(vz_lock(fifo, LOCK_EX, false, &fd), -EINVAL);
+        assert_int_equal(fd, -1);
+        vz_rm_rf(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -113,6 +228,8 @@ int main(void)
                 cmocka_unit_test(test_strv),          cmocka_unit_test(test_read_lines_skips_comments),
                 cmocka_unit_test(test_error_first_wins), cmocka_unit_test(test_sha256),
                 cmocka_unit_test(test_lock_busy),     cmocka_unit_test(test_rm_rf),
+                cmocka_unit_test(test_parse_ll),      cmocka_unit_test(test_kv_parse_buffer),
+                cmocka_unit_test(test_dir_secure),    cmocka_unit_test(test_lock_refuses_links),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,41 @@ static void test_config_errors(void **state)
         vz_rm_rf(d);
 }
 
+/* Numbers of the configuration: overflow and range are errors naming the
+ * file, the key and the value. */
+static void test_config_ranges(void **state)
+{
+        static const char *const bad[] = {
+                "MEMORY_LIMIT=99999999999G", "MEMORY_LIMIT=4K",         "PIDS_LIMIT=99999999999999999999",
+                "PIDS_LIMIT=-1",             "PARALLEL_DOWNLOADS=0",    "PARALLEL_DOWNLOADS=256",
+                "PARALLEL_CONTAINERS=1000",  "METADATA_EXPIRE=9999999999999999d", "METADATA_EXPIRE=6x",
+                "PKG_CACHE_MAX=9999999T",
+        };
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *conf = vz_path_join(d, "vzpkg.conf");
+        struct vz_config cfg;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                struct vz_error err = { 0 };
+                _cleanup_free_ char *text = vz_asprintf("%s\n", bad[i]);
+                write_text(d, "vzpkg.conf", text);
+                assert_int_equal(vz_config_load(conf, &cfg, &err), -VZ_E_CONFIG);
+                assert_non_null(strstr(err.msg, bad[i]));
+                assert_non_null(strstr(err.msg, conf));
+                vz_config_done(&cfg);
+        }
+        struct vz_error err = { 0 };
+        write_text(d, "vzpkg.conf", "MEMORY_LIMIT=0\nPIDS_LIMIT=4194304\nPARALLEL_CONTAINERS=255\n"
+                                    "METADATA_EXPIRE=2d\nPKG_CACHE_MAX=3T\n");
+        assert_int_equal(vz_config_load(conf, &cfg, &err), 0);
+        assert_true(cfg.memory_limit == 0);
+        assert_int_equal(cfg.pids_limit, 4194304);
+        assert_int_equal(cfg.parallel_cts, 255);
+        assert_true(cfg.metadata_expire == 2 * 86400);
+        assert_true(cfg.pkg_cache_max == 3LL << 40);
+        vz_config_done(&cfg);
+        vz_rm_rf(d);
+}
+
 static void test_exit_codes(void **state)
 {
         assert_int_equal(vz_exit_code(0), 0);
@@ -136,7 +171,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_apt_sources_deb822), cmocka_unit_test(test_apt_sources_list),
                 cmocka_unit_test(test_apt_sources_none),   cmocka_unit_test(test_config_precedence),
-                cmocka_unit_test(test_config_errors),      cmocka_unit_test(test_exit_codes),
+                cmocka_unit_test(test_config_errors), cmocka_unit_test(test_config_ranges),      cmocka_unit_test(test_exit_codes),
                 cmocka_unit_test(test_shipped_almalinux),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
