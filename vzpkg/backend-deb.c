@@ -140,15 +140,18 @@ static int check_fresh(struct vz_build *b, const struct vz_release *rel, const c
                             label, vz_release_field(rel, "Valid-Until"));
 }
 
-/* The Date of the Release accepted last time (Release.verified is written
- * only after every check passed), or -1. */
-static long long accepted_date(const struct repo_fetch *rf)
+/* Not older than the Release accepted last time (Release.verified is
+ * written only after every check passed). */
+static int check_replay(const struct repo_fetch *rf, const struct vz_release *rel, const char *label,
+                        struct vz_error *err)
 {
         _cleanup_free_ char *text = NULL;
         _cleanup_release_ struct vz_release *old = NULL;
         if (vz_read_file(rf->plain, &text, NULL) < 0 || vz_release_parse(text, &old) < 0)
-                return -1;
-        return vz_release_time(old, "Date");
+                return 0;  /* nothing accepted before */
+        return vz_repo_check_replay(label, rf->have_inrelease ? "InRelease" : "Release", vz_release_time(old, "Date"),
+                                    vz_release_field(old, "Date"), vz_release_time(rel, "Date"),
+                                    vz_release_field(rel, "Date"), err);
 }
 
 /* Signature, Valid-Until, and no older than what was accepted before: a
@@ -169,8 +172,7 @@ static int check_release(struct vz_build *b, struct repo_fetch *rf, struct vz_re
                 return vz_error_set(err, -VZ_E_METADATA, "%s: not a Release file (no SHA256 index)", label);
         r = check_fresh(b, *ret, label, err);
         if (r >= 0)
-                r = vz_repo_check_replay(label, rf->have_inrelease ? "InRelease" : "Release", accepted_date(rf),
-                                         vz_release_time(*ret, "Date"), err);
+                r = check_replay(rf, *ret, label, err);
         if (r >= 0 && rename(rf->plain_new, rf->plain) < 0)
                 r = vz_error_set(err, -errno, "%s: cannot write %s: %m", label, rf->plain);
         return r;

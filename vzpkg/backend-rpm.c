@@ -381,7 +381,7 @@ static int check_repomd_replay(struct rpm_repo *rr, struct vz_error *err)
                                     "repository %s: refused as a replay: the repomd.xml served has revision %lld, older than the one accepted before (%lld); "
                                     "a stale mirror or an attacker serves old metadata, the cached one is kept",
                                     label, new_rev, old_rev);
-        return vz_repo_check_replay(label, "repomd.xml", old_ts, new_ts, err);
+        return vz_repo_check_replay(label, "repomd.xml", old_ts, NULL, new_ts, NULL, err);
 }
 
 static int accept_repomd(struct rpm_repo *rr, struct vz_error *err)

@@ -103,8 +103,8 @@ static void show_time(long long t, char *buf, size_t len)
                 snprintf(buf, len, "(none)");
 }
 
-int vz_repo_check_replay(const char *label, const char *what, long long old_stamp, long long new_stamp,
-                         struct vz_error *err)
+int vz_repo_check_replay(const char *label, const char *what, long long old_stamp, const char *old_shown,
+                         long long new_stamp, const char *new_shown, struct vz_error *err)
 {
         char o[64], n[64];
         /* Unknown on either side: nothing to compare (first fetch, no Date). */
@@ -115,5 +115,5 @@ int vz_repo_check_replay(const char *label, const char *what, long long old_stam
         return vz_error_set(err, -VZ_E_SIGNATURE,
                             "repository %s: refused as a replay: the %s served is dated %s, older than the one accepted before (%s); "
                             "a stale mirror or an attacker serves old metadata, the cached one is kept",
-                            label, what, n, o);
+                            label, what, new_shown ? new_shown : n, old_shown ? old_shown : o);
 }

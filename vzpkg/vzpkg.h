@@ -237,9 +237,10 @@ void vz_repo_restore(const char *metadir, const char *const *names);
 /* The new files were accepted: forget the kept ones. */
 void vz_repo_drop_kept(const char *metadir, const char *const *names);
 /* Replay check: a signed file older than the one accepted before is refused
- * (-VZ_E_SIGNATURE) naming the repository and both dates. Equal is fine. */
-int vz_repo_check_replay(const char *label, const char *what, long long old_stamp, long long new_stamp,
-                         struct vz_error *err);
+ * (-VZ_E_SIGNATURE) naming the repository and both dates (as the files
+ * write them when given, else in UTC). Equal is fine. */
+int vz_repo_check_replay(const char *label, const char *what, long long old_stamp, const char *old_shown,
+                         long long new_stamp, const char *new_shown, struct vz_error *err);
 
 /* lifecycle.c: a cache against the repositories of today. */
 struct vz_change {
