@@ -22,6 +22,9 @@ struct transfer {
         size_t url_index;
         int attempt;
         long long resume_from;
+        long long written;      /* bytes in the .part, resume included */
+        long long cap;          /* never more than this in the .part */
+        bool oversize;          /* cut off at the cap */
         bool truncated;         /* the server ignored our Range: restart the file */
         double not_before;      /* monotonic seconds: backoff */
         char *part;
@@ -55,6 +58,12 @@ int vz_fetch_new(const struct vz_fetch_opts *opts, struct vz_fetch **ret)
                 f->opts.retries = 3;
         if (f->opts.connect_timeout <= 0)
                 f->opts.connect_timeout = 15;
+        if (f->opts.timeout <= 0)
+                f->opts.timeout = 1800;
+        if (f->opts.low_speed_limit <= 0)
+                f->opts.low_speed_limit = 1024;
+        if (f->opts.low_speed_time <= 0)
+                f->opts.low_speed_time = 60;
         f->multi = curl_multi_init();
         curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)f->opts.parallel);
         *ret = f;
@@ -94,7 +103,15 @@ static size_t on_data(char *buf, size_t size, size_t n, void *userdata)
                 if (ftruncate(t->fd, 0) < 0 || lseek(t->fd, 0, SEEK_SET) < 0)
                         return 0;
                 t->truncated = true;
+                t->written = 0;
         }
+        /* A chunked response has no Content-Length for MAXFILESIZE to
+         * check: count here and cut off at once. */
+        if ((long long)len > t->cap - t->written) {
+                t->oversize = true;
+                return 0;
+        }
+        t->written += (long long)len;
         while (off < len) {
                 ssize_t w = write(t->fd, buf + off, len - off);
                 if (w <= 0)
@@ -140,16 +157,27 @@ static void add_conditions(struct transfer *t)
         curl_easy_setopt(t->easy, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)st.st_mtime);
 }
 
+static long long cap_of(const struct vz_download *d)
+{
+        if (d->size >= 0)
+                return d->size;  /* the signed size, exactly */
+        return d->max_size > 0 ? d->max_size : VZ_FETCH_MAX_UNSIZED;
+}
+
 static int open_part(struct transfer *t)
 {
         struct stat st;
-        t->fd = open(t->part, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        t->fd = open(t->part, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (t->fd < 0)
                 return -errno;
         if (fstat(t->fd, &st) < 0)
                 return -errno;
-        /* Resume only what can be checked afterwards: a digest must be known. */
-        t->resume_from = (t->d->sha256 && !t->d->conditional) ? st.st_size : 0;
+        t->cap = cap_of(t->d);
+        t->oversize = false;
+        /* Resume only what can be checked afterwards: a digest must be known,
+         * and a .part already at the cap has nothing left to fetch. */
+        t->resume_from = (t->d->sha256 && !t->d->conditional && st.st_size < t->cap) ? st.st_size : 0;
+        t->written = t->resume_from;
         if (t->resume_from == 0 && ftruncate(t->fd, 0) < 0)
                 return -errno;
         if (lseek(t->fd, t->resume_from, SEEK_SET) < 0)
@@ -176,8 +204,10 @@ static int start_attempt(struct vz_fetch *f, struct transfer *t)
         curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(t->easy, CURLOPT_MAXREDIRS, 5L);
         curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT, f->opts.connect_timeout);
-        curl_easy_setopt(t->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);   /* stalled for 60 s: retry */
-        curl_easy_setopt(t->easy, CURLOPT_LOW_SPEED_TIME, 60L);
+        curl_easy_setopt(t->easy, CURLOPT_TIMEOUT, f->opts.timeout);
+        curl_easy_setopt(t->easy, CURLOPT_LOW_SPEED_LIMIT, f->opts.low_speed_limit);
+        curl_easy_setopt(t->easy, CURLOPT_LOW_SPEED_TIME, f->opts.low_speed_time);
+        curl_easy_setopt(t->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->cap);
         curl_easy_setopt(t->easy, CURLOPT_FILETIME, 1L);
         curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "vzpkg/" VZPKG_VERSION);
         curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https,ftp,file");
@@ -274,6 +304,22 @@ static enum outcome judge(struct vz_fetch *f, struct transfer *t, CURLcode cc, s
                         unlink(t->part);  /* our partial file is bad: start clean */
                 vz_error_reset(err, -VZ_E_DOWNLOAD, "%s: HTTP %ld from %s", t->d->label, code, url);
                 return RETRY;
+        }
+        if (t->oversize || cc == CURLE_FILESIZE_EXCEEDED) {
+                /* Deterministic: this server would send too much again. */
+                unlink(t->part);
+                vz_error_reset(err, -VZ_E_CHECKSUM, "%s: larger than %s of %lld bytes, cut off (%s)", url,
+                               t->d->size >= 0 ? "the signed size" : "the limit", t->cap, t->d->label);
+                return NEXT_URL;
+        }
+        if (cc == CURLE_OPERATION_TIMEDOUT) {
+                /* A server that trickled or stalled once will again: try the next mirror. */
+                unlink(t->part);
+                vz_error_reset(err, -VZ_E_DOWNLOAD,
+                               "%s: timed out (%s; limits: %ld s per transfer, at least %ld bytes/s over %ld s) (%s)",
+                               url, t->curl_err[0] ? t->curl_err : curl_easy_strerror(cc), f->opts.timeout,
+                               f->opts.low_speed_limit, f->opts.low_speed_time, t->d->label);
+                return NEXT_URL;
         }
         if (cc != CURLE_OK) {
                 vz_error_reset(err, -VZ_E_DOWNLOAD, "%s: %s (%s); check the mirror URL and the network",
@@ -433,6 +479,9 @@ int vz_fetch_run(struct vz_fetch *f, struct vz_download *items, size_t n, struct
         for (size_t i = 0; i < n; i++) {
                 if (ts[i].active)
                         end_attempt(f, &ts[i]);
+                /* Failed, cut off or interrupted: no partial file stays. */
+                if (!ts[i].finished || ts[i].d->result < 0)
+                        unlink(ts[i].part);
                 free(ts[i].part);
                 free(ts[i].etag);
         }

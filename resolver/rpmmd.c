@@ -54,6 +54,34 @@ int vz_repomd_find(const char *repomd_path, const char *type, char **ret_locatio
         return r;
 }
 
+int vz_repomd_stamp(const char *repomd_path, long long *ret_revision, long long *ret_timestamp)
+{
+        Pool *pool = pool_create();
+        Repo *repo = repo_create(pool, "repomd");
+        FILE *f = fopen(repomd_path, "re");
+        int k = f ? repo_add_repomdxml(repo, f, 0) : -1;
+        if (f)
+                fclose(f);
+        if (k != 0) {
+                pool_free(pool);
+                return -EBADMSG;
+        }
+        /* libsolv keeps the newest <timestamp> of the <data> entries. */
+        unsigned long long ts = repo_lookup_num(repo, SOLVID_META, REPOSITORY_TIMESTAMP, 0);
+        const char *rev = repo_lookup_str(repo, SOLVID_META, REPOSITORY_REVISION);
+        char *end = NULL;
+        long long n = -1;
+        if (rev && *rev >= '0' && *rev <= '9' && strlen(rev) <= 18) {
+                n = strtoll(rev, &end, 10);
+                if (*end)
+                        n = -1;
+        }
+        *ret_revision = n;
+        *ret_timestamp = ts > 0 && ts < (1ULL << 62) ? (long long)ts : -1;
+        pool_free(pool);
+        return 0;
+}
+
 static int add_xml(Repo *repo, const char *path, int flags)
 {
         FILE *f = solv_xfopen(path, "r");

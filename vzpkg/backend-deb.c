@@ -19,9 +19,14 @@
 struct repo_fetch {
         char *metadir;
         char **inrelease_urls, **release_urls, **releasegpg_urls;
-        char *inrelease, *release, *release_gpg, *plain;
+        char *inrelease, *release, *release_gpg, *plain, *plain_new;
         bool have_inrelease;
+        bool fetched;            /* asked the repository this time */
+        bool accepted;           /* what it sent passed every check */
 };
+
+/* The files a server's answer may replace; kept until it is accepted. */
+static const char *const release_names[] = { "InRelease", "Release", "Release.gpg", NULL };
 
 static char *metadir_for(struct vz_build *b, const struct vz_repo_spec *s)
 {
@@ -47,10 +52,16 @@ static void repo_fetch_init(struct vz_build *b, const struct vz_repo_spec *s, st
         rf->release = vz_path_join(rf->metadir, "Release");
         rf->release_gpg = vz_path_join(rf->metadir, "Release.gpg");
         rf->plain = vz_path_join(rf->metadir, "Release.verified");
+        rf->plain_new = vz_path_join(rf->metadir, "Release.verified.new");
 }
 
 static void repo_fetch_done(struct repo_fetch *rf)
 {
+        /* Refused or never checked: the repository's files as they were. */
+        if (rf->fetched && !rf->accepted)
+                vz_repo_restore(rf->metadir, release_names);
+        unlink(rf->plain_new);
+        free(rf->plain_new);
         free(rf->metadir);
         vz_strv_free(rf->inrelease_urls);
         vz_strv_free(rf->release_urls);
@@ -89,26 +100,25 @@ static int fetch_release_files(struct vz_build *b, struct repo_fetch *rf, size_t
                 if (r > 0)
                         continue;
                 idx[k] = i;
+                vz_repo_keep(rf[i].metadir, release_names);
+                rf[i].fetched = true;
                 d[k++] = (struct vz_download){ .urls = rf[i].inrelease_urls, .dest = rf[i].inrelease, .size = -1,
-                                               .label = rf[i].inrelease_urls[0], .conditional = true,
-                                               .optional = true };
+                                               .max_size = VZ_FETCH_MAX_RELEASE, .label = rf[i].inrelease_urls[0],
+                                               .conditional = true, .optional = true };
         }
         r = k ? vz_fetch_run(b->fetch, d, k, err) : 0;
         for (size_t j = 0; j < k; j++) {
                 size_t i = idx[j];
                 rf[i].have_inrelease = d[j].result == 0;
                 vz_download_done(&d[j]);
-                if (d[j].result == 0)
-                        vz_repo_mark_checked(rf[i].metadir);
                 if (d[j].result == -ENOENT) {
                         unlink(rf[i].inrelease);
-                        vz_repo_mark_checked(rf[i].metadir);
                         d[k + m++] = (struct vz_download){ .urls = rf[i].release_urls, .dest = rf[i].release,
-                                                           .size = -1, .label = rf[i].release_urls[0],
-                                                           .conditional = true };
+                                                           .size = -1, .max_size = VZ_FETCH_MAX_RELEASE,
+                                                           .label = rf[i].release_urls[0], .conditional = true };
                         d[k + m++] = (struct vz_download){ .urls = rf[i].releasegpg_urls, .dest = rf[i].release_gpg,
-                                                           .size = -1, .label = rf[i].releasegpg_urls[0],
-                                                           .conditional = true };
+                                                           .size = -1, .max_size = VZ_FETCH_MAX_SMALL,
+                                                           .label = rf[i].releasegpg_urls[0], .conditional = true };
                 }
         }
         if (r < 0 || m == 0)
@@ -130,21 +140,58 @@ static int check_fresh(struct vz_build *b, const struct vz_release *rel, const c
                             label, vz_release_field(rel, "Valid-Until"));
 }
 
-static int verify_release(struct vz_build *b, struct repo_fetch *rf, struct vz_release **ret, struct vz_error *err)
+/* Not older than the Release accepted last time (Release.verified is
+ * written only after every check passed). */
+static int check_replay(const struct repo_fetch *rf, const struct vz_release *rel, const char *label,
+                        struct vz_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_release_ struct vz_release *old = NULL;
+        if (vz_read_file(rf->plain, &text, NULL) < 0 || vz_release_parse(text, &old) < 0)
+                return 0;  /* nothing accepted before */
+        return vz_repo_check_replay(label, rf->have_inrelease ? "InRelease" : "Release", vz_release_time(old, "Date"),
+                                    vz_release_field(old, "Date"), vz_release_time(rel, "Date"),
+                                    vz_release_field(rel, "Date"), err);
+}
+
+/* Signature, Valid-Until, and no older than what was accepted before: a
+ * validly signed but older Release would hide the updates published since. */
+static int check_release(struct vz_build *b, struct repo_fetch *rf, struct vz_release **ret, struct vz_error *err)
 {
         const char *label = rf->have_inrelease ? rf->inrelease_urls[0] : rf->release_urls[0];
         _cleanup_free_ char *text = NULL;
         int r;
 
         r = rf->have_inrelease
-                    ? vz_gpg_verify(b->keyfiles, b->workdir, rf->inrelease, NULL, rf->plain, label, err)
-                    : vz_gpg_verify(b->keyfiles, b->workdir, rf->release, rf->release_gpg, rf->plain, label, err);
+                    ? vz_gpg_verify(b->keyfiles, b->workdir, rf->inrelease, NULL, rf->plain_new, label, err)
+                    : vz_gpg_verify(b->keyfiles, b->workdir, rf->release, rf->release_gpg, rf->plain_new, label, err);
         if (r < 0)
                 return r;
-        r = vz_read_file(rf->plain, &text, NULL);
+        r = vz_read_file(rf->plain_new, &text, NULL);
         if (r < 0 || vz_release_parse(text, ret) < 0)
                 return vz_error_set(err, -VZ_E_METADATA, "%s: not a Release file (no SHA256 index)", label);
-        return check_fresh(b, *ret, label, err);
+        r = check_fresh(b, *ret, label, err);
+        if (r >= 0)
+                r = check_replay(rf, *ret, label, err);
+        if (r >= 0 && rename(rf->plain_new, rf->plain) < 0)
+                r = vz_error_set(err, -errno, "%s: cannot write %s: %m", label, rf->plain);
+        return r;
+}
+
+static int verify_release(struct vz_build *b, struct repo_fetch *rf, struct vz_release **ret, struct vz_error *err)
+{
+        int r = check_release(b, rf, ret, err);
+        if (r < 0) {
+                vz_release_free(*ret);
+                *ret = NULL;
+                return r;
+        }
+        if (rf->fetched) {
+                vz_repo_drop_kept(rf->metadir, release_names);
+                vz_repo_mark_checked(rf->metadir);
+                rf->accepted = true;
+        }
+        return 0;
 }
 
 /* The Packages file of one component: the best compression the Release

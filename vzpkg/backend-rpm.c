@@ -117,9 +117,13 @@ struct rpm_repo {
         char *filelists_sha, *filelists_loc, *filelists_path;
         char *comps_sha, *comps_loc, *comps_path;
         int priority;
-        long long primary_size, filelists_size, timestamp;
+        long long primary_size, filelists_size, comps_size, timestamp;
         bool fetched;            /* asked the repository this time */
+        bool accepted;           /* what it sent passed every check */
 };
+
+/* The files a server's answer may replace; kept until it is accepted. */
+static const char *const repomd_names[] = { "repomd.xml", "repomd.xml.asc", NULL };
 
 char *vz_rpm_expand_url(const struct vz_template *t, const char *url)
 {
@@ -157,6 +161,9 @@ static void repo_init(struct vz_build *b, char **urls, int priority, struct rpm_
 
 static void repo_done(struct rpm_repo *r)
 {
+        /* Refused or never checked: the repository's files as they were. */
+        if (r->fetched && !r->accepted)
+                vz_repo_restore(r->metadir, repomd_names);
         vz_strv_free(r->urls);
         vz_strv_free(r->repomd_urls);
         vz_strv_free(r->asc_urls);
@@ -186,11 +193,14 @@ static int fetch_repomd(struct vz_build *b, struct rpm_repo *rr, size_t n, struc
                         return r;
                 if (r > 0)
                         continue;
+                vz_repo_keep(rr[i].metadir, repomd_names);
                 rr[i].fetched = true;
                 d[k++] = (struct vz_download){ .urls = rr[i].repomd_urls, .dest = rr[i].repomd, .size = -1,
-                                               .label = rr[i].repomd_urls[0], .conditional = true };
+                                               .max_size = VZ_FETCH_MAX_SMALL, .label = rr[i].repomd_urls[0],
+                                               .conditional = true };
                 d[k++] = (struct vz_download){ .urls = rr[i].asc_urls, .dest = rr[i].asc, .size = -1,
-                                               .label = rr[i].asc_urls[0], .conditional = true };
+                                               .max_size = VZ_FETCH_MAX_SMALL, .label = rr[i].asc_urls[0],
+                                               .conditional = true };
         }
         r = k ? vz_fetch_run(b->fetch, d, k, err) : 0;
         for (size_t i = 0; i < k; i++)
@@ -223,7 +233,7 @@ static void index_of(struct rpm_repo *x, int kind, const char **path, const char
         *path = kind == 0 ? x->primary_path : kind == 1 ? x->filelists_path : x->comps_path;
         *sha = kind == 0 ? x->primary_sha : kind == 1 ? x->filelists_sha : x->comps_sha;
         *loc = kind == 0 ? x->primary_loc : kind == 1 ? x->filelists_loc : x->comps_loc;
-        *size = kind == 0 ? x->primary_size : kind == 1 ? x->filelists_size : -1;
+        *size = kind == 0 ? x->primary_size : kind == 1 ? x->filelists_size : x->comps_size;
 }
 
 static int fetch_indexes(struct vz_build *b, struct rpm_repo *rr, size_t n, bool filelists, struct vz_error *err)
@@ -251,7 +261,8 @@ static int fetch_indexes(struct vz_build *b, struct rpm_repo *rr, size_t n, bool
                 }
                 urls[k] = urls_for(x->urls, loc);
                 d[k] = (struct vz_download){ .urls = urls[k], .dest = path, .sha256 = sha,
-                                             .size = size > 0 ? size : -1, .label = urls[k][0] };
+                                             .size = size > 0 ? size : -1, .max_size = VZ_FETCH_MAX_INDEX,
+                                             .label = urls[k][0] };
                 k++;
         }
         if (r >= 0 && k)
@@ -336,7 +347,8 @@ static int mirrorlist_repos(struct vz_build *b, struct rpm_repo **rr, size_t *n,
                 _cleanup_free_ char *text = NULL;
                 _cleanup_strv_ char **mirrors = NULL;
                 char *urls[] = { url, NULL };
-                struct vz_download d = { .urls = urls, .dest = dest, .size = -1, .label = url, .conditional = true };
+                struct vz_download d = { .urls = urls, .dest = dest, .size = -1, .max_size = VZ_FETCH_MAX_SMALL,
+                                         .label = url, .conditional = true };
                 int r = vz_repo_use_cached(b, dir, access(dest, R_OK) == 0, url, err);
                 if (r == 0 && (r = vz_fetch_run(b->fetch, &d, 1, err)) >= 0)
                         vz_repo_mark_checked(dir);
@@ -347,6 +359,49 @@ static int mirrorlist_repos(struct vz_build *b, struct rpm_repo **rr, size_t *n,
                         return vz_error_set(err, -VZ_E_METADATA, "mirrorlist %s: lists no mirror", url);
                 *rr = vz_xrealloc(*rr, (*n + 1) * sizeof(**rr));
                 repo_init(b, mirrors, 0, &(*rr)[(*n)++]);
+        }
+        return 0;
+}
+
+/* A validly signed repomd.xml older than the one accepted before (its
+ * copy repomd.verified, written only after every check) would hide the
+ * updates published since: refused, by revision and by data timestamp. */
+static int check_repomd_replay(struct rpm_repo *rr, struct vz_error *err)
+{
+        _cleanup_free_ char *verified = vz_path_join(rr->metadir, "repomd.verified");
+        long long old_rev = -1, old_ts = -1, new_rev = -1, new_ts = -1;
+        const char *label = rr->repomd_urls[0];
+
+        if (vz_repomd_stamp(rr->repomd, &new_rev, &new_ts) < 0)
+                return vz_error_set(err, -VZ_E_METADATA, "%s: not a repomd.xml", label);
+        if (vz_repomd_stamp(verified, &old_rev, &old_ts) < 0)
+                return 0;  /* nothing accepted before */
+        if (old_rev >= 0 && new_rev >= 0 && new_rev < old_rev)
+                return vz_error_set(err, -VZ_E_SIGNATURE,
+                                    "repository %s: refused as a replay: the repomd.xml served has revision %lld, older than the one accepted before (%lld); "
+                                    "a stale mirror or an attacker serves old metadata, the cached one is kept",
+                                    label, new_rev, old_rev);
+        return vz_repo_check_replay(label, "repomd.xml", old_ts, NULL, new_ts, NULL, err);
+}
+
+static int accept_repomd(struct rpm_repo *rr, struct vz_error *err)
+{
+        _cleanup_free_ char *verified = vz_path_join(rr->metadir, "repomd.verified");
+        _cleanup_free_ char *tmp = vz_path_join(rr->metadir, "repomd.verified.new");
+        int r = check_repomd_replay(rr, err);
+        if (r < 0 || (!rr->fetched && access(verified, F_OK) == 0))
+                return r;  /* -C or fresh cache: nothing changes */
+        r = vz_copy_file(rr->repomd, tmp, 0644);
+        if (r >= 0 && rename(tmp, verified) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return vz_error_set(err, r, "%s: cannot write %s: %s", rr->repomd_urls[0], verified, strerror(-r));
+        }
+        if (rr->fetched) {
+                vz_repo_drop_kept(rr->metadir, repomd_names);
+                vz_repo_mark_checked(rr->metadir);
+                rr->accepted = true;
         }
         return 0;
 }
@@ -380,17 +435,16 @@ static int rpm_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
                 r = fetch_repomd(b, rr, n, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 r = vz_gpg_verify(b->keyfiles, b->workdir, rr[i].repomd, rr[i].asc, NULL, rr[i].repomd_urls[0], err);
-                if (r >= 0 && rr[i].fetched)
-                        vz_repo_mark_checked(rr[i].metadir);
+                if (r >= 0)
+                        r = accept_repomd(&rr[i], err);
                 if (r >= 0)
                         r = locate_index(b, &rr[i], "primary", &rr[i].primary_loc, &rr[i].primary_sha,
                                          &rr[i].primary_size, &rr[i].primary_path, err);
                 if (r >= 0)
                         r = locate_index(b, &rr[i], "filelists", &rr[i].filelists_loc, &rr[i].filelists_sha,
                                          &rr[i].filelists_size, &rr[i].filelists_path, err);
-                long long comps_size = 0;
                 if (r >= 0)
-                        r = locate_index(b, &rr[i], "group", &rr[i].comps_loc, &rr[i].comps_sha, &comps_size,
+                        r = locate_index(b, &rr[i], "group", &rr[i].comps_loc, &rr[i].comps_sha, &rr[i].comps_size,
                                          &rr[i].comps_path, err);
                 if (r >= 0)
                         record_repo(b, i, &rr[i]);

@@ -382,7 +382,8 @@ static int open_session(struct vz_build *b, struct vz_error *err)
         const struct vz_config *c = &b->ctx->cfg;
         struct vz_fetch_opts o = {
                 .parallel = c->parallel, .proxy = c->proxy, .progress = on_fetch_progress,
-                .cancelled = vz_interrupted,
+                .cancelled = vz_interrupted, .timeout = (long)c->download_timeout,
+                .low_speed_limit = (long)c->low_speed_limit, .low_speed_time = (long)c->low_speed_time,
         };
         int r = vz_fetch_new(&o, &b->fetch);
         if (r < 0)

@@ -36,6 +36,9 @@ static void defaults(struct vz_config *c)
         c->conf_dir = vz_xstrdup("/etc/vz/conf");
         c->ve_private = vz_xstrdup("/vz/private/$VEID");
         c->parallel_cts = 2;
+        c->download_timeout = 1800;
+        c->low_speed_limit = 1024;
+        c->low_speed_time = 60;
 }
 
 /* Every number of the configuration goes through here: digits, one unit
@@ -137,6 +140,32 @@ static void env_vars(struct vz_config *c)
                 add_var(c, "$DEBIAN_SECURITY_MIRROR", s);
 }
 
+/* Bounds of one download; 0 or absurd values would disable them, so they
+ * must be positive and at most a day (or 1 GiB/s). */
+static int apply_download_limits(struct vz_config *c, const struct vz_kv *kv, size_t n, struct vz_error *err)
+{
+        static const struct {
+                const char *key;
+                bool duration;
+        } keys[] = { { "DOWNLOAD_TIMEOUT", true }, { "DOWNLOAD_LOW_SPEED_LIMIT", false }, { "DOWNLOAD_LOW_SPEED_TIME", true } };
+        long long *slots[] = { &c->download_timeout, &c->low_speed_limit, &c->low_speed_time };
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const char *v = vz_kv_get(kv, n, keys[i].key);
+                long long num = 0;
+                int r;
+                if (!v)
+                        continue;
+                r = keys[i].duration ? parse_duration(keys[i].key, v, &num, err) : parse_number(keys[i].key, v, &num, err);
+                if (r < 0)
+                        return r;
+                if (num < 1 || num > (keys[i].duration ? 86400LL : 1LL << 30))
+                        return vz_error_set(err, -VZ_E_CONFIG, "configuration %s=%s: out of range (1 to %s)", keys[i].key,
+                                            v, keys[i].duration ? "1d" : "1G");
+                *slots[i] = num;
+        }
+        return 0;
+}
+
 static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct vz_error *err)
 {
         const char *v;
@@ -168,6 +197,8 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
         if ((v = vz_kv_get(kv, n, "METADATA_EXPIRE")) && (r = parse_duration("METADATA_EXPIRE", v, &c->metadata_expire, err)) < 0)
                 return r;
         if ((v = vz_kv_get(kv, n, "RUN_TIMEOUT")) && (r = parse_duration("RUN_TIMEOUT", v, &c->run_timeout, err)) < 0)
+                return r;
+        if ((r = apply_download_limits(c, kv, n, err)) < 0)
                 return r;
         if ((v = vz_kv_get(kv, n, "CHECK_VALID_UNTIL")))
                 c->check_valid_until = strcmp(v, "no") != 0;

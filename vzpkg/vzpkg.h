@@ -49,6 +49,9 @@ struct vz_config {
         char *conf_dir;          /* CONF_DIR: container configs, vzctl's /etc/vz/conf */
         char *ve_private;        /* VE_PRIVATE: private areas, "$VEID" replaced */
         int parallel_cts;        /* PARALLEL_CONTAINERS: mass operations */
+        long long download_timeout;   /* DOWNLOAD_TIMEOUT, seconds per transfer */
+        long long low_speed_limit;    /* DOWNLOAD_LOW_SPEED_LIMIT, bytes/s ... */
+        long long low_speed_time;     /* ... DOWNLOAD_LOW_SPEED_TIME, seconds */
         struct vz_kv *vars;      /* "$TOKEN value" lines, with defaults */
         size_t n_vars;
         long long started;       /* time(): when this run began: older temp files of dead pids are stale */
@@ -230,6 +233,19 @@ char *vz_repo_metadir(struct vz_build *b, const char *family, const char *url, c
 int vz_repo_use_cached(struct vz_build *b, const char *metadir, bool have_files, const char *label,
                        struct vz_error *err);
 void vz_repo_mark_checked(const char *metadir);
+/* Before asking a repository: keep its signed files (and their .etag) as
+ * they are, so that what the server sends can be undone when it is refused
+ * (bad signature, replay). `names` ends with NULL. */
+void vz_repo_keep(const char *metadir, const char *const *names);
+/* Put the kept files back (a file that did not exist is removed again). */
+void vz_repo_restore(const char *metadir, const char *const *names);
+/* The new files were accepted: forget the kept ones. */
+void vz_repo_drop_kept(const char *metadir, const char *const *names);
+/* Replay check: a signed file older than the one accepted before is refused
+ * (-VZ_E_SIGNATURE) naming the repository and both dates (as the files
+ * write them when given, else in UTC). Equal is fine. */
+int vz_repo_check_replay(const char *label, const char *what, long long old_stamp, const char *old_shown,
+                         long long new_stamp, const char *new_shown, struct vz_error *err);
 
 /* lifecycle.c: a cache against the repositories of today. */
 struct vz_change {
