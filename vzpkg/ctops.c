@@ -162,9 +162,12 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         int r;
 
         char *own_root = b->root;
+        const char *own_ctid = b->ctid;
         b->root = t->ct->private_dir;
+        b->ctid = t->ct->id;  /* errors about its files name the container */
         key = installed_key(b, err);
         b->root = own_root;
+        b->ctid = own_ctid;
         if (!key)
                 return err->code;
         fill_job(g, t, req, b->ctx, &job);
