@@ -39,16 +39,16 @@ done
 [ -n "$APP_PKG" ] || fail "found none of original-awk gawk libfile-find-rule-perl in the repository and not in the base"
 make_app_template tools "$APP_PKG"
 
-# check_run WHAT: after run_vzpkg: no death by signal, the decoy as it was,
-# and a failure explained in a line that names the container.
+# check_run WHAT [CTID]: after run_vzpkg: no death by signal, the decoy as
+# it was, and a failure explained in a line that names the container.
 check_run() {
-	local what=$1
+	local what=$1 id=${2:-$CT}
 	[ "$RC" -lt 124 ] || fail "$what: vzpkg exited $RC (a signal or a timeout)$(vzpkg_log)"
 	tree_manifest "$DECOY" "$TEST_TMP/decoy.now" content
 	cmp -s "$TEST_TMP/decoy.before" "$TEST_TMP/decoy.now" ||
 		fail "$what: the decoy outside the private area changed: $(diff_lines "$TEST_TMP/decoy.before" "$TEST_TMP/decoy.now")"
 	if [ "$RC" != 0 ]; then
-		grep -q "$CT" "$ERR" "$OUT" || fail "$what: exited $RC without an error naming container $CT$(vzpkg_log)"
+		grep -q "container $id" "$ERR" "$OUT" || fail "$what: exited $RC without an error naming container $id$(vzpkg_log)"
 	fi
 	! grep -qi 'AddressSanitizer\|runtime error' "$ERR" || fail "$what: a sanitizer report$(vzpkg_log)"
 }
@@ -139,7 +139,7 @@ for priv in / /etc "$CT_PRIVATE/../decoy" "$CT_PRIVATE/204"; do
 	[ "$RC" = 2 ] || fail "destroy ct $n with VE_PRIVATE=$priv exited $RC, expected 2$(vzpkg_log)"
 	[ "$(wc -l <"$ERR")" = 1 ] && grep -q "container $n" "$ERR" && grep -qF "$priv" "$ERR" ||
 		fail "destroy ct $n with VE_PRIVATE=$priv: not one line naming the container and the value:$(vzpkg_log)"
-	check_run "destroy ct $n with VE_PRIVATE=$priv"
+	check_run "destroy ct $n with VE_PRIVATE=$priv" "$n"
 	[ "$etc_before" = "$(sha256sum /etc/passwd /etc/group; ls /etc | wc -l)" ] ||
 		fail "destroy ct $n with VE_PRIVATE=$priv changed /etc"
 	[ -f "$(ct_conf $n)" ] || fail "a refused destroy ct $n removed its config"
