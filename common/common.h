@@ -119,6 +119,10 @@ int vz_at_rename(int root, const char *from, const char *to, unsigned how);
 int vz_at_rm_rf(int root, const char *rel, unsigned how);  /* missing: 0 */
 /* 0 when rel is missing or has no symlink in any component; -ELOOP if it has. */
 int vz_at_check_nolinks(int root, const char *rel);
+/* 0 when rel is missing or resolves, as a path-based opener on the host
+ * would resolve it, without leaving root (RESOLVE_BENEATH: links inside
+ * the root are fine); -EXDEV when it would leave it. */
+int vz_at_check_beneath(int root, const char *rel);
 
 /* ---- KEY=VALUE files (vz.conf style) ------------------------------------ */
 struct vz_kv {

@@ -304,6 +304,16 @@ int vz_rm_rf(const char *path)
         return rm_at(dfd, base, st.st_dev, 0);
 }
 
+int vz_at_check_beneath(int root, const char *rel)
+{
+        struct open_how h = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+        long fd = syscall(SYS_openat2, root, rel, &h, sizeof(h));
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        close((int)fd);
+        return 0;
+}
+
 int vz_at_check_nolinks(int root, const char *rel)
 {
         int fd = at2(root, rel, O_PATH, 0, VZ_AT_NOLINKS);

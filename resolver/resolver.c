@@ -624,7 +624,8 @@ static int load_debdb(Repo *repo, const char *root, const char *what, struct vz_
 }
 
 /* librpm and libsolv open the rpmdb by path: at least no link may lead
- * them out of the root (a race with the tenant remains; see security.md). */
+ * them out of the root (Fedora's var/lib/rpm -> ../../usr/lib/sysimage/rpm
+ * stays inside and is fine) (a race with the tenant remains; see security.md). */
 int vz_rpmdb_check_links(const char *root, const char *what, struct vz_error *err)
 {
         static const char *const paths[] = { "var", "var/lib", "var/lib/rpm", "var/lib/rpm/rpmdb.sqlite",
@@ -633,9 +634,10 @@ int vz_rpmdb_check_links(const char *root, const char *what, struct vz_error *er
         _cleanup_close_ int rfd = -1;
         int r = vz_root_open(root, &rfd);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(paths); i++)
-                if ((r = vz_at_check_nolinks(rfd, paths[i])) < 0)
-                        return vz_error_set(err, -VZ_E_UNSAFE, "%s: %s/%s: %s; the rpmdb is not read through links",
-                                            what, root, paths[i], r == -ELOOP ? "a symbolic link" : strerror(-r));
+                if ((r = vz_at_check_beneath(rfd, paths[i])) < 0)
+                        return vz_error_set(err, -VZ_E_UNSAFE, "%s: %s/%s: %s; the rpmdb is not read there",
+                                            what, root, paths[i],
+                                            r == -EXDEV ? "a symbolic link leads out of the root" : strerror(-r));
         if (r < 0)
                 return vz_error_set(err, -VZ_E_METADATA, "%s: %s: %s", what, root, strerror(-r));
         return 0;

@@ -78,7 +78,7 @@ int vz_resolver_load_installed(struct vz_resolver *r, const char *root, struct v
  * overlong line; -VZ_E_UNSAFE with a message naming `what` otherwise. */
 int vz_dpkg_status_read(const char *root, const char *what, char **ret, size_t *ret_len, struct vz_error *err);
 int vz_dpkg_status_check(const char *text, size_t len);  /* 0, -EINVAL (NUL) or -E2BIG (line) */
-/* No symbolic link on the rpmdb's paths in root (librpm opens it by path). */
+/* No symbolic link on the rpmdb's paths leads out of root (librpm opens it by path). */
 int vz_rpmdb_check_links(const char *root, const char *what, struct vz_error *err);
 
 struct vz_job {

@@ -224,6 +224,10 @@ static void test_at_mkdir_unlink_confined(void **state)
                 assert_true(vz_at_unlink(j.rfd, file, 0) < 0);
                 assert_true(vz_at_rename(j.rfd, from, "stolen", 0) < 0);
         }
+        assert_int_equal(vz_at_check_beneath(j.rfd, "abs/marker"), -EXDEV);
+        assert_int_equal(vz_at_check_beneath(j.rfd, "dots/marker"), -EXDEV);
+        assert_int_equal(vz_at_check_beneath(j.rfd, "bin/.keep"), 0);  /* inside: fine */
+        assert_int_equal(vz_at_check_nolinks(j.rfd, "bin/.keep"), -ELOOP);
         /* the link itself is the tenant's to lose */
         assert_int_equal(vz_at_unlink(j.rfd, "abs", VZ_AT_NOLINKS), 0);
         jail_done(&j);
