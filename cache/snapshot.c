@@ -2,16 +2,21 @@
  * a container would cost its size in I/O for every update; hard links cost
  * one inode operation per file and stay valid because package managers
  * never write an installed file in place: they rename a new one over it.
- * Package databases are the exception and are copied. */
+ * Package databases are the exception and are copied.
+ *
+ * The tree belongs to a tenant: the walk is fd based (fstatat with
+ * AT_SYMLINK_NOFOLLOW, openat with O_NOFOLLOW), links are copied as links,
+ * nothing mounted below the root is entered, copies keep their holes (a
+ * 50G sparse log stays sparse) and errors carry the real errno. */
 #include "cache.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 struct snap {
         const char *const *copy;
+        dev_t dev;
         struct vz_error *err;
 };
 
@@ -25,90 +30,183 @@ static bool must_copy(const struct snap *s, const char *rel)
         return false;
 }
 
-static int snap_entry(const struct snap *s, const char *src, const char *dst, const char *rel, const struct stat *st)
+static int copy_range(int in, int out, off_t from, off_t to)
 {
-        if (S_ISDIR(st->st_mode)) {
-                if (mkdir(dst, st->st_mode & 07777) < 0 && errno != EEXIST)
-                        return -errno;
-        } else if (S_ISREG(st->st_mode)) {
-                if (must_copy(s, rel)) {
-                        struct timespec ts[2] = { st->st_atim, st->st_mtim };
-                        int r = vz_copy_file(src, dst, st->st_mode & 07777);
-                        if (r < 0)
-                                return r;
-                        if (lchown(dst, st->st_uid, st->st_gid) < 0 || chmod(dst, st->st_mode & 07777) < 0)
-                                return -errno;
-                        utimensat(AT_FDCWD, dst, ts, 0);
-                } else if (link(src, dst) < 0)
-                        return -errno;
-                return 0;  /* a link shares owner and mode already */
-        } else if (S_ISLNK(st->st_mode)) {
-                char target[4096];
-                ssize_t n = readlink(src, target, sizeof(target) - 1);
+        while (from < to) {
+                loff_t a = from, b = from;
+                ssize_t n = copy_file_range(in, &a, out, &b, (size_t)(to - from), 0);
+                if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+                        char buf[65536];
+                        n = pread(in, buf, (size_t)(to - from) < sizeof(buf) ? (size_t)(to - from) : sizeof(buf), from);
+                        if (n > 0 && pwrite(out, buf, (size_t)n, from) != n)
+                                return errno ? -errno : -EIO;
+                }
                 if (n < 0)
                         return -errno;
-                target[n] = '\0';
-                if (symlink(target, dst) < 0)
-                        return -errno;
-        } else if (mknod(dst, st->st_mode, st->st_rdev) < 0)
-                return -errno;
-        if (lchown(dst, st->st_uid, st->st_gid) < 0)
-                return -errno;
-        if (S_ISDIR(st->st_mode))
-                chmod(dst, st->st_mode & 07777);  /* after chown, which may clear set-id bits */
+                if (n == 0)
+                        return -EIO;  /* the file shrank under us */
+                from += n;
+        }
         return 0;
 }
 
-static int snap_tree(const struct snap *s, const char *src, const char *dst, const char *rel)
+/* Data segments only (SEEK_DATA/SEEK_HOLE); holes stay holes. */
+static int copy_sparse(int in, int out, off_t size)
 {
-        struct dirent **ents = NULL;
-        int n = scandir(src, &ents, NULL, NULL), r = 0;
-        if (n < 0)
-                return vz_error_set(s->err, -errno, "snapshot: cannot read %s: %m", src);
-        for (int i = 0; i < n; i++) {
-                const char *e = ents[i]->d_name;
-                struct stat st;
-                if (r >= 0 && strcmp(e, ".") && strcmp(e, "..")) {
-                        _cleanup_free_ char *from = vz_path_join(src, e);
-                        _cleanup_free_ char *to = vz_path_join(dst, e);
-                        _cleanup_free_ char *sub = *rel ? vz_asprintf("%s/%s", rel, e) : vz_xstrdup(e);
-                        if (lstat(from, &st) < 0)
-                                r = vz_error_set(s->err, -errno, "snapshot: %s: %m", from);
-                        else if ((r = snap_entry(s, from, to, sub, &st)) < 0)
-                                vz_error_set(s->err, r, "snapshot: %s: %s", from, strerror(-r));
-                        else if (S_ISDIR(st.st_mode))
-                                r = snap_tree(s, from, to, sub);
-                        if (r >= 0 && !S_ISREG(st.st_mode)) {
-                                /* after the directory is filled: times as they were */
-                                struct timespec ts[2] = { st.st_atim, st.st_mtim };
-                                utimensat(AT_FDCWD, to, ts, AT_SYMLINK_NOFOLLOW);
-                        }
-                }
-                free(ents[i]);
+        off_t pos = 0;
+        while (pos < size) {
+                off_t data = lseek(in, pos, SEEK_DATA), hole;
+                if (data < 0 && errno == ENXIO)
+                        break;  /* only a hole is left */
+                if (data < 0)
+                        return -errno;
+                hole = lseek(in, data, SEEK_HOLE);
+                if (hole < 0)
+                        return -errno;
+                if (hole > size)
+                        hole = size;
+                int r = copy_range(in, out, data, hole);
+                if (r < 0)
+                        return r;
+                pos = hole;
         }
-        free(ents);
+        return ftruncate(out, size) < 0 ? -errno : 0;
+}
+
+static int copy_at(int sfd, int dfd, const char *name, const struct stat *st)
+{
+        _cleanup_close_ int in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        _cleanup_close_ int out = -1;
+        struct stat now;
+        struct timespec ts[2] = { st->st_atim, st->st_mtim };
+        int r;
+        if (in < 0)
+                return -errno;
+        if (fstat(in, &now) < 0)
+                return -errno;
+        if (!S_ISREG(now.st_mode) || now.st_ino != st->st_ino || now.st_dev != st->st_dev)
+                return -ESTALE;  /* swapped between fstatat and open */
+        out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return -errno;
+        r = copy_sparse(in, out, now.st_size);
+        if (r >= 0 && (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0))
+                r = -errno;
+        if (r >= 0)
+                futimens(out, ts);
+        return r;
+}
+
+/* Owner, then mode (chown may clear set-id bits), of a directory we made. */
+static int own_dir(int dfd, const char *name, const struct stat *st)
+{
+        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fchown(fd, st->st_uid, st->st_gid) < 0 || fchmod(fd, st->st_mode & 07777) < 0)
+                return -errno;
+        return 0;
+}
+
+static int snap_entry(const struct snap *s, int sfd, int dfd, const char *name, const char *rel, const struct stat *st)
+{
+        if (S_ISDIR(st->st_mode)) {
+                if (mkdirat(dfd, name, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                return own_dir(dfd, name, st);
+        }
+        if (S_ISREG(st->st_mode)) {
+                if (must_copy(s, rel))
+                        return copy_at(sfd, dfd, name, st);
+                /* flags 0: linkat never follows a symlink; a link shares owner and mode */
+                return linkat(sfd, name, dfd, name, 0) < 0 ? -errno : 0;
+        }
+        if (S_ISLNK(st->st_mode)) {
+                char target[4096];
+                ssize_t n = readlinkat(sfd, name, target, sizeof(target) - 1);
+                if (n < 0)
+                        return -errno;
+                target[n] = '\0';
+                if (symlinkat(target, dfd, name) < 0)
+                        return -errno;
+        } else if (mknodat(dfd, name, st->st_mode, st->st_rdev) < 0)
+                return -errno;
+        return fchownat(dfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+static int snap_tree(const struct snap *s, int sfd, int dfd, const char *rel);
+
+static int snap_one(const struct snap *s, int sfd, int dfd, const char *name, const char *rel)
+{
+        _cleanup_free_ char *sub = *rel ? vz_asprintf("%s/%s", rel, name) : vz_xstrdup(name);
+        struct stat st;
+        int r;
+        if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return vz_error_set(s->err, -errno, "snapshot: %s: %m", sub);
+        r = snap_entry(s, sfd, dfd, name, sub, &st);
+        if (r < 0)
+                return vz_error_set(s->err, r, "snapshot: %s: %s", sub, strerror(-r));
+        if (S_ISDIR(st.st_mode) && st.st_dev == s->dev) {  /* a mount point stays an empty dir */
+                _cleanup_close_ int sub_s = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int sub_d = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub_s < 0 || sub_d < 0)
+                        return vz_error_set(s->err, -errno, "snapshot: %s: %m", sub);
+                r = snap_tree(s, sub_s, sub_d, sub);
+                if (r < 0)
+                        return r;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                /* after the directory is filled: times as they were */
+                struct timespec ts[2] = { st.st_atim, st.st_mtim };
+                utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW);
+        }
+        return 0;
+}
+
+static int snap_tree(const struct snap *s, int sfd, int dfd, const char *rel)
+{
+        int fd = dup(sfd);
+        DIR *d = fd < 0 ? NULL : fdopendir(fd);
+        struct dirent *e;
+        int r = 0;
+        if (!d) {
+                r = -errno;
+                if (fd >= 0)
+                        close(fd);
+                return vz_error_set(s->err, r, "snapshot: cannot read %s: %s", *rel ? rel : ".", strerror(-r));
+        }
+        while (r >= 0 && (errno = 0, e = readdir(d)))
+                if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                        r = snap_one(s, sfd, dfd, e->d_name, rel);
+        if (r >= 0 && errno)
+                r = vz_error_set(s->err, -errno, "snapshot: cannot read %s: %m", *rel ? rel : ".");
+        closedir(d);
         return r;
 }
 
 int vz_tree_snapshot(const char *src, const char *dst, const char *const *copy, struct vz_error *err)
 {
         struct snap s = { .copy = copy, .err = err };
+        _cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int dfd = -1;
         struct stat st;
         int r;
-        if (lstat(src, &st) < 0)
+        if (sfd < 0 || fstat(sfd, &st) < 0)
                 return vz_error_set(err, -errno, "snapshot: %s: %m", src);
+        s.dev = st.st_dev;
         vz_rm_rf(dst);
-        r = snap_entry(&s, src, dst, "", &st);
-        if (r < 0)
-                return vz_error_set(err, r, "snapshot: cannot create %s: %s", dst, strerror(-r));
-        r = snap_tree(&s, src, dst, "");
-        if (r < 0)
+        if (mkdir(dst, 0700) < 0 || (dfd = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                return vz_error_set(err, -errno, "snapshot: cannot create %s: %m", dst);
+        r = snap_tree(&s, sfd, dfd, "");
+        if (r >= 0 && (fchown(dfd, st.st_uid, st.st_gid) < 0 || fchmod(dfd, st.st_mode & 07777) < 0))
+                r = vz_error_set(err, -errno, "snapshot: %s: %m", dst);
+        if (r < 0) {
                 vz_rm_rf(dst);
-        else {
-                struct timespec ts[2] = { st.st_atim, st.st_mtim };
-                utimensat(AT_FDCWD, dst, ts, 0);
+                return r;
         }
-        return r;
+        struct timespec ts[2] = { st.st_atim, st.st_mtim };
+        futimens(dfd, ts);
+        return 0;
 }
 
 int vz_tree_restore(const char *root, const char *snap, struct vz_error *err)
@@ -122,6 +220,6 @@ int vz_tree_restore(const char *root, const char *snap, struct vz_error *err)
                 rename(failed, root);
                 return vz_error_set(err, r, "roll-back: cannot restore %s: %s", root, strerror(-r));
         }
-        vz_rm_rf(failed);
+        vz_rm_rf(failed);  /* an fd walk: the failed tree's links are not followed */
         return 0;
 }

@@ -92,11 +92,37 @@ int vz_read_lines(const char *path, char ***ret);  /* skips blanks and # comment
 /* Atomically publish data at path: tmp in the same directory, fsync, rename. */
 int vz_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int vz_mkdir_p(const char *path, mode_t mode);
-/* Remove a tree without crossing mount points or following symlinks. */
+/* Remove a tree without crossing mount points or following symlinks (an
+ * fd walk, rootfd.c); a symlink at path itself is removed, not followed. */
 int vz_rm_rf(const char *path);
 int vz_copy_file(const char *src, const char *dst, mode_t mode);
 int vz_sha256_file(const char *path, char ret_hex[65]);
 bool vz_is_executable(const char *path);
+
+/* ---- confined access below a root owned by someone else (rootfd.c) ----
+ * rel is resolved in root with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS):
+ * symlinks (absolute, relative, ".." chains) never lead out of root. */
+enum {
+        VZ_AT_NOLINKS = 1 << 0,  /* RESOLVE_NO_SYMLINKS: no link anywhere in rel */
+        VZ_AT_NOXDEV = 1 << 1,   /* RESOLVE_NO_XDEV: never cross a mount point */
+};
+int vz_root_open(const char *path, int *ret_fd);  /* O_DIRECTORY | O_NOFOLLOW */
+int vz_at_open(int root, const char *rel, int flags, mode_t mode, unsigned how);  /* fd or -errno */
+int vz_at_mkdir_p(int root, const char *rel, mode_t mode, unsigned how);
+/* tmp (O_EXCL | O_NOFOLLOW) + fsync + renameat in the same directory fd */
+int vz_at_write_atomic(int root, const char *rel, const void *data, size_t len, mode_t mode, unsigned how);
+/* A regular file of at most max bytes, NUL-terminated (-EINVAL: not a
+ * regular file, -EFBIG: larger than max). */
+int vz_at_read(int root, const char *rel, size_t max, unsigned how, char **ret, size_t *ret_len);
+int vz_at_unlink(int root, const char *rel, unsigned how);
+int vz_at_rename(int root, const char *from, const char *to, unsigned how);
+int vz_at_rm_rf(int root, const char *rel, unsigned how);  /* missing: 0 */
+/* 0 when rel is missing or has no symlink in any component; -ELOOP if it has. */
+int vz_at_check_nolinks(int root, const char *rel);
+/* 0 when rel is missing or resolves, as a path-based opener on the host
+ * would resolve it, without leaving root (RESOLVE_BENEATH: links inside
+ * the root are fine); -EXDEV when it would leave it. */
+int vz_at_check_beneath(int root, const char *rel);
 
 /* ---- KEY=VALUE files (vz.conf style) ------------------------------------ */
 struct vz_kv {

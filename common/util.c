@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <solv/chksum.h>
 #include <solv/knownid.h>
 #include <sys/file.h>
@@ -234,26 +233,6 @@ int vz_mkdir_p(const char *path, mode_t mode)
                 *s = '/';
         }
         if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-        (void)st;
-        (void)ftw;
-        if (type == FTW_DP)
-                return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-        return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int vz_rm_rf(const char *path)
-{
-        struct stat st;
-        if (lstat(path, &st) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        /* FTW_MOUNT: never descend into something mounted below path. */
-        if (nftw(path, rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
                 return -errno;
         return 0;
 }

@@ -543,20 +543,126 @@ void vz_pkglist_done(struct vz_pkglist *l)
 
 /* ---- existing systems ---------------------------------------------------- */
 
+/* A tenant's dpkg status is checked before libsolv parses it: a line
+ * longer than this, a NUL byte or a huge file is refused (libsolvext's
+ * control-file reader has read past its buffer on very long lines). The
+ * longest line of a real status (a Description or Conffiles entry) is a
+ * few KiB. */
+#define STATUS_MAX (256LL << 20)
+#define STATUS_LINE_MAX 32768
+
+int vz_dpkg_status_check(const char *text, size_t len)
+{
+        const char *p = text, *end = text + len;
+        if (memchr(text, '\0', len))
+                return -EINVAL;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                if (n > STATUS_LINE_MAX)
+                        return -E2BIG;
+                p += n + 1;
+        }
+        return 0;
+}
+
+int vz_dpkg_status_read(const char *root, const char *what, char **ret, size_t *ret_len, struct vz_error *err)
+{
+        static const char rel[] = "var/lib/dpkg/status";
+        _cleanup_close_ int rfd = -1;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = vz_root_open(root, &rfd);
+        if (r >= 0)
+                r = vz_at_read(rfd, rel, STATUS_MAX, VZ_AT_NOLINKS, &text, &len);  /* dpkg makes no links there */
+        if (r >= 0)
+                r = vz_dpkg_status_check(text, len);
+        switch (r) {
+        case 0:
+                break;
+        case -ENOENT:
+                return vz_error_set(err, -VZ_E_METADATA, "%s: no dpkg database (%s/%s)", what, root, rel);
+        case -EINVAL:
+                return vz_error_set(err, -VZ_E_UNSAFE, "%s: %s/%s is not a dpkg status file (not a regular file, or NUL bytes); refused",
+                                    what, root, rel);
+        case -ELOOP:
+                return vz_error_set(err, -VZ_E_UNSAFE, "%s: %s/%s: a symbolic link on the way; refused", what, root,
+                                    rel);
+        case -EFBIG:
+                return vz_error_set(err, -VZ_E_UNSAFE, "%s: %s/%s is larger than %lld MiB; refused", what, root, rel,
+                                    STATUS_MAX >> 20);
+        case -E2BIG:
+                return vz_error_set(err, -VZ_E_UNSAFE, "%s: %s/%s has a line longer than %d bytes; refused", what,
+                                    root, rel, STATUS_LINE_MAX);
+        default:
+                return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read %s/%s: %s", what, root, rel, strerror(-r));
+        }
+        *ret = TAKE_PTR(text);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+/* libsolv gets a checked copy in memory, never a path into the root. */
+static int load_debdb(Repo *repo, const char *root, const char *what, struct vz_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = vz_dpkg_status_read(root, what, &text, &len, err);
+        FILE *f;
+        if (r < 0)
+                return r;
+        f = fmemopen(text, len ? len : 1, "r");
+        if (!f)
+                return vz_error_set(err, -errno, "%s: %m", what);
+        r = repo_add_debpackages(repo, f, 0);
+        fclose(f);
+        if (r != 0)
+                return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read its dpkg database: %s", what,
+                                    pool_errstr(repo->pool));
+        return 0;
+}
+
+/* librpm and libsolv open the rpmdb by path: at least no link may lead
+ * them out of the root (Fedora's var/lib/rpm -> ../../usr/lib/sysimage/rpm
+ * stays inside and is fine) (a race with the tenant remains; see security.md). */
+int vz_rpmdb_check_links(const char *root, const char *what, struct vz_error *err)
+{
+        static const char *const paths[] = { "var", "var/lib", "var/lib/rpm", "var/lib/rpm/rpmdb.sqlite",
+                                             "var/lib/rpm/Packages", "usr/lib/sysimage/rpm",
+                                             "usr/lib/sysimage/rpm/rpmdb.sqlite" };
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(root, &rfd);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(paths); i++)
+                if ((r = vz_at_check_beneath(rfd, paths[i])) < 0)
+                        return vz_error_set(err, -VZ_E_UNSAFE, "%s: %s/%s: %s; the rpmdb is not read there",
+                                            what, root, paths[i],
+                                            r == -EXDEV ? "a symbolic link leads out of the root" : strerror(-r));
+        if (r < 0)
+                return vz_error_set(err, -VZ_E_METADATA, "%s: %s: %s", what, root, strerror(-r));
+        return 0;
+}
+
 int vz_resolver_load_installed(struct vz_resolver *r, const char *root, struct vz_error *err)
 {
         Pool *pool = r->pool;
         Repo *repo = repo_create(pool, "@System");
         int k;
-        pool_set_rootdir(pool, root);
-        if (pool->disttype == DISTTYPE_DEB)
-                k = repo_add_debdb(repo, REPO_USE_ROOTDIR);
-        else
+        if (pool->disttype == DISTTYPE_DEB) {
+                k = load_debdb(repo, root, root, err);
+                if (k < 0)
+                        return k;
+        } else {
+                k = vz_rpmdb_check_links(root, root, err);
+                if (k < 0)
+                        return k;
+                pool_set_rootdir(pool, root);
                 k = repo_add_rpmdb(repo, NULL, REPO_USE_ROOTDIR);
-        pool_set_rootdir(pool, NULL);
-        if (k != 0)
-                return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read its package database: %s", root,
-                                    pool_errstr(pool));
+                pool_set_rootdir(pool, NULL);
+                if (k != 0)
+                        return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read its package database: %s", root,
+                                            pool_errstr(pool));
+        }
         pool_set_installed(pool, repo);
         return 0;
 }

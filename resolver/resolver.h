@@ -78,6 +78,13 @@ void vz_pkglist_done(struct vz_pkglist *l);
 /* Load what a root has installed (dpkg status / rpmdb) as the pool's
  * installed repository. Call once, before solving. */
 int vz_resolver_load_installed(struct vz_resolver *r, const char *root, struct vz_error *err);
+/* A root's var/lib/dpkg/status, read through the root's fd (no link leads
+ * out of it) and checked: a regular file of sane size, no NUL byte, no
+ * overlong line; -VZ_E_UNSAFE with a message naming `what` otherwise. */
+int vz_dpkg_status_read(const char *root, const char *what, char **ret, size_t *ret_len, struct vz_error *err);
+int vz_dpkg_status_check(const char *text, size_t len);  /* 0, -EINVAL (NUL) or -E2BIG (line) */
+/* No symbolic link on the rpmdb's paths leads out of root (librpm opens it by path). */
+int vz_rpmdb_check_links(const char *root, const char *what, struct vz_error *err);
 
 struct vz_job {
         char **install;          /* names to install */

@@ -360,10 +360,13 @@ static int deb_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
 
 /* ---- the root before dpkg runs ----------------------------------------- */
 
+/* Writes into a root go through its fd: in a container's private area a
+ * planted link must not carry them out of it (rootfd.c). */
 static int write_at(const char *root, const char *rel, const char *content, mode_t mode)
 {
-        _cleanup_free_ char *p = vz_path_join(root, rel);
-        return vz_write_file_atomic(p, content, strlen(content), mode);
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(root, &rfd);
+        return r < 0 ? r : vz_at_write_atomic(rfd, rel, content, strlen(content), mode, 0);
 }
 
 static int prepare_root(struct vz_build *b, struct vz_error *err)
@@ -378,16 +381,13 @@ static int prepare_root(struct vz_build *b, struct vz_error *err)
         static const char *const links[][2] = {
                 { "usr/bin", "bin" }, { "usr/sbin", "sbin" }, { "usr/lib", "lib" }, { "usr/lib64", "lib64" },
         };
-        int r = 0;
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(b->root, &rfd);
 
-        for (size_t i = 0; i < ELEMENTSOF(dirs) && r >= 0; i++) {
-                _cleanup_free_ char *p = vz_path_join(b->root, dirs[i]);
-                r = vz_mkdir_p(p, 0755);
-        }
-        for (size_t i = 0; i < ELEMENTSOF(links) && r >= 0; i++) {
-                _cleanup_free_ char *p = vz_path_join(b->root, links[i][1]);
-                r = symlink(links[i][0], p) < 0 ? -errno : 0;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(dirs) && r >= 0; i++)
+                r = vz_at_mkdir_p(rfd, dirs[i], 0755, 0);
+        for (size_t i = 0; i < ELEMENTSOF(links) && r >= 0; i++)
+                r = symlinkat(links[i][0], rfd, links[i][1]) < 0 ? -errno : 0;
         if (r >= 0)
                 r = write_at(b->root, "var/lib/dpkg/status", "", 0644);
         if (r >= 0)
@@ -400,19 +400,25 @@ static int prepare_root(struct vz_build *b, struct vz_error *err)
         return 0;
 }
 
-/* Services must not start while we build: invoke-rc.d asks policy-rc.d. */
+/* Services must not start while we build: invoke-rc.d asks policy-rc.d.
+ * In a container the tenant owns usr/sbin: every step goes through the
+ * root's fd, and the file is replaced by rename, never written through. */
 static int block_services(struct vz_build *b, bool block)
 {
-        _cleanup_free_ char *p = vz_path_join(b->root, "usr/sbin/policy-rc.d");
-        _cleanup_free_ char *saved = vz_path_join(b->root, "usr/sbin/policy-rc.d.vzpkg-saved");
+        static const char p[] = "usr/sbin/policy-rc.d", saved[] = "usr/sbin/policy-rc.d.vzpkg-saved";
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(b->root, &rfd);
+        if (r < 0)
+                return r;
         if (!block) {
-                if (unlink(p) < 0 && errno != ENOENT)
-                        return -errno;
-                return rename(saved, p) < 0 && errno != ENOENT ? -errno : 0;  /* the root's own, back */
+                if ((r = vz_at_unlink(rfd, p, 0)) < 0 && r != -ENOENT)
+                        return r;
+                r = vz_at_rename(rfd, saved, p, 0);  /* the root's own, back */
+                return r == -ENOENT ? 0 : r;
         }
-        if (rename(p, saved) < 0 && errno != ENOENT)
-                return -errno;
-        return vz_write_file_atomic(p, "#!/bin/sh\nexit 101\n", 19, 0755);
+        if ((r = vz_at_rename(rfd, p, saved, 0)) < 0 && r != -ENOENT)
+                return r;
+        return vz_at_write_atomic(rfd, p, "#!/bin/sh\nexit 101\n", 19, 0755, 0);
 }
 
 static char *ct_path(struct vz_build *b, const struct vz_pkg *p)
@@ -685,17 +691,22 @@ static void add_installed(struct vz_pkglist *l, char **pkg, char **arch, char **
 
 static int deb_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err)
 {
-        _cleanup_free_ char *path = vz_path_join(b->root, "var/lib/dpkg/status");
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char *line = NULL, *pkg = NULL, *arch = NULL, *ver = NULL;
-        size_t cap = 0;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *what = b->ctid ? vz_asprintf("container %s", b->ctid) : vz_xstrdup(vz_template_name(b->tmpl));
+        char *line, *next, *pkg = NULL, *arch = NULL, *ver = NULL;
         bool ok = false;
+        /* the tenant's file, checked (regular, size, NUL, line length) first */
+        int r = vz_dpkg_status_read(b->root, what, &text, NULL, err);
 
-        if (!f)
-                return vz_error_set(err, -VZ_E_INSTALL, "%s: no dpkg database after install (%s)",
-                                    vz_template_name(b->tmpl), path);
+        if (r < 0)
+                return r;
         memset(ret, 0, sizeof(*ret));
-        while (getline(&line, &cap, f) >= 0) {
+        for (line = text; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (*line == ' ' || *line == '\t')
+                        continue;  /* a continuation line: never a field of its own */
                 char *l = vz_strip(line);
                 if (!*l)
                         add_installed(ret, &pkg, &arch, &ver, ok), ok = false;
@@ -709,7 +720,6 @@ static int deb_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_e
                         ok = strcmp(vz_strip(l + 7), "install ok installed") == 0;
         }
         add_installed(ret, &pkg, &arch, &ver, ok);
-        free(line);
         return 0;
 }
 

@@ -735,6 +735,11 @@ static int rpm_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_e
         rpmdbMatchIterator mi;
         Header h;
 
+        /* librpm opens the rpmdb by path: refuse links on the way (a tenant's
+         * race against this check stays open, see docs/internals/security.md) */
+        int r = vz_rpmdb_check_links(b->root, b->ctid ? b->ctid : vz_template_name(b->tmpl), err);
+        if (r < 0)
+                return r;
         rpm_setup(b->tmpl);
         ts = rpmtsCreate();
         rpmtsSetRootDir(ts, b->root);

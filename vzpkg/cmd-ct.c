@@ -55,9 +55,11 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, struct
         if (r >= 0 && (r = vz_mkdir_p(ct->private_dir, 0700)) < 0)
                 vz_error_set(err, r, "container %s: cannot create %s: %s", id, ct->private_dir, strerror(-r));
         if (r >= 0)
-                r = vz_cache_unpack(cache, ct->private_dir, vz_interrupted, err);
+                r = vz_ct_open_private(ctx, ct, err);  /* checked again now that it exists */
         if (r >= 0)
-                r = vz_ct_stamp(ct, vz_template_name(t));
+                r = vz_cache_unpack(cache, ct->private_dir, vz_interrupted, err);
+        if (r >= 0 && (r = vz_ct_stamp(ct, vz_template_name(t))) < 0)
+                vz_error_set(err, r, "container %s: cannot write its template timestamp: %s", id, strerror(-r));
         if (r >= 0)
                 r = vz_ct_save(ct, vz_template_field(t, "distribution"), vz_template_field(t, "osrelease"), err);
         if (r < 0) {
@@ -116,8 +118,8 @@ static int destroy_ct(struct vz_ctx *ctx, const char *id, struct vz_error *err)
         if (r >= 0)
                 r = vz_ct_load(ctx, id, &ct, err);
         if (r < 0)
-                return r;
-        r = vz_rm_rf(ct->private_dir);
+                return r;  /* vz_ct_load refused a private area that is not one */
+        r = vz_rm_rf(ct->private_dir);  /* an fd walk: no link followed, no mount crossed */
         if (r < 0)
                 return vz_error_set(err, r, "container %s: cannot remove %s: %s (something mounted there?)", id,
                                     ct->private_dir, strerror(-r));

@@ -18,35 +18,53 @@ static void help(FILE *f)
                    "  -h, --help    this help\n");
 }
 
+#define VZPACKAGES_MAX (64 << 20)
+
+/* 0 when missing or not a sane timestamp: shown as unknown */
 static long long stamp_of(const struct vz_ct *ct, const char *tmpl)
 {
-        _cleanup_free_ char *p = vz_asprintf("%s/templates/%s/timestamp", ct->private_dir, tmpl);
-        _cleanup_free_ char *text = NULL;
-        return vz_read_file(p, &text, NULL) == 0 ? strtoll(text, NULL, 10) : 0;
+        long long t = 0;
+        return vz_ct_read_stamp(ct, tmpl, &t) == 0 ? t : 0;
 }
 
 static void when(long long t, char *buf, size_t size)
 {
         time_t tt = (time_t)t;
-        if (t <= 0 || !strftime(buf, size, "%Y-%m-%d %H:%M", localtime(&tt)))
+        struct tm tm;
+        if (t <= 0 || !localtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M", &tm))
                 snprintf(buf, size, "-");
+}
+
+/* The lines of templates/vzpackages that name a package. */
+static size_t package_count(const struct vz_ct *ct)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t n = 0;
+        if (ct->priv_fd < 0 || vz_at_read(ct->priv_fd, "templates/vzpackages", VZPACKAGES_MAX, VZ_AT_NOLINKS, &text, NULL) < 0)
+                return 0;
+        for (char *line = text; line && *line;) {
+                char *nl = strchr(line, '\n');
+                if (nl)
+                        *nl = '\0';
+                line = vz_strip(line);
+                n += *line && *line != '#';
+                line = nl ? nl + 1 : NULL;
+        }
+        return n;
 }
 
 static int list_container(struct vz_ctx *ctx, const char *id, json_t *arr)
 {
         struct vz_error err = { 0 };
         _cleanup_ct_ struct vz_ct *ct = NULL;
-        _cleanup_strv_ char **pkgs = NULL;
-        _cleanup_free_ char *vzp = NULL;
+        size_t npkgs;
         char buf[32];
         int r = vz_ct_load(ctx, id, &ct, &err);
         if (r < 0) {
                 vz_fail(&err, r);
                 return vz_exit_code(r);
         }
-        vzp = vz_asprintf("%s/templates/vzpackages", ct->private_dir);
-        if (vz_read_lines(vzp, &pkgs) < 0)
-                pkgs = vz_xmalloc(sizeof(char *));
+        npkgs = package_count(ct);
         if (ctx->json) {
                 json_t *apps = json_array();
                 for (char **a = ct->apps; *a; a++)
@@ -55,11 +73,11 @@ static int list_container(struct vz_ctx *ctx, const char *id, json_t *arr)
                 json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o, s:I}", "ct", ct->id, "ostemplate",
                                                      ct->ostemplate, "installed",
                                                      (json_int_t)stamp_of(ct, ct->ostemplate), "apps", apps,
-                                                     "packages", (json_int_t)vz_strv_len(pkgs)));
+                                                     "packages", (json_int_t)npkgs));
                 return 0;
         }
         when(stamp_of(ct, ct->ostemplate), buf, sizeof(buf));
-        printf("%s: %zu packages\n  %-38s %s (OS template)\n", ct->id, vz_strv_len(pkgs), ct->ostemplate, buf);
+        printf("%s: %zu packages\n  %-38s %s (OS template)\n", ct->id, npkgs, ct->ostemplate, buf);
         for (char **a = ct->apps; *a; a++) {
                 when(stamp_of(ct, *a), buf, sizeof(buf));
                 printf("  %-38s %s\n", *a, buf);

@@ -184,6 +184,7 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
         set_str(&c->proxy, vz_kv_get(kv, n, "PROXY"));
         set_str(&c->conf_dir, vz_kv_get(kv, n, "CONF_DIR"));
         set_str(&c->ve_private, vz_kv_get(kv, n, "VE_PRIVATE"));
+        set_str(&c->ve_private_prefixes, vz_kv_get(kv, n, "VE_PRIVATE_PREFIXES"));
         if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS")) &&
             (r = parse_count("PARALLEL_CONTAINERS", v, 1, 255, &c->parallel_cts, err)) < 0)
                 return r;
@@ -279,6 +280,7 @@ void vz_config_done(struct vz_config *c)
         free(c->proxy);
         free(c->conf_dir);
         free(c->ve_private);
+        free(c->ve_private_prefixes);
         vz_kv_free(c->vars, c->n_vars);
         memset(c, 0, sizeof(*c));
 }

@@ -76,39 +76,342 @@ static char **parse_templates(const char *v)
         return apps;
 }
 
+#define CONF_MAX (1 << 20)  /* a vzctl config is a few KB */
+
+int vz_ct_conf_parse(const char *text, size_t len, char ***ret)
+{
+        char **v;
+        if (len > CONF_MAX)
+                return -EFBIG;
+        if (memchr(text, '\0', len))
+                return -EINVAL;  /* a line would be cut short where we cannot see it */
+        v = vz_xmalloc(sizeof(char *));
+        for (const char *p = text, *end = text + len; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                vz_strv_push_take(&v, strndup(p, n));
+                p += n + 1;
+        }
+        *ret = v;
+        return 0;
+}
+
+char *vz_ct_conf_get(char **lines, const char *key)
+{
+        return get(lines, key);
+}
+
 /* Every line, comments and blanks included: they are rewritten as read. */
 static int read_raw_lines(const char *path, char ***ret)
 {
         _cleanup_free_ char *data = NULL;
-        char **v, *p, *nl;
-        int r = vz_read_file(path, &data, NULL);
+        size_t len = 0;
+        int r = vz_read_file(path, &data, &len);
         if (r < 0)
                 return r;
-        v = vz_xmalloc(sizeof(char *));
-        for (p = data; *p; p = nl + 1) {
-                nl = strchr(p, '\n');
-                if (!nl) {
-                        vz_strv_push(&v, p);
-                        break;
+        return vz_ct_conf_parse(data, len, ret);
+}
+
+/* ---- where a private area may be ---------------------------------------------- */
+
+/* The path with "//", "/./" and trailing slashes folded; NULL when it is
+ * not absolute or has a ".." component (never resolved by hand: refused). */
+static char *normalize(const char *path)
+{
+        _cleanup_strv_ char **parts = NULL;
+        char *out;
+        if (!path || path[0] != '/')
+                return NULL;
+        parts = vz_strv_split(path, "/");
+        out = vz_xstrdup("");
+        for (char **p = parts; *p; p++) {
+                if (strcmp(*p, "..") == 0) {
+                        free(out);
+                        return NULL;
                 }
-                *nl = '\0';
-                vz_strv_push(&v, p);
+                if (strcmp(*p, ".") == 0)
+                        continue;
+                char *x = vz_asprintf("%s/%s", out, *p);
+                free(out);
+                out = x;
         }
+        if (!*out) {
+                free(out);
+                out = vz_xstrdup("/");
+        }
+        return out;
+}
+
+/* Directories whose removal or rewrite would break the host: never a
+ * private area or CONF_DIR themselves (things below them may be). */
+static bool system_dir(const char *norm)
+{
+        static const char *const dirs[] = {
+                "/",        "/bin",     "/boot",     "/dev",       "/etc",     "/home",     "/opt",
+                "/proc",    "/root",    "/run",      "/sbin",      "/srv",     "/sys",      "/tmp",
+                "/usr",     "/var",     "/mnt",      "/media",     "/snap",    "/lost+found", "/usr/local",
+                "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/share", "/var/lib", "/var/log",  "/var/tmp",
+                "/var/cache", "/var/spool", "/var/run", "/var/lock", "/run/lock", "/etc/vz", "/vz",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (strcmp(norm, dirs[i]) == 0)
+                        return true;
+        /* /lib, /lib32, /lib64, /libx32 and the like */
+        return vz_startswith(norm, "/lib") && !strchr(norm + 1, '/');
+}
+
+/* Why path may not be used as a directory vzpkg manages, or NULL. */
+static const char *path_problem(const char *path)
+{
+        _cleanup_free_ char *norm = normalize(path);
+        if (!path || path[0] != '/')
+                return "not an absolute path";
+        if (!norm)
+                return "it has a \"..\" component";
+        if (system_dir(norm))
+                return "it is / or a system directory";
+        return NULL;
+}
+
+/* The directory the configured pattern puts private areas in: the part
+ * before $VEID (or the pattern's parent when it names none), with a slash. */
+static char *pattern_prefix(const char *pattern)
+{
+        _cleanup_free_ char *p = vz_xstrdup(pattern ? pattern : "");
+        char *dollar = strchr(p, '$'), *slash;
+        if (dollar)
+                *dollar = '\0';
+        slash = strrchr(p, '/');
+        if (!slash)
+                return NULL;
+        slash[1] = '\0';
+        _cleanup_free_ char *norm = normalize(p);
+        if (!norm)
+                return NULL;
+        return strcmp(norm, "/") == 0 ? vz_xstrdup("/") : vz_asprintf("%s/", norm);
+}
+
+static bool strictly_under(const char *norm, const char *prefix)
+{
+        return prefix && vz_startswith(norm, prefix) && norm[strlen(prefix)] != '\0';
+}
+
+/* The admin's prefix (with its slash) that the normalized path lies
+ * strictly under: the configured pattern's, or one of VE_PRIVATE_PREFIXES. */
+static char *trusted_prefix(const char *pattern, const char *prefixes, const char *norm)
+{
+        char *own = pattern_prefix(pattern);
+        _cleanup_strv_ char **extra = NULL;
+        if (strictly_under(norm, own))
+                return own;
+        free(own);
+        extra = vz_strv_split(prefixes ? prefixes : "", " \t");
+        for (char **e = extra; *e; e++) {
+                _cleanup_free_ char *n = normalize(*e);
+                char *pre = n ? vz_asprintf("%s/", strcmp(n, "/") ? n : "") : NULL;
+                if (n && !system_dir(n) && strictly_under(norm, pre))
+                        return pre;
+                free(pre);
+        }
+        return NULL;
+}
+
+const char *vz_ct_private_problem(const char *pattern, const char *prefixes, const char *path)
+{
+        const char *why = path_problem(path);
+        _cleanup_free_ char *norm = NULL, *pre = NULL;
+        if (why)
+                return why;
+        norm = normalize(path);
+        pre = trusted_prefix(pattern, prefixes, norm);
+        return pre ? NULL : "it is not under the configured VE_PRIVATE prefix nor VE_PRIVATE_PREFIXES";
+}
+
+/* The first existing component of path after its first skip bytes that
+ * is a symlink, or NULL: a link there would send the whole directory
+ * elsewhere. The admin's own prefix (skip) may hold links (/vz ->
+ * /data/vz is a common layout). */
+static char *first_symlink(const char *path, size_t skip)
+{
+        _cleanup_free_ char *p = vz_xstrdup(path);
+        if (skip >= strlen(p))
+                return NULL;
+        for (char *s = p + (skip ? skip : 1);; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char c = *s;
+                struct stat st;
+                *s = '\0';
+                if (lstat(p, &st) < 0)
+                        return NULL;  /* the rest does not exist yet */
+                if (S_ISLNK(st.st_mode))
+                        return TAKE_PTR(p);
+                if (!c)
+                        return NULL;
+                *s = '/';
+        }
+}
+
+static int refuse_dir(const char *id, const char *key, const char *value, const char *why, struct vz_error *err)
+{
+        return vz_error_set(err, -VZ_E_CONFIG, "container %s: %s=\"%s\" refused: %s; fix it in the configuration",
+                            id, key, value, why);
+}
+
+static int check_dir(const char *id, const char *key, const char *value, const char *why, const char *trusted,
+                     struct vz_error *err)
+{
+        _cleanup_free_ char *link = NULL, *norm = NULL;
+        if (why)
+                return refuse_dir(id, key, value, why, err);
+        norm = normalize(value);
+        if (!norm)
+                return refuse_dir(id, key, value, "it has a \"..\" component", err);
+        link = first_symlink(norm, trusted ? strlen(trusted) : 0);
+        if (link) {
+                _cleanup_free_ char *msg = vz_asprintf("%s is a symbolic link", link);
+                return refuse_dir(id, key, value, msg, err);
+        }
+        return 0;
+}
+
+static int check_conf_dir(struct vz_ctx *ctx, const char *id, struct vz_error *err)
+{
+        return check_dir(id, "CONF_DIR", ctx->cfg.conf_dir, path_problem(ctx->cfg.conf_dir), NULL, err);
+}
+
+/* Validate the private area and open it: from here on every access to it
+ * goes through this fd (rootfd.c), never through its path again. */
+static int open_private(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
+{
+        const char *why = vz_ct_private_problem(ctx->cfg.ve_private, ctx->cfg.ve_private_prefixes, ct->private_dir);
+        _cleanup_free_ char *norm = normalize(ct->private_dir);
+        _cleanup_free_ char *trusted = why || !norm ? NULL
+                : trusted_prefix(ctx->cfg.ve_private, ctx->cfg.ve_private_prefixes, norm);
+        int r = check_dir(ct->id, "VE_PRIVATE", ct->private_dir, why, trusted, err);
+        if (r < 0)
+                return r;
+        r = vz_root_open(ct->private_dir, &ct->priv_fd);
+        if (r < 0 && r != -ENOENT)
+                return vz_error_set(err, -VZ_E_CONFIG, "container %s: private area %s: %s", ct->id, ct->private_dir,
+                                    strerror(-r));
+        return 0;
+}
+
+int vz_ct_open_private(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
+{
+        if (ct->priv_fd >= 0) {
+                close(ct->priv_fd);
+                ct->priv_fd = -1;
+        }
+        int r = open_private(ctx, ct, err);
+        if (r >= 0 && ct->priv_fd < 0)
+                r = vz_error_set(err, -ENOENT, "container %s: private area %s is missing", ct->id, ct->private_dir);
+        return r;
+}
+
+/* ---- timestamps ----------------------------------------------------------------- */
+
+#define STAMP_MAX 253402300799LL  /* 9999-12-31 23:59:59 UTC */
+
+static bool digits(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!isdigit((unsigned char)s[i]))
+                        return false;
+        return true;
+}
+
+static int num(const char *s, size_t n)
+{
+        int v = 0;
+        for (size_t i = 0; i < n; i++)
+                v = v * 10 + (s[i] - '0');
+        return v;
+}
+
+/* vztt's "YYYY-MM-DD HH:MM:SS", local time */
+static int parse_datetime(const char *s, size_t n, long long *ret)
+{
+        struct tm tm = { .tm_isdst = -1 };
+        static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        time_t t;
+        if (n != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' ||
+            !digits(s, 4) || !digits(s + 5, 2) || !digits(s + 8, 2) || !digits(s + 11, 2) || !digits(s + 14, 2) ||
+            !digits(s + 17, 2))
+                return -EINVAL;
+        tm.tm_year = num(s, 4) - 1900;
+        tm.tm_mon = num(s + 5, 2) - 1;
+        tm.tm_mday = num(s + 8, 2);
+        tm.tm_hour = num(s + 11, 2);
+        tm.tm_min = num(s + 14, 2);
+        tm.tm_sec = num(s + 17, 2);
+        if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > days[tm.tm_mon] ||
+            tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+                return -ERANGE;
+        t = mktime(&tm);
+        if (t == (time_t)-1 || t <= 0 || (long long)t > STAMP_MAX)
+                return -ERANGE;
+        *ret = (long long)t;
+        return 0;
+}
+
+int vz_timestamp_parse(const char *text, size_t len, long long *ret)
+{
+        long long v = 0;
+        while (len && isspace((unsigned char)*text))
+                text++, len--;
+        while (len && isspace((unsigned char)text[len - 1]))
+                len--;
+        if (!len)
+                return -EINVAL;
+        if (!digits(text, len))
+                return parse_datetime(text, len, ret);
+        for (size_t i = 0; i < len; i++) {
+                v = v * 10 + (text[i] - '0');
+                if (v > STAMP_MAX)
+                        return -ERANGE;  /* before it can overflow */
+        }
+        if (v <= 0)
+                return -ERANGE;
         *ret = v;
         return 0;
+}
+
+int vz_ct_read_stamp(const struct vz_ct *ct, const char *tmpl, long long *ret)
+{
+        _cleanup_free_ char *rel = vz_asprintf("templates/%s/timestamp", tmpl);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r;
+        if (ct->priv_fd < 0)
+                return -ENOENT;
+        r = vz_at_read(ct->priv_fd, rel, 64, VZ_AT_NOLINKS, &text, &len);
+        return r < 0 ? r : vz_timestamp_parse(text, len, ret);
 }
 
 int vz_ct_load(struct vz_ctx *ctx, const char *id, struct vz_ct **ret, struct vz_error *err)
 {
         struct vz_ct *ct;
         _cleanup_free_ char *priv = NULL, *ost = NULL, *tmpls = NULL;
+        int r;
         if (!valid_id(id))
                 return vz_error_set(err, -EINVAL, "container %s: not a valid container ID", id);
+        r = check_conf_dir(ctx, id, err);
+        if (r < 0)
+                return r;
         ct = vz_xmalloc(sizeof(*ct));
+        ct->priv_fd = -1;
         ct->id = vz_xstrdup(id);
         ct->conf_path = vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, id);
-        if (read_raw_lines(ct->conf_path, &ct->lines) < 0) {
-                int r = vz_error_set(err, -VZ_E_NOTEMPLATE, "container %s: no config %s; create it with 'vzpkg create ct %s --ostemplate OST'",
+        if ((r = read_raw_lines(ct->conf_path, &ct->lines)) < 0) {
+                if (r == -EFBIG || r == -EINVAL) {
+                        r = vz_error_set(err, -VZ_E_CONFIG, "container %s: %s is not a container config (%s)", id,
+                                         ct->conf_path, r == -EFBIG ? "too large" : "NUL bytes");
+                        vz_ct_free(ct);
+                        return r;
+                }
+                r = vz_error_set(err, -VZ_E_NOTEMPLATE, "container %s: no config %s; create it with 'vzpkg create ct %s --ostemplate OST'",
                                      id, ct->conf_path, id);
                 vz_ct_free(ct);
                 return r;
@@ -119,8 +422,11 @@ int vz_ct_load(struct vz_ctx *ctx, const char *id, struct vz_ct **ret, struct vz
         ct->private_dir = expand_private(ctx, priv ? priv : ctx->cfg.ve_private, id);
         ct->ostemplate = ost ? vz_xstrdup(ost[0] == '.' ? ost + 1 : ost) : NULL;
         ct->apps = parse_templates(tmpls);
-        if (!ct->ostemplate) {
-                int r = vz_error_set(err, -VZ_E_METADATA, "container %s: %s has no OSTEMPLATE", id, ct->conf_path);
+        if (!ct->ostemplate)
+                r = vz_error_set(err, -VZ_E_METADATA, "container %s: %s has no OSTEMPLATE", id, ct->conf_path);
+        else
+                r = open_private(ctx, ct, err);
+        if (r < 0) {
                 vz_ct_free(ct);
                 return r;
         }
@@ -131,15 +437,25 @@ int vz_ct_load(struct vz_ctx *ctx, const char *id, struct vz_ct **ret, struct vz
 int vz_ct_new(struct vz_ctx *ctx, const char *id, const char *ostemplate, struct vz_ct **ret, struct vz_error *err)
 {
         struct vz_ct *ct;
+        int r;
         if (!valid_id(id))
                 return vz_error_set(err, -EINVAL, "container %s: not a valid container ID (letters, digits, - _ .)", id);
+        r = check_conf_dir(ctx, id, err);
+        if (r < 0)
+                return r;
         ct = vz_xmalloc(sizeof(*ct));
+        ct->priv_fd = -1;
         ct->id = vz_xstrdup(id);
         ct->conf_path = vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, id);
         ct->private_dir = expand_private(ctx, ctx->cfg.ve_private, id);
         ct->ostemplate = vz_xstrdup(ostemplate);
         ct->apps = vz_xmalloc(sizeof(char *));
         ct->lines = vz_xmalloc(sizeof(char *));
+        r = open_private(ctx, ct, err);
+        if (r < 0) {
+                vz_ct_free(ct);
+                return r;
+        }
         *ret = ct;
         return 0;
 }
@@ -148,6 +464,8 @@ void vz_ct_free(struct vz_ct *ct)
 {
         if (!ct)
                 return;
+        if (ct->priv_fd >= 0)
+                close(ct->priv_fd);
         free(ct->id);
         free(ct->conf_path);
         free(ct->private_dir);
@@ -241,9 +559,13 @@ int vz_ct_lock(struct vz_ctx *ctx, const char *id, int *ret_fd, struct vz_error 
 
 int vz_ct_stamp(struct vz_ct *ct, const char *tmpl)
 {
-        _cleanup_free_ char *dir = vz_asprintf("%s/templates/%s", ct->private_dir, tmpl);
+        _cleanup_free_ char *dir = vz_asprintf("templates/%s", tmpl);
         _cleanup_free_ char *path = vz_path_join(dir, "timestamp");
         _cleanup_free_ char *now = vz_asprintf("%lld\n", (long long)time(NULL));
-        int r = vz_mkdir_p(dir, 0755);
-        return r < 0 ? r : vz_write_file_atomic(path, now, strlen(now), 0644);
+        int r;
+        if (ct->priv_fd < 0)
+                return -ENOENT;
+        /* vzpkg's own bookkeeping: a link anywhere on the way is the tenant's doing */
+        r = vz_at_mkdir_p(ct->priv_fd, dir, 0755, VZ_AT_NOLINKS);
+        return r < 0 ? r : vz_at_write_atomic(ct->priv_fd, path, now, strlen(now), 0644, VZ_AT_NOLINKS);
 }

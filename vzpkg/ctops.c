@@ -162,9 +162,12 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         int r;
 
         char *own_root = b->root;
+        const char *own_ctid = b->ctid;
         b->root = t->ct->private_dir;
+        b->ctid = t->ct->id;  /* errors about its files name the container */
         key = installed_key(b, err);
         b->root = own_root;
+        b->ctid = own_ctid;
         if (!key)
                 return err->code;
         fill_job(g, t, req, b->ctx, &job);
@@ -227,11 +230,15 @@ static void update_config(struct vz_build *b, struct group *g, struct target *t,
 {
         struct vz_pkglist have = { 0 };
         struct vz_error e = { 0 };
+        int r;
         for (size_t i = 0; i < g->n_apps; i++) {
                 const char *name = vz_template_name(g->apps[i]);
                 if (req->action == VZ_CT_INSTALL && !vz_strv_contains(t->ct->apps, name)) {
                         vz_strv_push(&t->ct->apps, name);
-                        vz_ct_stamp(t->ct, name);
+                        r = vz_ct_stamp(t->ct, name);
+                        if (r < 0)
+                                vz_warn("container %s: cannot write templates/%s/timestamp: %s", t->ct->id, name,
+                                        strerror(-r));
                 } else if (req->action == VZ_CT_REMOVE) {
                         char **kept = vz_xmalloc(sizeof(char *));
                         for (char **a = t->ct->apps; *a; a++)
@@ -239,13 +246,17 @@ static void update_config(struct vz_build *b, struct group *g, struct target *t,
                                         vz_strv_push(&kept, *a);
                         vz_strv_free(t->ct->apps);
                         t->ct->apps = kept;
-                        _cleanup_free_ char *dir = vz_asprintf("%s/templates/%s", t->ct->private_dir, name);
-                        vz_rm_rf(dir);
+                        _cleanup_free_ char *dir = vz_asprintf("templates/%s", name);
+                        /* the tenant's tree: a link in it is removed, never followed */
+                        r = t->ct->priv_fd >= 0 ? vz_at_rm_rf(t->ct->priv_fd, dir, VZ_AT_NOLINKS) : 0;
+                        if (r < 0)
+                                vz_warn("container %s: cannot remove %s: %s", t->ct->id, dir, strerror(-r));
                 }
         }
         vz_ct_save(t->ct, NULL, NULL, &e);
         if (vz_backend_for(b->tmpl)->installed(b, &have, &e) >= 0)
-                vz_manifest_write_vzpackages(t->ct->private_dir, &have);
+                if ((r = vz_manifest_write_vzpackages_at(t->ct->priv_fd, &have)) < 0)
+                        vz_warn("container %s: cannot write templates/vzpackages: %s", t->ct->id, strerror(-r));
         vz_pkglist_done(&have);
 }
 

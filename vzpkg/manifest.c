@@ -7,10 +7,8 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
-int vz_manifest_write_vzpackages(const char *root, const struct vz_pkglist *installed)
+int vz_manifest_write_vzpackages_at(int rootfd, const struct vz_pkglist *installed)
 {
-        _cleanup_free_ char *dir = vz_path_join(root, "templates");
-        _cleanup_free_ char *path = vz_path_join(dir, "vzpackages");
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -22,11 +20,19 @@ int vz_manifest_write_vzpackages(const char *root, const struct vz_pkglist *inst
                 fprintf(f, " %s %s %s\n", installed->pkgs[i].name, installed->pkgs[i].arch,
                         installed->pkgs[i].version);
         fclose(f);
-        r = vz_mkdir_p(dir, 0755);
+        /* in a container's root: no link on the way is followed (rootfd.c) */
+        r = vz_at_mkdir_p(rootfd, "templates", 0755, VZ_AT_NOLINKS);
         if (r >= 0)
-                r = vz_write_file_atomic(path, buf, len, 0644);
+                r = vz_at_write_atomic(rootfd, "templates/vzpackages", buf, len, 0644, VZ_AT_NOLINKS);
         free(buf);
         return r;
+}
+
+int vz_manifest_write_vzpackages(const char *root, const struct vz_pkglist *installed)
+{
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(root, &rfd);
+        return r < 0 ? r : vz_manifest_write_vzpackages_at(rfd, installed);
 }
 
 char *vz_manifest_json_path(const struct vz_ctx *ctx, const char *name)

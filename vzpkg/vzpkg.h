@@ -48,6 +48,7 @@ struct vz_config {
         long long pkg_cache_max; /* PKG_CACHE_MAX, bytes; 0 = no cap */
         char *conf_dir;          /* CONF_DIR: container configs, vzctl's /etc/vz/conf */
         char *ve_private;        /* VE_PRIVATE: private areas, "$VEID" replaced */
+        char *ve_private_prefixes; /* VE_PRIVATE_PREFIXES: more places private areas may be */
         int parallel_cts;        /* PARALLEL_CONTAINERS: mass operations */
         long long download_timeout;   /* DOWNLOAD_TIMEOUT, seconds per transfer */
         long long low_speed_limit;    /* DOWNLOAD_LOW_SPEED_LIMIT, bytes/s ... */
@@ -96,6 +97,7 @@ struct vz_ct {
         char *ostemplate;        /* OSTEMPLATE without the leading '.' */
         char **apps;             /* TEMPLATES, without the dots */
         char **lines;            /* the file as read, rewritten faithfully */
+        int priv_fd;             /* the private area, opened after validation; -1: missing */
 };
 int vz_ct_load(struct vz_ctx *ctx, const char *id, struct vz_ct **ret, struct vz_error *err);
 int vz_ct_new(struct vz_ctx *ctx, const char *id, const char *ostemplate, struct vz_ct **ret, struct vz_error *err);
@@ -108,6 +110,18 @@ static inline void vz_ct_freep(struct vz_ct **c) { vz_ct_free(*c); }
 int vz_ct_list(struct vz_ctx *ctx, char ***ret_ids);
 int vz_ct_lock(struct vz_ctx *ctx, const char *id, int *ret_fd, struct vz_error *err);
 int vz_ct_stamp(struct vz_ct *ct, const char *tmpl);  /* templates/<tmpl>/timestamp */
+/* Re-validate and open the private area (after create ct made it). */
+int vz_ct_open_private(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err);
+/* Why path may not be a container's private area (NULL: fine), given the
+ * configured VE_PRIVATE pattern and VE_PRIVATE_PREFIXES; no file access. */
+const char *vz_ct_private_problem(const char *pattern, const char *prefixes, const char *path);
+/* Parse a CTID.conf held in memory (no NUL bytes, at most 1 MiB) into lines. */
+int vz_ct_conf_parse(const char *text, size_t len, char ***ret_lines);
+char *vz_ct_conf_get(char **lines, const char *key);  /* unquoted, or NULL */
+/* A templates/<tmpl>/timestamp: seconds since 1970 or vztt's "YYYY-MM-DD
+ * HH:MM:SS", range-checked (1970..9999); -EINVAL/-ERANGE otherwise. */
+int vz_timestamp_parse(const char *text, size_t len, long long *ret);
+int vz_ct_read_stamp(const struct vz_ct *ct, const char *tmpl, long long *ret);
 
 /* ---- operations on containers (ctops.c) --------------------------------------- */
 enum vz_ct_action { VZ_CT_INSTALL, VZ_CT_REMOVE, VZ_CT_UPDATE, VZ_CT_STATUS };
@@ -283,6 +297,7 @@ int vz_hook_ct(struct vz_build *b, const char *hook, struct vz_error *err);
 
 /* manifest.c */
 int vz_manifest_write_vzpackages(const char *root, const struct vz_pkglist *installed);
+int vz_manifest_write_vzpackages_at(int rootfd, const struct vz_pkglist *installed);
 int vz_manifest_write_json(struct vz_build *b, const struct vz_pkglist *resolved,
                            const char *cache_path, const char *json_path, struct vz_error *err);
 char *vz_manifest_json_path(const struct vz_ctx *ctx, const char *name);

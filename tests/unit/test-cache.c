@@ -5,6 +5,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "cache.h"
@@ -219,13 +220,65 @@ static void test_pkgcache_drops_corrupt(void **state)
         vz_rm_rf(d);
 }
 
+/* ---- snapshots of a tenant's tree ---------------------------------------- */
+
+static void test_snapshot_links_and_sparse(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root"), *snap = vz_path_join(d, "root.snap");
+        _cleanup_free_ char *decoy = vz_path_join(d, "decoy");
+        static const char *const copy[] = { "var/log", NULL };
+        struct vz_error err = { 0 };
+        struct stat st, st2;
+        write_text(decoy, "marker", "DECOY\n");
+        write_text(root, "var/log/.keep", "");
+        write_text(root, "usr/bin/tool", "#!/bin/sh\n");
+        /* a 1 GiB sparse log with 5 bytes of data */
+        _cleanup_free_ char *log = vz_path_join(root, "var/log/big.log");
+        _cleanup_close_ int fd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+        assert_true(fd >= 0);
+        assert_int_equal(pwrite(fd, "hello", 5, 1LL << 29), 5);
+        assert_int_equal(ftruncate(fd, 1LL << 30), 0);
+        /* links planted by the tenant, into the decoy */
+        _cleanup_free_ char *l1 = vz_path_join(root, "var/log/evil"), *l2 = vz_path_join(root, "out");
+        _cleanup_free_ char *target = vz_path_join(decoy, "marker");
+        assert_int_equal(symlink(target, l1), 0);
+        assert_int_equal(symlink(decoy, l2), 0);
+
+        assert_int_equal(vz_tree_snapshot(root, snap, copy, &err), 0);
+        _cleanup_free_ char *slog = vz_path_join(snap, "var/log/big.log");
+        assert_int_equal(stat(slog, &st), 0);
+        assert_int_equal(st.st_size, 1LL << 30);
+        assert_true(st.st_blocks * 512 < (1LL << 20));  /* still sparse */
+        assert_int_equal(st.st_mode & 07777, 0640);
+        assert_int_equal(stat(log, &st2), 0);
+        assert_int_not_equal(st.st_ino, st2.st_ino);     /* copied, not linked */
+        _cleanup_free_ char *stool = vz_path_join(snap, "usr/bin/tool"), *tool = vz_path_join(root, "usr/bin/tool");
+        assert_int_equal(stat(stool, &st), 0);
+        assert_int_equal(stat(tool, &st2), 0);
+        assert_int_equal(st.st_ino, st2.st_ino);         /* linked */
+        _cleanup_free_ char *sl1 = vz_path_join(snap, "var/log/evil"), *sl2 = vz_path_join(snap, "out");
+        assert_int_equal(lstat(sl1, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));                 /* a link stays a link */
+        assert_int_equal(lstat(sl2, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));
+        _cleanup_free_ char *text = NULL;
+        assert_int_equal(vz_read_file(target, &text, NULL), 0);
+        assert_string_equal(text, "DECOY\n");
+
+        assert_int_equal(vz_tree_restore(root, snap, &err), 0);
+        assert_int_equal(vz_rm_rf(root), 0);
+        assert_int_equal(access(target, F_OK), 0);        /* rm -rf did not follow */
+        vz_rm_rf(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_extract_merged_usr),     cmocka_unit_test(test_extract_refuses_dotdot),
                 cmocka_unit_test(test_extract_refuses_symlink_escape), cmocka_unit_test(test_extract_not_a_deb),
                 cmocka_unit_test(test_pack_sorted_and_atomic), cmocka_unit_test(test_format_names),
-                cmocka_unit_test(test_pkgcache_drops_corrupt),
+                cmocka_unit_test(test_pkgcache_drops_corrupt), cmocka_unit_test(test_snapshot_links_and_sparse),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

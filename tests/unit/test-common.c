@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include <limits.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -221,6 +222,189 @@ static void test_lock_refuses_links(void **state)
         vz_rm_rf(d);
 }
 
+/* ---- rootfd: a tenant's links never lead out of the root ---------------- */
+
+struct jail {
+        char *dir, *root, *decoy;
+        int rfd;
+};
+
+/* root/ with links planted as a tenant would, decoy/ beside it. */
+static void jail_init(struct jail *j)
+{
+        j->dir = scratch_dir();
+        j->root = vz_path_join(j->dir, "root");
+        j->decoy = vz_path_join(j->dir, "decoy");
+        write_text(j->decoy, "marker", "DECOY\n");
+        write_text(j->decoy, "vzpackages", " host-pkg all 1\n");
+        write_text(j->decoy, "app/timestamp", "1\n");
+        write_text(j->root, "usr/bin/.keep", "");
+        _cleanup_free_ char *dots = vz_asprintf("../../../../../../../../..%s", j->decoy);
+        const char *const links[][2] = {
+                { j->decoy, "abs" }, { "../decoy", "rel" }, { dots, "dots" }, { "usr/bin", "bin" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                _cleanup_free_ char *l = vz_path_join(j->root, links[i][1]);
+                assert_int_equal(symlink(links[i][0], l), 0);
+        }
+        _cleanup_free_ char *fl = vz_path_join(j->root, "file");
+        _cleanup_free_ char *target = vz_path_join(j->decoy, "marker");
+        assert_int_equal(symlink(target, fl), 0);
+        assert_int_equal(vz_root_open(j->root, &j->rfd), 0);
+}
+
+/* The decoy exactly as jail_init made it: the same names and contents. */
+static void assert_decoy_intact(const struct jail *j)
+{
+        static const char *const files[][2] = {
+                { "marker", "DECOY\n" }, { "vzpackages", " host-pkg all 1\n" }, { "app/timestamp", "1\n" } };
+        struct dirent **ents = NULL;
+        int n = scandir(j->decoy, &ents, NULL, NULL);
+        assert_int_equal(n, 5);  /* . .. marker vzpackages app */
+        for (int i = 0; i < n; i++)
+                free(ents[i]);
+        free(ents);
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *p = vz_path_join(j->decoy, files[i][0]);
+                _cleanup_free_ char *text = NULL;
+                struct stat st;
+                assert_int_equal(lstat(p, &st), 0);
+                assert_true(S_ISREG(st.st_mode));
+                assert_int_equal(vz_read_file(p, &text, NULL), 0);
+                assert_string_equal(text, files[i][1]);
+        }
+}
+
+static void jail_done(struct jail *j)
+{
+        assert_decoy_intact(j);
+        close(j->rfd);
+        vz_rm_rf(j->dir);
+        free(j->dir);
+        free(j->root);
+        free(j->decoy);
+}
+
+static const char *const escapes[] = { "abs", "rel", "dots" };
+
+static void test_at_read_confined(void **state)
+{
+        struct jail j;
+        jail_init(&j);
+        for (size_t i = 0; i < ELEMENTSOF(escapes); i++) {
+                _cleanup_free_ char *rel = vz_asprintf("%s/marker", escapes[i]);
+                char *text = NULL;
+                assert_true(vz_at_read(j.rfd, rel, 4096, 0, &text, NULL) < 0);
+                assert_int_equal(vz_at_read(j.rfd, rel, 4096, VZ_AT_NOLINKS, &text, NULL), -ELOOP);
+                assert_null(text);
+        }
+        char *text = NULL;
+        assert_int_equal(vz_at_read(j.rfd, "file", 4096, 0, &text, NULL), -ENOENT);  /* inside: no such file */
+        assert_int_equal(vz_at_read(j.rfd, "file", 4096, VZ_AT_NOLINKS, &text, NULL), -ELOOP);
+        jail_done(&j);
+}
+
+static void test_at_write_confined(void **state)
+{
+        struct jail j;
+        jail_init(&j);
+        for (size_t i = 0; i < ELEMENTSOF(escapes); i++) {
+                _cleanup_free_ char *rel = vz_asprintf("%s/vzpackages", escapes[i]);
+                _cleanup_free_ char *stamp = vz_asprintf("%s/app/timestamp", escapes[i]);
+                assert_true(vz_at_write_atomic(j.rfd, rel, "evil\n", 5, 0644, 0) < 0);
+                assert_true(vz_at_write_atomic(j.rfd, stamp, "evil\n", 5, 0644, 0) < 0);
+                assert_int_equal(vz_at_write_atomic(j.rfd, rel, "evil\n", 5, 0644, VZ_AT_NOLINKS), -ELOOP);
+        }
+        /* a link as the last component is replaced, never written through */
+        assert_int_equal(vz_at_write_atomic(j.rfd, "file", "mine\n", 5, 0600, 0), 0);
+        _cleanup_free_ char *fl = vz_path_join(j.root, "file");
+        struct stat st;
+        assert_int_equal(lstat(fl, &st), 0);
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(st.st_mode & 07777, 0600);
+        jail_done(&j);
+}
+
+static void test_at_mkdir_unlink_confined(void **state)
+{
+        struct jail j;
+        jail_init(&j);
+        for (size_t i = 0; i < ELEMENTSOF(escapes); i++) {
+                _cleanup_free_ char *dir = vz_asprintf("%s/new/sub", escapes[i]);
+                _cleanup_free_ char *file = vz_asprintf("%s/marker", escapes[i]);
+                _cleanup_free_ char *from = vz_asprintf("%s/vzpackages", escapes[i]);
+                assert_true(vz_at_mkdir_p(j.rfd, dir, 0755, 0) < 0);
+                assert_int_equal(vz_at_mkdir_p(j.rfd, dir, 0755, VZ_AT_NOLINKS), -ELOOP);
+                assert_true(vz_at_unlink(j.rfd, file, 0) < 0);
+                assert_true(vz_at_rename(j.rfd, from, "stolen", 0) < 0);
+        }
+        assert_int_equal(vz_at_check_beneath(j.rfd, "abs/marker"), -EXDEV);
+        assert_int_equal(vz_at_check_beneath(j.rfd, "dots/marker"), -EXDEV);
+        assert_int_equal(vz_at_check_beneath(j.rfd, "bin/.keep"), 0);  /* inside: fine */
+        assert_int_equal(vz_at_check_nolinks(j.rfd, "bin/.keep"), -ELOOP);
+        /* the link itself is the tenant's to lose */
+        assert_int_equal(vz_at_unlink(j.rfd, "abs", VZ_AT_NOLINKS), 0);
+        jail_done(&j);
+}
+
+static void test_at_rm_rf_confined(void **state)
+{
+        struct jail j;
+        jail_init(&j);
+        _cleanup_free_ char *tree = vz_path_join(j.root, "templates/app");
+        write_text(tree, "timestamp", "1\n");
+        write_text(tree, "deep/a/b/c", "x");
+        for (size_t i = 0; i < ELEMENTSOF(escapes); i++) {
+                _cleanup_free_ char *l = vz_asprintf("%s/deep/%s", tree, escapes[i]);
+                _cleanup_free_ char *target = vz_asprintf("../../../%s", escapes[i]);
+                assert_int_equal(symlink(i == 0 ? j.decoy : target, l), 0);
+        }
+        /* through a link: refused or confined, the decoy keeps its app/ */
+        for (size_t i = 0; i < ELEMENTSOF(escapes); i++) {
+                _cleanup_free_ char *rel = vz_asprintf("%s/app", escapes[i]);
+                assert_int_equal(vz_at_rm_rf(j.rfd, rel, VZ_AT_NOLINKS), -ELOOP);
+                assert_int_equal(vz_at_rm_rf(j.rfd, rel, 0), 0);  /* nothing there inside the root */
+        }
+        assert_int_equal(vz_at_rm_rf(j.rfd, "templates/app", VZ_AT_NOLINKS), 0);
+        assert_int_equal(access(tree, F_OK), -1);
+        /* the link at the top is removed itself */
+        assert_int_equal(vz_at_rm_rf(j.rfd, "abs", 0), 0);
+        assert_int_equal(vz_rm_rf(j.root), 0);
+        assert_int_equal(access(j.root, F_OK), -1);
+        jail_done(&j);
+}
+
+static void test_at_merged_usr(void **state)
+{
+        struct jail j;
+        jail_init(&j);
+        _cleanup_free_ char *text = NULL;
+        /* Debian 12: /bin -> usr/bin is legitimate and followed inside the root */
+        assert_int_equal(vz_at_write_atomic(j.rfd, "bin/tool", "#!/bin/sh\n", 10, 0755, 0), 0);
+        assert_int_equal(vz_at_read(j.rfd, "/usr/bin/tool", 64, VZ_AT_NOLINKS, &text, NULL), 0);
+        assert_string_equal(text, "#!/bin/sh\n");
+        assert_int_equal(vz_at_mkdir_p(j.rfd, "bin/sub/dir", 0755, 0), 0);
+        _cleanup_free_ char *p = vz_path_join(j.root, "usr/bin/sub/dir");
+        assert_int_equal(access(p, F_OK), 0);
+        assert_int_equal(vz_at_write_atomic(j.rfd, "bin/other", "x", 1, 0644, VZ_AT_NOLINKS), -ELOOP);
+        jail_done(&j);
+}
+
+static void test_at_read_caps(void **state)
+{
+        struct jail j;
+        jail_init(&j);
+        char *text = NULL;
+        write_text(j.root, "big", "0123456789");
+        assert_int_equal(vz_at_read(j.rfd, "big", 9, 0, &text, NULL), -EFBIG);
+        _cleanup_free_ char *fifo = vz_path_join(j.root, "fifo");
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(vz_at_read(j.rfd, "fifo", 64, 0, &text, NULL), -EINVAL);
+        assert_int_equal(vz_at_read(j.rfd, "usr", 64, 0, &text, NULL), -EINVAL);
+        assert_null(text);
+        jail_done(&j);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -230,6 +414,9 @@ int main(void)
                 cmocka_unit_test(test_lock_busy),     cmocka_unit_test(test_rm_rf),
                 cmocka_unit_test(test_parse_ll),      cmocka_unit_test(test_kv_parse_buffer),
                 cmocka_unit_test(test_dir_secure),    cmocka_unit_test(test_lock_refuses_links),
+                cmocka_unit_test(test_at_read_confined), cmocka_unit_test(test_at_write_confined),
+                cmocka_unit_test(test_at_mkdir_unlink_confined), cmocka_unit_test(test_at_rm_rf_confined),
+                cmocka_unit_test(test_at_merged_usr), cmocka_unit_test(test_at_read_caps),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,9 @@
  * in plain words. */
 #include "unit.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "resolver.h"
 
 #define SUM "SHA256: 1111111111111111111111111111111111111111111111111111111111111111\n"
@@ -150,6 +153,96 @@ static void test_solv_cache_reused(void **state)
         vz_resolver_free(r2);
 }
 
+/* ---- a tenant's dpkg status --------------------------------------------- */
+
+static const char status_ok[] = "Package: libc6\nStatus: install ok installed\nVersion: 2.35-1\nArchitecture: amd64\n";
+
+static void test_installed_update(void **state)
+{
+        struct fixture *fx = *state;
+        struct vz_error err = { 0 };
+        struct vz_pkglist in = { 0 }, out = { 0 };
+        struct vz_job job = { .update_all = true };
+        _cleanup_free_ char *root = vz_path_join(fx->dir, "root");
+        write_text(root, "var/lib/dpkg/status", status_ok);
+        assert_int_equal(vz_resolver_load_installed(fx->r, root, &err), 0);
+        assert_int_equal(vz_resolver_solve_job(fx->r, &job, "ct", &in, &out, &err), 0);
+        /* libc6 2.35 read from the status: the job is its upgrade */
+        assert_non_null(find(&in, "libc6", NULL));
+        assert_string_equal(find(&in, "libc6", NULL)->version, "2.36-9");
+        vz_pkglist_done(&in);
+        vz_pkglist_done(&out);
+}
+
+/* Each bad status is refused with a message naming the root and the file,
+ * before libsolv sees a byte of it. */
+static void expect_refused(struct fixture *fx, const char *root, const char *why)
+{
+        struct vz_error err = { 0 };
+        assert_int_equal(vz_resolver_load_installed(fx->r, root, &err), -VZ_E_UNSAFE);
+        assert_non_null(strstr(err.msg, root));
+        assert_non_null(strstr(err.msg, "var/lib/dpkg/status"));
+        assert_non_null(strstr(err.msg, why));
+}
+
+static void test_installed_status_link(void **state)
+{
+        struct fixture *fx = *state;
+        _cleanup_free_ char *root = vz_path_join(fx->dir, "root");
+        _cleanup_free_ char *decoy = vz_path_join(fx->dir, "decoy");
+        _cleanup_free_ char *st = vz_path_join(root, "var/lib/dpkg/status");
+        write_text(fx->dir, "decoy", status_ok);
+        write_text(root, "var/lib/dpkg/.keep", "");
+        assert_int_equal(symlink(decoy, st), 0);
+        expect_refused(fx, root, "symbolic link");
+}
+
+static void test_installed_status_long_line(void **state)
+{
+        struct fixture *fx = *state;
+        _cleanup_free_ char *root = vz_path_join(fx->dir, "root");
+        size_t n = 100 * 1024;
+        char *text = vz_xmalloc(n + 64);
+        int k = snprintf(text, 64, "Package: libc6\nDescription: ");
+        memset(text + k, 'x', n);
+        text[k + n] = '\n';
+        write_text(root, "var/lib/dpkg/status", text);
+        free(text);
+        expect_refused(fx, root, "line longer");
+}
+
+static void test_installed_status_nul_and_fifo(void **state)
+{
+        struct fixture *fx = *state;
+        _cleanup_free_ char *root = vz_path_join(fx->dir, "root");
+        _cleanup_free_ char *st = vz_path_join(root, "var/lib/dpkg/status");
+        _cleanup_close_ int fd = -1;
+        write_text(root, "var/lib/dpkg/status", "");
+        fd = open(st, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "Package: a\0b\n", 14), 14);
+        expect_refused(fx, root, "NUL");
+        assert_int_equal(unlink(st), 0);
+        assert_int_equal(mkfifo(st, 0600), 0);
+        expect_refused(fx, root, "not a regular file");
+        assert_int_equal(vz_dpkg_status_check("a\nb\n", 4), 0);
+}
+
+/* The longest line still accepted goes through libsolv (and ASan) unharmed. */
+static void test_installed_status_longest_line(void **state)
+{
+        struct fixture *fx = *state;
+        struct vz_error err = { 0 };
+        _cleanup_free_ char *root = vz_path_join(fx->dir, "root");
+        size_t n = 32768 - strlen("Description: ");
+        _cleanup_free_ char *text = vz_xmalloc(sizeof(status_ok) + n + 64);
+        int k = snprintf(text, sizeof(status_ok) + 64, "%sDescription: ", status_ok);
+        memset(text + k, 'y', n);
+        memcpy(text + k + n, "\n", 2);
+        write_text(root, "var/lib/dpkg/status", text);
+        assert_int_equal(vz_resolver_load_installed(fx->r, root, &err), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -159,6 +252,11 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_conflict_names_both, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unresolvable_dependency, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_solv_cache_reused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_installed_update, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_installed_status_link, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_installed_status_long_line, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_installed_status_nul_and_fifo, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_installed_status_longest_line, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

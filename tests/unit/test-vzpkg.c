@@ -166,6 +166,122 @@ static void test_shipped_almalinux(void **state)
         assert_non_null(strstr(err2.msg, "$ALMALINUX_MIRROR"));
 }
 
+/* ---- containers: timestamps, private areas, configs ---------------------- */
+
+static void test_timestamp_parse(void **state)
+{
+        long long t = -1;
+        assert_int_equal(vz_timestamp_parse("1700000000\n", 11, &t), 0);
+        assert_int_equal(t, 1700000000LL);
+        assert_int_equal(vz_timestamp_parse("99999999999999999", 17, &t), -ERANGE);
+        assert_int_equal(vz_timestamp_parse("999999999999999999999999999", 27, &t), -ERANGE);
+        assert_int_equal(vz_timestamp_parse("0", 1, &t), -ERANGE);
+        assert_int_equal(vz_timestamp_parse("-5", 2, &t), -EINVAL);
+        assert_int_equal(vz_timestamp_parse("", 0, &t), -EINVAL);
+        assert_int_equal(vz_timestamp_parse("12\0 34", 6, &t), -EINVAL);
+        assert_int_equal(vz_timestamp_parse("2023-11-14 22:13:20", 19, &t), 0);  /* vztt's format */
+        assert_true(t > 1699900000LL && t < 1700100000LL);
+        assert_int_equal(vz_timestamp_parse("2023-13-14 22:13:20", 19, &t), -ERANGE);
+        assert_int_equal(vz_timestamp_parse("2023-02-30 99:13:20", 19, &t), -ERANGE);
+        assert_int_equal(vz_timestamp_parse("2023-1x-14 22:13:20", 19, &t), -EINVAL);
+}
+
+static void test_private_problem(void **state)
+{
+        const char *pat = "/vz/private/$VEID";
+        assert_null(vz_ct_private_problem(pat, NULL, "/vz/private/101"));
+        assert_null(vz_ct_private_problem(pat, NULL, "/vz/private//101/"));
+        assert_non_null(vz_ct_private_problem(pat, NULL, "/"));
+        assert_non_null(vz_ct_private_problem(pat, NULL, "/etc"));
+        assert_non_null(vz_ct_private_problem(pat, NULL, "/lib64"));
+        assert_non_null(vz_ct_private_problem(pat, NULL, "/usr/"));
+        assert_non_null(vz_ct_private_problem(pat, NULL, "relative/101"));
+        assert_non_null(vz_ct_private_problem(pat, NULL, "/vz/private/../../etc"));
+        assert_non_null(vz_ct_private_problem(pat, NULL, "/vz/private"));      /* the prefix itself */
+        assert_non_null(vz_ct_private_problem(pat, NULL, "/vz/privateX/101")); /* not under it */
+        assert_non_null(vz_ct_private_problem(pat, NULL, "/srv/ct/101"));
+        assert_null(vz_ct_private_problem(pat, "/data/x /srv/ct", "/srv/ct/101"));
+        assert_non_null(vz_ct_private_problem(pat, "/", "/srv/ct/101"));       /* / is no prefix */
+        assert_non_null(vz_ct_private_problem(pat, "/srv/ct", "/srv/ct"));
+}
+
+static void test_ct_conf_parse(void **state)
+{
+        static const char text[] = "# vzctl\nOSTEMPLATE=\".debian-12-x86_64\"\n  VE_PRIVATE='/vz/private/$VEID'\n"
+                                   "TEMPLATES=\" .a .b\" # apps\nX=1";
+        _cleanup_strv_ char **lines = NULL;
+        assert_int_equal(vz_ct_conf_parse(text, strlen(text), &lines), 0);
+        assert_int_equal(vz_strv_len(lines), 5);
+        _cleanup_free_ char *ost = vz_ct_conf_get(lines, "OSTEMPLATE");
+        _cleanup_free_ char *priv = vz_ct_conf_get(lines, "VE_PRIVATE");
+        _cleanup_free_ char *x = vz_ct_conf_get(lines, "X");
+        assert_string_equal(ost, ".debian-12-x86_64");
+        assert_string_equal(priv, "/vz/private/$VEID");
+        assert_string_equal(x, "1");
+        assert_int_equal(vz_ct_conf_parse("A=1\0B=2\n", 8, &lines), -EINVAL);
+}
+
+/* destroy/list/install on a config whose VE_PRIVATE is not a private area:
+ * refused with exit status 2 before anything is touched */
+static void test_ct_load_refuses(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        struct vz_ctx ctx = { 0 };
+        struct vz_error err = { 0 };
+        struct vz_ct *ct = NULL;
+        _cleanup_free_ char *conf = vz_path_join(d, "conf"), *priv = vz_path_join(d, "private");
+        _cleanup_free_ char *decoy = vz_path_join(d, "decoy"), *link = vz_path_join(priv, "102");
+        ctx.cfg.conf_dir = conf;
+        ctx.cfg.ve_private = vz_asprintf("%s/$VEID", priv);
+        write_text(conf, "100.conf", "OSTEMPLATE=.debian-12-x86_64\nVE_PRIVATE=\"/\"\n");
+        write_text(decoy, "marker", "x");
+        write_text(priv, "101/etc/hostname", "ct\n");
+        _cleanup_free_ char *c101 = vz_asprintf("OSTEMPLATE=.debian-12-x86_64\nVE_PRIVATE=%s/101\n", priv);
+        write_text(conf, "101.conf", c101);
+        write_text(conf, "102.conf", "OSTEMPLATE=.debian-12-x86_64\n");
+        assert_int_equal(symlink(decoy, link), 0);
+
+        assert_int_equal(vz_ct_load(&ctx, "100", &ct, &err), -VZ_E_CONFIG);
+        assert_int_equal(vz_exit_code(-VZ_E_CONFIG), 2);
+        assert_non_null(strstr(err.msg, "container 100"));
+        assert_non_null(strstr(err.msg, "VE_PRIVATE=\"/\""));
+        assert_null(strchr(err.msg, '\n'));
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vz_ct_load(&ctx, "102", &ct, &err), -VZ_E_CONFIG);  /* a link to the decoy */
+        assert_non_null(strstr(err.msg, "symbolic link"));
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vz_ct_load(&ctx, "101", &ct, &err), 0);
+        assert_true(ct->priv_fd >= 0);
+        long long t = 0;
+        write_text(priv, "101/templates/app/timestamp", "99999999999999999\n");
+        assert_int_equal(vz_ct_read_stamp(ct, "app", &t), -ERANGE);
+        assert_int_equal(vz_ct_stamp(ct, "app"), 0);
+        assert_int_equal(vz_ct_read_stamp(ct, "app", &t), 0);
+        /* templates -> decoy: the stamp is refused, the decoy untouched */
+        _cleanup_free_ char *tdir = vz_path_join(priv, "101/templates");
+        assert_int_equal(vz_rm_rf(tdir), 0);
+        assert_int_equal(symlink(decoy, tdir), 0);
+        assert_int_equal(vz_ct_stamp(ct, "app"), -ELOOP);
+        _cleanup_free_ char *dapp = vz_path_join(decoy, "app");
+        assert_int_equal(access(dapp, F_OK), -1);
+        vz_ct_free(ct);
+        ct = NULL;
+        /* the admin's prefix may be a link (/vz -> /data/vz): accepted */
+        _cleanup_free_ char *real = vz_path_join(d, "data");
+        _cleanup_free_ char *plink = vz_path_join(d, "vz");
+        write_text(real, "103/etc/hostname", "ct\n");
+        assert_int_equal(symlink(real, plink), 0);
+        free(ctx.cfg.ve_private);
+        ctx.cfg.ve_private = vz_asprintf("%s/$VEID", plink);
+        write_text(conf, "103.conf", "OSTEMPLATE=.debian-12-x86_64\n");
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vz_ct_load(&ctx, "103", &ct, &err), 0);
+        assert_true(ct->priv_fd >= 0);
+        vz_ct_free(ct);
+        free(ctx.cfg.ve_private);
+        vz_rm_rf(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -173,6 +289,8 @@ int main(void)
                 cmocka_unit_test(test_apt_sources_none),   cmocka_unit_test(test_config_precedence),
                 cmocka_unit_test(test_config_errors), cmocka_unit_test(test_config_ranges),      cmocka_unit_test(test_exit_codes),
                 cmocka_unit_test(test_shipped_almalinux),
+                cmocka_unit_test(test_timestamp_parse),    cmocka_unit_test(test_private_problem),
+                cmocka_unit_test(test_ct_conf_parse),      cmocka_unit_test(test_ct_load_refuses),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
