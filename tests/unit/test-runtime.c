@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 
 #include "runtime.h"
@@ -275,6 +276,43 @@ static void test_escapes_refused(void **state)
         vz_rm_rf(root);
 }
 
+/* What the package managers need still works under the confinement:
+ * owners and modes as given, and file capabilities written as the host's
+ * own (v2) attribute, the bytes a cache must carry. */
+static void test_ownership_and_file_caps(void **state)
+{
+        if (!can_run_containers())
+                skip();
+        ran++;
+        _cleanup_free_ char *root = make_root();
+        _cleanup_free_ char *owned = vz_path_join(root, "owned");
+        _cleanup_free_ char *capped = vz_path_join(root, "capped");
+        struct capture c = { 0 };
+        struct vz_error err = { 0 };
+        struct stat st;
+        char xattr[64];
+        int status = -1;
+        assert_int_equal(access("/usr/sbin/setcap", X_OK), 0);  /* libcap2-bin, tests/integration/DEPENDS */
+        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(
+                root,
+                "touch /owned /capped && chown 1234:5678 /owned && chmod 4750 /owned &&"
+                " /usr/sbin/setcap cap_net_raw+ep /capped && echo ok",
+                &c);
+        assert_int_equal(vz_ct_run(p, &status, &err), 0);
+        if (status != 0)
+                fprintf(stderr, "container output:\n%s", c.buf);
+        assert_int_equal(status, 0);
+        assert_int_equal(stat(owned, &st), 0);
+        assert_int_equal(st.st_uid, 1234);
+        assert_int_equal(st.st_gid, 5678);
+        assert_int_equal(st.st_mode & 07777, 04750);
+        /* VFS_CAP_REVISION_2: 20 bytes, no namespace root id */
+        ssize_t n = getxattr(capped, "security.capability", xattr, sizeof(xattr));
+        assert_int_equal(n, 20);
+        assert_int_equal(xattr[3], 0x02);
+        vz_rm_rf(root);
+}
+
 static void test_timeout_kills_everything(void **state)
 {
         if (!can_run_containers())
@@ -317,6 +355,7 @@ int main(void)
                 cmocka_unit_test(test_cancel_kills_everything),
                 cmocka_unit_test(test_escapes_refused),
                 cmocka_unit_test(test_timeout_kills_everything),
+                cmocka_unit_test(test_ownership_and_file_caps),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);
         if (r == 0 && ran == 0) {
