@@ -984,6 +984,20 @@ deb_installed_version() {
 	python3 "$HELPERS" installed "$(ct_private "$1")/var/lib/dpkg/status" | awk -v p="$2" '$1 == p { print $3 }'
 }
 
+# uninstalled_pkg CTID PACKAGE...: the first PACKAGE the repository $REPO
+# has and the Debian container CTID has not installed; fails when none.
+uninstalled_pkg() {
+	local ct=$1 p
+	shift
+	for p; do
+		if [ -n "$(repo_field "$REPO" "$p" Filename)" ] && [ -z "$(deb_installed_version "$ct" "$p")" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "none of $* is in the repository and not installed in container $ct"
+}
+
 # ct_check_rpm CTID: rpm -Va is clean in the RPM container and its
 # templates/vzpackages lists exactly the rpm database's packages (left in
 # $TEST_TMP/installed.CTID as sorted "name arch evr" lines, keys left out).

@@ -12,14 +12,7 @@ setup_lc_env
 setup_ct_env 2
 create_cts "$OST" 101 102
 
-APP_PKG=
-for p in original-awk gawk; do
-	if [ -n "$(repo_field "$REPO" "$p" Filename)" ] && [ -z "$(deb_installed_version 101 "$p")" ]; then
-		APP_PKG=$p
-		break
-	fi
-done
-[ -n "$APP_PKG" ] || fail "neither original-awk nor gawk is in the repository and not in the base"
+APP_PKG=$(uninstalled_pkg 101 original-awk gawk)
 make_app_template failing "$APP_PKG"
 add_app_hook post-install "if [ -e /etc/fail-here ]; then echo 'vzt: failing on purpose' >&2; exit 5; fi
 dpkg-query -W -f='\${Version}\n' $APP_PKG >/etc/failing-post"

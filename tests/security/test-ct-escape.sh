@@ -135,14 +135,7 @@ for d in $(cg_dirs); do
 done
 [ "${#planted[@]}" -gt 0 ] || say "no writable cgroup hierarchy: the sweep of dead runs' cgroups is not checked here"
 
-PKG=
-for p in original-awk gawk; do
-	if [ -n "$(repo_field "$REPO" "$p" Filename)" ] && [ -z "$(deb_installed_version 101 "$p")" ]; then
-		PKG=$p
-		break
-	fi
-done
-[ -n "$PKG" ] || fail "neither original-awk nor gawk is in the repository and not in the base"
+PKG=$(uninstalled_pkg 101 original-awk gawk)
 run_vzpkg install -p 101 "$PKG"
 [ "$RC" = 0 ] || fail "install -p 101 $PKG (the admin's legitimate work) exited $RC$(vzpkg_log)"
 [ -n "$(deb_installed_version 101 "$PKG")" ] || fail "install -p 101 $PKG: $PKG is not installed"

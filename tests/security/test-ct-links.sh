@@ -29,14 +29,7 @@ echo 'root:$6$decoy$notarealhash:19000:0:99999:7:::' >"$DECOY/shadow"
 chmod 640 "$DECOY/shadow"
 tree_manifest "$DECOY" "$TEST_TMP/decoy.before" content
 
-APP_PKG=
-for p in original-awk gawk libfile-find-rule-perl; do
-	if [ -n "$(repo_field "$REPO" "$p" Filename)" ] && [ -z "$(deb_installed_version "$CT" "$p")" ]; then
-		APP_PKG=$p
-		break
-	fi
-done
-[ -n "$APP_PKG" ] || fail "found none of original-awk gawk libfile-find-rule-perl in the repository and not in the base"
+APP_PKG=$(uninstalled_pkg "$CT" original-awk gawk libfile-find-rule-perl)
 make_app_template tools "$APP_PKG"
 
 # check_run WHAT [CTID]: after run_vzpkg: no death by signal, the decoy as
