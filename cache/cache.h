@@ -58,8 +58,11 @@ int vz_tree_snapshot(const char *src, const char *dst, const char *const *copy, 
 int vz_tree_restore(const char *root, const char *snap, struct vz_error *err);
 
 /* ---- package payloads --------------------------------------------------- */
-/* Extract the data.tar of a .deb into root, refusing absolute paths, '..'
- * and anything that would pass through a symlink. Paths under a merged-/usr
- * directory (bin, sbin, lib*) are written to their usr/ location when root
- * has that symlink. label names the package in errors. */
+/* Extract the data.tar of a .deb into root, refusing '..' in entry paths
+ * and any entry that would pass through a symlink the package itself ships.
+ * Symlinks root already has are followed as dpkg follows them in a chroot
+ * (absolute targets start at root, '..' stops there), so with bin -> usr/bin
+ * ./bin/sh lands in usr/bin; a symlink entry equal to the root's symlink is
+ * nothing to do, one over a directory is refused. label names the package
+ * in errors. */
 int vz_deb_extract(const char *deb, const char *root, const char *label, struct vz_error *err);

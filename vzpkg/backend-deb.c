@@ -428,15 +428,21 @@ static char *ct_path(struct vz_build *b, const struct vz_pkg *p)
         return vz_asprintf(CT_PACKAGES "/%s", rel);
 }
 
+/* Unpacked here, not by dpkg: the build log says what failed, as it does for dpkg runs. */
 static int extract_bootstrap(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
+        if (b->log)
+                fputs("\n### unpacking the essential set\n", b->log), fflush(b->log);
         for (size_t i = 0; i < l->n; i++) {
                 if (!l->pkgs[i].bootstrap)
                         continue;
                 _cleanup_free_ char *deb = vz_pkgcache_path(b->pkgcache, l->pkgs[i].sha256, ".deb");
                 int r = vz_deb_extract(deb, b->root, l->pkgs[i].name, err);
-                if (r < 0)
+                if (r < 0) {
+                        if (b->log)
+                                fprintf(b->log, "%s (%s)\n", err->msg, deb), fflush(b->log);
                         return r;
+                }
                 if (vz_interrupted())
                         return vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", vz_template_name(b->tmpl));
         }

@@ -128,6 +128,146 @@ static void test_extract_refuses_symlink_escape(void **state)
         vz_rm_rf(d);
 }
 
+/* A root as prepare_root makes it: usr/bin and bin -> usr/bin. */
+static char *merged_root(const char *d)
+{
+        char *root = vz_path_join(d, "root");
+        _cleanup_free_ char *usrbin = vz_path_join(root, "usr/bin");
+        _cleanup_free_ char *link = vz_path_join(root, "bin");
+        assert_int_equal(vz_mkdir_p(usrbin, 0755), 0);
+        assert_int_equal(symlink("usr/bin", link), 0);
+        return root;
+}
+
+static void assert_link(const char *root, const char *rel, const char *target)
+{
+        _cleanup_free_ char *p = vz_path_join(root, rel);
+        char buf[256];
+        ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+        assert_true(n > 0);
+        buf[n] = '\0';
+        assert_string_equal(buf, target);
+}
+
+static void assert_type(const char *root, const char *rel, mode_t type)
+{
+        _cleanup_free_ char *p = vz_path_join(root, rel);
+        struct stat st;
+        assert_int_equal(lstat(p, &st), 0);
+        assert_int_equal(st.st_mode & S_IFMT, type);
+}
+
+/* trixie's base-files ships bin -> usr/bin, which the root already has. */
+static void test_extract_same_symlink_accepted(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = merged_root(d);
+        const struct member m[] = { { "./", AE_IFDIR, NULL },
+                                    { "./bin", AE_IFLNK, "usr/bin" },
+                                    { "./usr/", AE_IFDIR, NULL },
+                                    { "./usr/bin/", AE_IFDIR, NULL },
+                                    { "./usr/bin/true", AE_IFREG, "t" },
+                                    { "./etc/", AE_IFDIR, NULL },
+                                    { "./etc/os-release", AE_IFLNK, "../usr/lib/os-release" } };
+        _cleanup_free_ char *deb = make_deb(d, "base-files", m, ELEMENTSOF(m));
+        struct vz_error err = { 0 };
+        write_text(root, "usr/bin/sh", "unpacked before base-files");
+        assert_int_equal(vz_deb_extract(deb, root, "base-files", &err), 0);
+        assert_type(root, "usr/bin/sh", S_IFREG);
+        assert_link(root, "bin", "usr/bin");
+        assert_type(root, "usr/bin", S_IFDIR);
+        assert_type(root, "usr/bin/true", S_IFREG);
+        assert_link(root, "etc/os-release", "../usr/lib/os-release");
+        vz_rm_rf(d);
+}
+
+/* A directory is never replaced by a symlink, and the error says why. */
+static void test_extract_symlink_over_directory_refused(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root");
+        _cleanup_free_ char *bin = vz_path_join(root, "bin");
+        const struct member m[] = { { "./bin", AE_IFLNK, "usr/bin" } };
+        _cleanup_free_ char *deb = make_deb(d, "base-files", m, ELEMENTSOF(m));
+        struct vz_error err = { 0 };
+        assert_int_equal(vz_mkdir_p(bin, 0755), 0);
+        write_text(root, "bin/sh", "shell");
+        assert_int_equal(vz_deb_extract(deb, root, "base-files", &err), -VZ_E_INSTALL);
+        assert_non_null(strstr(err.msg, "base-files"));
+        assert_non_null(strstr(err.msg, "refused to extract bin"));
+        assert_non_null(strstr(err.msg, "where the root has a directory"));
+        assert_type(root, "bin", S_IFDIR);
+        assert_type(root, "bin/sh", S_IFREG);
+        vz_rm_rf(d);
+}
+
+/* Directories under bin -> usr/bin land in usr/bin (dpkg follows the
+ * symlink); a symlink the root had with an absolute target is followed
+ * inside the root, as in a chroot. */
+static void test_extract_dir_under_merged_symlink(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = merged_root(d);
+        _cleanup_free_ char *outside = vz_path_join(d, "outside");
+        _cleanup_free_ char *varrun = vz_path_join(root, "var/run");
+        _cleanup_free_ char *in_root = vz_path_join(root, outside);
+        const struct member m[] = { { "./bin/", AE_IFDIR, NULL },          { "./bin/sub/", AE_IFDIR, NULL },
+                                    { "./bin/sub/tool", AE_IFREG, "x" },   { "./var/", AE_IFDIR, NULL },
+                                    { "./var/run/", AE_IFDIR, NULL },      { "./var/run/pid", AE_IFREG, "1" } };
+        _cleanup_free_ char *deb = make_deb(d, "tools", m, ELEMENTSOF(m));
+        _cleanup_free_ char *victim = vz_path_join(outside, "pid");
+        struct vz_error err = { 0 };
+
+        assert_int_equal(vz_mkdir_p(outside, 0755), 0);
+        assert_int_equal(vz_mkdir_p(in_root, 0755), 0);
+        _cleanup_free_ char *var = vz_path_join(root, "var");
+        assert_int_equal(vz_mkdir_p(var, 0755), 0);
+        assert_int_equal(symlink(outside, varrun), 0);  /* absolute: the root's own copy of that path */
+        assert_int_equal(vz_deb_extract(deb, root, "tools", &err), 0);
+        assert_link(root, "bin", "usr/bin");
+        assert_type(root, "usr/bin/sub", S_IFDIR);
+        assert_type(root, "usr/bin/sub/tool", S_IFREG);
+        assert_link(root, "var/run", outside);
+        _cleanup_free_ char *pid = vz_path_join(in_root, "pid");
+        assert_int_equal(access(pid, F_OK), 0);
+        assert_int_equal(access(victim, F_OK), -1);  /* nothing outside the root */
+        vz_rm_rf(d);
+}
+
+/* evil -> /etc, then evil/<name>: refused, nothing written in the host's
+ * /etc nor in the root's. The same through a relative ../.. link. */
+static void test_extract_escape_through_own_symlink(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root");
+        _cleanup_free_ char *name = vz_asprintf("vzpkg-unit-canary-%d", (int)getpid());
+        _cleanup_free_ char *via_abs = vz_asprintf("./evil/%s", name);
+        _cleanup_free_ char *via_rel = vz_asprintf("./up/%s", name);
+        _cleanup_free_ char *host_etc = vz_asprintf("/etc/%s", name);
+        _cleanup_free_ char *root_etc = vz_asprintf("%s/etc/%s", root, name);
+        _cleanup_free_ char *above = vz_asprintf("%s/%s", d, name);
+        const struct member abs[] = { { "./evil", AE_IFLNK, "/etc" }, { via_abs, AE_IFREG, "root::0:0::/:/bin/sh" } };
+        const struct member rel[] = { { "./up", AE_IFLNK, "../.." }, { via_rel, AE_IFREG, "pwned" } };
+        _cleanup_free_ char *deb_abs = make_deb(d, "evil", abs, ELEMENTSOF(abs));
+        _cleanup_free_ char *deb_rel = make_deb(d, "up", rel, ELEMENTSOF(rel));
+        struct vz_error err = { 0 }, err2 = { 0 };
+
+        _cleanup_free_ char *etc = vz_path_join(root, "etc");
+        assert_int_equal(vz_mkdir_p(etc, 0755), 0);
+        int r = vz_deb_extract(deb_abs, root, "evil", &err);
+        bool leaked = access(host_etc, F_OK) == 0;
+        if (leaked)
+                unlink(host_etc);
+        assert_false(leaked);
+        assert_int_equal(r, -VZ_E_UNSAFE);
+        assert_non_null(strstr(err.msg, "evil"));
+        assert_non_null(strstr(err.msg, "symlink"));
+        assert_int_equal(access(root_etc, F_OK), -1);
+        assert_int_equal(vz_deb_extract(deb_rel, root, "up", &err2), -VZ_E_UNSAFE);
+        assert_int_equal(access(above, F_OK), -1);
+        vz_rm_rf(d);
+}
+
 static void test_extract_not_a_deb(void **state)
 {
         _cleanup_free_ char *d = scratch_dir();
@@ -277,6 +417,10 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_extract_merged_usr),     cmocka_unit_test(test_extract_refuses_dotdot),
                 cmocka_unit_test(test_extract_refuses_symlink_escape), cmocka_unit_test(test_extract_not_a_deb),
+                cmocka_unit_test(test_extract_same_symlink_accepted),
+                cmocka_unit_test(test_extract_symlink_over_directory_refused),
+                cmocka_unit_test(test_extract_dir_under_merged_symlink),
+                cmocka_unit_test(test_extract_escape_through_own_symlink),
                 cmocka_unit_test(test_pack_sorted_and_atomic), cmocka_unit_test(test_format_names),
                 cmocka_unit_test(test_pkgcache_drops_corrupt), cmocka_unit_test(test_snapshot_links_and_sparse),
         };
