@@ -145,9 +145,12 @@ ct_no_leftovers
 for d in "${planted[@]}"; do
 	[ ! -d "$d" ] || fail "the cgroup $d of a dead vzpkg run was not swept"
 done
+# none of a dead pid (a live one may be another vzpkg's on this machine)
 for d in $(cg_dirs); do
-	left=$(find "$d" -mindepth 1 -maxdepth 1 -name 'ct-*' 2>/dev/null || true)
-	[ -z "$left" ] || fail "cgroups left behind: $left"
+	for c in "$d"/ct-*; do
+		[ -d "$c" ] || continue
+		kill -0 "${c##*/ct-}" 2>/dev/null || fail "a cgroup of a run that ended was left behind: $c"
+	done
 done
 
 host_state "$TEST_TMP/host.after"
