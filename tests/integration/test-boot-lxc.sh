@@ -50,6 +50,7 @@ wait_running 202
 check_booted 201 201
 check_booted 202 two.example
 [ "${SSH_KEY[201]}" != "${SSH_KEY[202]}" ] || fail "sshd of 201 and 202 answer with the same host key"
+[ "${MACHINE_ID[201]}" != "${MACHINE_ID[202]}" ] || fail "201 and 202 booted with the same machine ID"
 lxc_shutdown 201
 lxc_shutdown 202
 ct_no_leftovers
