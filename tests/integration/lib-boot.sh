@@ -142,7 +142,7 @@ check_ct_identity() {
 # no D-Bus machine-id, no /etc/hostname, and an empty /etc/machine-id.
 check_cache_has_no_machine_state() {
 	local list=$TEST_TMP/cache.list bad size
-	tar --zstd -tvf "$1" >"$list" || fail "cannot list $1"
+	tar --zstd -tvf "$1" >"$list" 2>"$list.err" || fail "cannot list $1: $(tail -n 5 "$list.err")"
 	bad=$(grep -E '(^|[ /])(etc/ssh/ssh_host_|var/lib/dbus/machine-id|etc/hostname$|var/lib/systemd/random-seed|var/lib/systemd/credential.secret)' "$list" || true)
 	[ -z "$bad" ] || fail "the cache $1 holds per-machine state: $bad"
 	size=$(awk '$NF ~ /(^|\/)etc\/machine-id$/ { print $3 }' "$list")
