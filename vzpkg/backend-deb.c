@@ -612,7 +612,7 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
                 r = vz_hook_ct(b, "post-install", err);
         if (r >= 0) {
                 clean_apt_state(b);
-                vz_build_normalize(b);
+                r = vz_build_normalize(b, err);
         }
         return r;
 }

@@ -657,7 +657,7 @@ static int rpm_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
         if (r >= 0)
                 r = vz_hook_ct(b, "post-install", err);
         if (r >= 0)
-                vz_build_normalize(b);
+                r = vz_build_normalize(b, err);
         keys_done(&k);
         return r;
 }

@@ -158,48 +158,158 @@ long long vz_source_date_epoch(struct vz_build *b)
 
 /* ---- normalising a root ------------------------------------------------ */
 
-/* Build-host traces and run-time state: a template must not carry them,
- * and two builds of the same input must give the same bytes (see
- * docs/internals/reproducible.md). Logs are emptied, not removed: some
- * packages expect the files to exist. */
-static void truncate_logs(const char *dir)
+/* What a cache must not carry, in one table (documented in
+ * docs/internals/reproducible.md and docs/internals/containers.md):
+ * build-host traces that would make two builds differ, and per-machine
+ * state -- host keys, machine IDs, random seeds, secrets -- that every
+ * container made from the cache would otherwise share. It is applied after
+ * the last hook of every build and update, so whatever a hook leaves is
+ * dropped too. Each container gets its own at `create ct` (cmd-ct.c) or
+ * at its first boot. The root is walked through an fd with the confined
+ * helpers of rootfd.c: a package may have planted a link anywhere. */
+enum norm_action {
+        NORM_REMOVE,     /* unlink the file (a link: the link itself) */
+        NORM_EMPTY,      /* keep the name as an empty regular file, mode 0444 */
+        NORM_PREFIX,     /* unlink every non-directory in dir whose name starts with prefix */
+        NORM_LOGS,       /* empty every regular file below the directory, recursively */
+};
+
+static const struct norm_entry {
+        const char *path;
+        const char *prefix;  /* NORM_PREFIX only */
+        enum norm_action action;
+} norm_table[] = {
+        /* per-machine identity and secrets: never shared by containers */
+        { "etc/ssh", "ssh_host_", NORM_PREFIX },                  /* sshd host keys */
+        { "etc/machine-id", NULL, NORM_EMPTY },                   /* systemd makes one at first boot */
+        { "var/lib/dbus/machine-id", NULL, NORM_REMOVE },         /* a link to /etc/machine-id at boot */
+        { "var/lib/systemd/random-seed", NULL, NORM_REMOVE },
+        { "var/lib/urandom/random-seed", NULL, NORM_REMOVE },
+        { "var/lib/systemd/credential.secret", NULL, NORM_REMOVE },
+        { "etc/ssl/private/ssl-cert-snakeoil.key", NULL, NORM_REMOVE },  /* ssl-cert; create ct */
+        { "etc/ssl/certs/ssl-cert-snakeoil.pem", NULL, NORM_REMOVE },
+        { "etc/pki/tls/private/localhost.key", NULL, NORM_REMOVE },      /* RPM: made at boot */
+        { "etc/pki/tls/certs/localhost.crt", NULL, NORM_REMOVE },
+        { "etc/hostname", NULL, NORM_REMOVE },                    /* create ct names the container */
+        /* build traces: different on every build */
+        { "var/cache/ldconfig/aux-cache", NULL, NORM_REMOVE },
+        { "var/cache/debconf/config.dat-old", NULL, NORM_REMOVE },
+        { "var/cache/debconf/templates.dat-old", NULL, NORM_REMOVE },
+        { "var/cache/debconf/passwords.dat-old", NULL, NORM_REMOVE },
+        { "var/lib/dpkg/status-old", NULL, NORM_REMOVE },
+        { "var/lib/dpkg/diversions-old", NULL, NORM_REMOVE },
+        { "var/lib/dpkg/statoverride-old", NULL, NORM_REMOVE },
+        { "etc/passwd-", NULL, NORM_REMOVE },
+        { "etc/group-", NULL, NORM_REMOVE },
+        { "etc/shadow-", NULL, NORM_REMOVE },
+        { "etc/gshadow-", NULL, NORM_REMOVE },
+        { "etc/subuid-", NULL, NORM_REMOVE },
+        { "etc/subgid-", NULL, NORM_REMOVE },
+        { "var/lib/systemd/catalog/database", NULL, NORM_REMOVE },
+        { "var/lib/rpm/.rpm.lock", NULL, NORM_REMOVE },
+        { "var/log", NULL, NORM_LOGS },  /* emptied, not removed: packages expect the files */
+};
+
+#define NORM_MAX_DEPTH 64
+
+/* Empty every regular file below the directory fd (consumed). Nothing runs
+ * in the root now, so what fstatat saw is what openat opens; O_NOFOLLOW and
+ * the fstat check make a swapped link harmless all the same. */
+static int truncate_logs(int dfd, int depth)
 {
-        struct dirent **ents = NULL;
-        int n = scandir(dir, &ents, NULL, alphasort);
-        for (int i = 0; i < n; i++) {
-                const char *e = ents[i]->d_name;
-                _cleanup_free_ char *p = vz_path_join(dir, e);
-                struct stat st;
-                if (strcmp(e, ".") && strcmp(e, "..") && lstat(p, &st) == 0) {
-                        if (S_ISDIR(st.st_mode))
-                                truncate_logs(p);
-                        else if (S_ISREG(st.st_mode))
-                                truncate(p, 0);
-                }
-                free(ents[i]);
+        DIR *d = depth > NORM_MAX_DEPTH ? NULL : fdopendir(dfd);
+        struct dirent *e;
+        int r = 0;
+
+        if (!d) {
+                r = depth > NORM_MAX_DEPTH ? -ELOOP : -errno;
+                close(dfd);
+                return r;
         }
-        free(ents);
+        while (r >= 0 && (errno = 0, e = readdir(d))) {
+                struct stat st, now;
+                int fd, flags;
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+                    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+                        continue;
+                flags = S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_WRONLY | O_NONBLOCK | O_NOCTTY;
+                fd = openat(dirfd(d), e->d_name, flags | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &now) < 0 || (now.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
+                        r = fd < 0 ? -errno : -EIO;
+                else if (S_ISDIR(st.st_mode))
+                        r = truncate_logs(TAKE_FD(fd), depth + 1);
+                else if (ftruncate(fd, 0) < 0)
+                        r = -errno;
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (r >= 0 && errno)
+                r = -errno;
+        closedir(d);
+        return r;
 }
 
-void vz_build_normalize(struct vz_build *b)
+static int norm_prefix(int root, const char *dir, const char *prefix)
 {
-        static const char *const drop[] = {
-                "var/cache/ldconfig/aux-cache", "var/lib/dbus/machine-id", "var/lib/systemd/random-seed",
-                "var/lib/urandom/random-seed", "var/cache/debconf/config.dat-old",
-                "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
-                "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old", "var/lib/dpkg/statoverride-old",
-                "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-", "etc/subuid-", "etc/subgid-",
-                "etc/hostname", "var/lib/systemd/catalog/database", "var/lib/rpm/.rpm.lock",
-        };
-        _cleanup_free_ char *logs = vz_path_join(b->root, "var/log");
-        _cleanup_free_ char *mid = vz_path_join(b->root, "etc/machine-id");
-        for (size_t i = 0; i < ELEMENTSOF(drop); i++) {
-                _cleanup_free_ char *p = vz_path_join(b->root, drop[i]);
-                unlink(p);
+        int dfd = vz_at_open(root, dir, O_RDONLY | O_DIRECTORY, 0, 0), r = 0;
+        DIR *d;
+        struct dirent *e;
+        if (dfd < 0)
+                return dfd == -ENOENT ? 0 : dfd;
+        d = fdopendir(dfd);
+        if (!d) {
+                r = -errno;
+                close(dfd);
+                return r;
         }
-        truncate_logs(logs);
-        if (access(mid, F_OK) == 0)
-                truncate(mid, 0);  /* systemd makes one at first boot */
+        while (r >= 0 && (errno = 0, e = readdir(d)))
+                if (vz_startswith(e->d_name, prefix) && e->d_type != DT_DIR &&
+                    unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
+                        r = -errno;
+        if (r >= 0 && errno)
+                r = -errno;
+        closedir(d);
+        return r;
+}
+
+static int norm_one(int root, const struct norm_entry *n)
+{
+        int fd, r;
+        switch (n->action) {
+        case NORM_REMOVE:
+                r = vz_at_unlink(root, n->path, 0);
+                return r == -ENOENT ? 0 : r;
+        case NORM_EMPTY:
+                fd = vz_at_open(root, n->path, O_PATH | O_NOFOLLOW, 0, 0);
+                if (fd < 0)
+                        return fd == -ENOENT ? 0 : fd;
+                close(fd);
+                /* replaces a link or a full file alike, never writes through a link */
+                return vz_at_write_atomic(root, n->path, "", 0, 0444, 0);
+        case NORM_PREFIX:
+                return norm_prefix(root, n->path, n->prefix);
+        case NORM_LOGS:
+                fd = vz_at_open(root, n->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, 0);
+                if (fd < 0)
+                        return fd == -ENOENT || fd == -ELOOP || fd == -ENOTDIR ? 0 : fd;
+                return truncate_logs(fd, 0);
+        }
+        return -EINVAL;
+}
+
+int vz_build_normalize(struct vz_build *b, struct vz_error *err)
+{
+        _cleanup_close_ int root = -1;
+        int r = vz_root_open(b->root, &root);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(norm_table); i++)
+                if ((r = norm_one(root, &norm_table[i])) < 0)
+                        return vz_error_set(err, -VZ_E_ARCHIVE, "%s: cannot clean /%s from the new cache: %s",
+                                            vz_template_name(b->tmpl), norm_table[i].path, strerror(-r));
+        if (r < 0)
+                return vz_error_set(err, -VZ_E_ARCHIVE, "%s: cannot open the build root %s: %s",
+                                    vz_template_name(b->tmpl), b->root, strerror(-r));
+        return 0;
 }
 
 /* ---- work directory ------------------------------------------------------- */

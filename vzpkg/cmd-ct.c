@@ -1,7 +1,12 @@
 /* cmd-ct.c: vzpkg create ct CTID --ostemplate OST; vzpkg destroy ct CTID;
- * vzpkg exec [--net] CTID -- CMD... */
+ * vzpkg exec [--net] CTID -- CMD...
+ * create ct also gives the new container what a cache never holds (see
+ * vz_build_normalize): its name, a resolver configuration and its own
+ * secrets (docs/internals/containers.md, "What create ct writes"). */
 #include "vzpkg.h"
 
+#include <ctype.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sys/stat.h>
 
@@ -12,12 +17,15 @@ static int fail(struct vz_error *err, int r)
 }
 
 static const char create_help[] =
-        "Usage: vzpkg create ct CTID... --ostemplate OST\n\n"
+        "Usage: vzpkg create ct CTID... --ostemplate OST [--hostname NAME]\n\n"
         "Create containers: unpack the OS template's cache (built first when\n"
-        "missing) into its private area (VE_PRIVATE, default /vz/private/$VEID) and\n"
-        "write $CONF_DIR/CTID.conf with OSTEMPLATE, TEMPLATES, VE_PRIVATE,\n"
+        "missing) into its private area (VE_PRIVATE, default /vz/private/$VEID),\n"
+        "give it /etc/hostname, a 127.0.1.1 line in /etc/hosts, /etc/resolv.conf\n"
+        "(the host's nameservers) and its own SSH host keys, and write\n"
+        "$CONF_DIR/CTID.conf with OSTEMPLATE, TEMPLATES, VE_PRIVATE, HOSTNAME,\n"
         "DISTRIBUTION and OSRELEASE, as vzctl reads them.\n\n"
         "  -t, --ostemplate OST  the OS template\n"
+        "  -H, --hostname NAME   the host name (one CTID only; default: the CTID)\n"
         "  -h, --help            this help\n";
 
 static int ensure_cache(struct vz_ctx *ctx, const struct vz_template *t, char **ret_path, struct vz_error *err)
@@ -34,8 +42,197 @@ static int ensure_cache(struct vz_ctx *ctx, const struct vz_template *t, char **
                        : vz_error_set(err, -VZ_E_ARCHIVE, "template %s: no cache after building it", vz_template_name(t));
 }
 
-static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, struct vz_error *err)
+/* ---- what a cache does not hold: the container's own ---------------------- */
+
+/* RFC 1123 host name: dot-separated labels of letters, digits and inner
+ * hyphens, each at most 63 bytes, 253 in all. */
+static bool valid_hostname(const char *h)
 {
+        size_t label = 0, n = strlen(h);
+        if (n == 0 || n > 253 || h[0] == '.' || h[n - 1] == '.')
+                return false;
+        for (const char *p = h; *p; p++) {
+                if (*p == '.') {
+                        if (label == 0 || p[-1] == '-')
+                                return false;
+                        label = 0;
+                } else if (isalnum((unsigned char)*p) || (*p == '-' && label > 0)) {
+                        if (++label > 63)
+                                return false;
+                } else
+                        return false;
+        }
+        return h[n - 1] != '-';
+}
+
+/* The default name: the CTID, with '_' (valid in an ID, not in a host
+ * name) as '-'; NULL when that is no host name either. */
+static char *default_hostname(const char *id)
+{
+        char *h = vz_xstrdup(id);
+        for (char *p = h; *p; p++)
+                if (*p == '_')
+                        *p = '-';
+        if (valid_hostname(h))
+                return h;
+        free(h);
+        return NULL;
+}
+
+static bool ct_exists(int root, const char *rel)
+{
+        int fd = vz_at_open(root, rel, O_PATH | O_NOFOLLOW, 0, 0);
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
+/* /etc/hosts gets "127.0.1.1 NAME" (as Debian's installer writes it) when
+ * no line names the host yet, so that the name resolves without DNS. */
+static int write_hosts(int root, const char *host)
+{
+        _cleanup_free_ char *text = NULL, *out = NULL;
+        _cleanup_strv_ char **lines = NULL;
+        size_t len = 0;
+        int r = vz_at_read(root, "etc/hosts", 1 << 20, 0, &text, &len);
+        if (r == -ENOENT)
+                text = vz_xstrdup("127.0.0.1\tlocalhost\n");
+        else if (r < 0)
+                return r;
+        lines = vz_strv_split(text, "\n");
+        for (char **l = lines; *l; l++) {
+                _cleanup_strv_ char **w = vz_strv_split(*l, " \t");
+                if (w[0] && w[0][0] != '#')
+                        for (char **x = w + 1; *x && (*x)[0] != '#'; x++)
+                                if (strcmp(*x, host) == 0)
+                                        return 0;
+        }
+        out = vz_asprintf("%s%s127.0.1.1\t%s\n", text, len && text[len - 1] != '\n' ? "\n" : "", host);
+        return vz_at_write_atomic(root, "etc/hosts", out, strlen(out), 0644, 0);
+}
+
+static bool loopback_address(const char *a)
+{
+        return vz_startswith(a, "127.") || strcmp(a, "::1") == 0 || strcmp(a, "0.0.0.0") == 0;
+}
+
+/* The host's resolver configuration minus loopback nameservers (a stub
+ * resolver on the host is not reachable from the container's network). */
+static char *host_resolv_conf(void)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_strv_ char **lines = NULL;
+        char *out = vz_xstrdup("# written by vzpkg create ct from the host's /etc/resolv.conf\n");
+        size_t len = 0;
+        bool any = false;
+        if (vz_read_file("/etc/resolv.conf", &text, &len) < 0 || memchr(text, '\0', len))
+                text = vz_xstrdup("");
+        lines = vz_strv_split(text, "\n");
+        for (char **l = lines; *l; l++) {
+                _cleanup_strv_ char **w = vz_strv_split(*l, " \t");
+                bool keep = w[0] && w[1] &&
+                            (strcmp(w[0], "search") == 0 || strcmp(w[0], "domain") == 0 || strcmp(w[0], "options") == 0 ||
+                             (strcmp(w[0], "nameserver") == 0 && !loopback_address(w[1])));
+                if (keep) {
+                        char *x = vz_asprintf("%s%s\n", out, vz_strip(*l));
+                        free(out);
+                        out = x;
+                        any |= strcmp(w[0], "nameserver") == 0;
+                }
+        }
+        if (!any) {
+                char *x = vz_asprintf("%s# the host has no nameserver reachable from a container: add one\n", out);
+                free(out);
+                out = x;
+        }
+        return out;
+}
+
+/* A command of the new container's own, run confined (as `exec` runs one);
+ * its output only goes into the error message. */
+struct tool_out {
+        char buf[512];
+        size_t len;
+};
+
+static void keep_tail(void *userdata, const char *buf, size_t len)
+{
+        struct tool_out *o = userdata;
+        for (size_t i = 0; i < len; i++) {
+                if (o->len == sizeof(o->buf) - 1) {
+                        memmove(o->buf, o->buf + 1, o->len - 1);
+                        o->len--;
+                }
+                o->buf[o->len++] = buf[i] == '\n' ? ' ' : buf[i];
+        }
+        o->buf[o->len] = '\0';
+}
+
+static int run_tool(struct vz_ctx *ctx, struct vz_ct *ct, const char *host, char *const *argv, struct vz_error *err)
+{
+        _cleanup_plan_ struct vz_ct_plan *p = vz_plan_new(ct->private_dir);
+        struct tool_out out = { .len = 0 };
+        int status = 0, r;
+        vz_plan_hostname(p, host);
+        vz_plan_env(p, "HOME=/root");
+        vz_plan_env(p, "LC_ALL=C");
+        vz_plan_limits(p, ctx->cfg.memory_limit, ctx->cfg.pids_limit);
+        vz_plan_timeout(p, ctx->cfg.run_timeout);
+        vz_plan_output(p, keep_tail, &out);
+        vz_plan_cancel(p, vz_interrupted);
+        vz_plan_command(p, argv);
+        r = vz_ct_run(p, &status, err);
+        if (r < 0)
+                return r;
+        if (status != 0)
+                return vz_error_set(err, -VZ_E_INSTALL, "container %s: %s exited with status %d: %s", ct->id, argv[0],
+                                    status, out.len ? vz_strip(out.buf) : "no output");
+        return 0;
+}
+
+/* Secrets a cache never holds, made for this container by the tools of
+ * its own OS: SSH host keys when sshd is installed, ssl-cert's snake-oil
+ * certificate when that package is. */
+static int make_secrets(struct vz_ctx *ctx, struct vz_ct *ct, const char *host, struct vz_error *err)
+{
+        static char *const keygen[] = { "/usr/bin/ssh-keygen", "-A", NULL };
+        static char *const snakeoil[] = { "/usr/sbin/make-ssl-cert", "generate-default-snakeoil", "--force-overwrite",
+                                          NULL };
+        int r = 0;
+        if (ct_exists(ct->priv_fd, "usr/sbin/sshd") && ct_exists(ct->priv_fd, "usr/bin/ssh-keygen"))
+                r = run_tool(ctx, ct, host, keygen, err);
+        if (r >= 0 && ct_exists(ct->priv_fd, "usr/sbin/make-ssl-cert"))
+                r = run_tool(ctx, ct, host, snakeoil, err);
+        return r;
+}
+
+/* What `create ct` writes into the new root: its name, /etc/hosts,
+ * /etc/resolv.conf (unless the template has one, a link included), its
+ * secrets. Through the private area's fd, never by path. */
+static int personalize(struct vz_ctx *ctx, struct vz_ct *ct, const char *host, struct vz_error *err)
+{
+        _cleanup_free_ char *name = vz_asprintf("%s\n", host);
+        const char *what = "/etc/hostname";
+        int r = vz_at_write_atomic(ct->priv_fd, "etc/hostname", name, strlen(name), 0644, 0);
+        if (r >= 0) {
+                what = "/etc/hosts";
+                r = write_hosts(ct->priv_fd, host);
+        }
+        if (r >= 0 && !ct_exists(ct->priv_fd, "etc/resolv.conf")) {
+                _cleanup_free_ char *resolv = host_resolv_conf();
+                what = "/etc/resolv.conf";
+                r = vz_at_write_atomic(ct->priv_fd, "etc/resolv.conf", resolv, strlen(resolv), 0644, 0);
+        }
+        if (r < 0)
+                return vz_error_set(err, r, "container %s: cannot write %s: %s", ct->id, what, strerror(-r));
+        return make_secrets(ctx, ct, host, err);
+}
+
+static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, const char *hostname,
+                     struct vz_error *err)
+{
+        _cleanup_free_ char *host = hostname ? vz_xstrdup(hostname) : default_hostname(id);
         struct vz_vars vars = vz_config_vars(&ctx->cfg);
         _cleanup_template_ struct vz_template *t = NULL;
         _cleanup_ct_ struct vz_ct *ct = NULL;
@@ -48,6 +245,9 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, struct
                 r = vz_ct_new(ctx, id, vz_template_name(t), &ct, err);
         if (r < 0)
                 return r;
+        if (!host)
+                return vz_error_set(err, -VZ_E_CONFIG, "container %s: the ID is no valid host name; give one with --hostname",
+                                    id);
         if (access(ct->conf_path, F_OK) == 0 || access(ct->private_dir, F_OK) == 0)
                 return vz_error_set(err, -EEXIST, "container %s: exists already (%s); destroy it first", id,
                                     access(ct->conf_path, F_OK) == 0 ? ct->conf_path : ct->private_dir);
@@ -61,14 +261,18 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, struct
         if (r >= 0 && (r = vz_ct_stamp(ct, vz_template_name(t))) < 0)
                 vz_error_set(err, r, "container %s: cannot write its template timestamp: %s", id, strerror(-r));
         if (r >= 0)
+                r = personalize(ctx, ct, host, err);
+        if (r >= 0) {
+                vz_strv_push_take(&ct->lines, vz_asprintf("HOSTNAME=\"%s\"", host));
                 r = vz_ct_save(ct, vz_template_field(t, "distribution"), vz_template_field(t, "osrelease"), err);
+        }
         if (r < 0) {
                 vz_rm_rf(ct->private_dir);  /* no half-made container */
                 return r;
         }
         if (ctx->json)
-                printf("{\"ct\":\"%s\",\"ostemplate\":\"%s\",\"private\":\"%s\",\"conf\":\"%s\"}\n", id,
-                       ct->ostemplate, ct->private_dir, ct->conf_path);
+                printf("{\"ct\":\"%s\",\"ostemplate\":\"%s\",\"hostname\":\"%s\",\"private\":\"%s\",\"conf\":\"%s\"}\n",
+                       id, ct->ostemplate, host, ct->private_dir, ct->conf_path);
         else if (ctx->verbosity >= 0)
                 printf("container %s: created from %s in %s\n", id, ct->ostemplate, ct->private_dir);
         return 0;
@@ -77,13 +281,16 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, struct
 int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = { { "ostemplate", required_argument, NULL, 't' },
+                                               { "hostname", required_argument, NULL, 'H' },
                                                { "help", no_argument, NULL, 'h' }, {} };
         struct vz_error err = { 0 };
-        const char *ost = NULL;
+        const char *ost = NULL, *hostname = NULL;
         int c, r;
-        while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "t:H:h", opts, NULL)) != -1) {
                 if (c == 't')
                         ost = optarg;
+                else if (c == 'H')
+                        hostname = optarg;
                 else {
                         fputs(create_help, c == 'h' ? stdout : stderr);
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
@@ -93,10 +300,16 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
                 fputs(create_help, stderr);
                 return VZ_EXIT_USAGE;
         }
+        if (hostname && (!valid_hostname(hostname) || argc - optind > 1)) {
+                vz_error_set(&err, -VZ_E_CONFIG, "--hostname %s: %s", hostname,
+                             argc - optind > 1 ? "names one container, give one CTID"
+                                               : "not a host name (letters, digits, inner '-', dot-separated)");
+                return fail(&err, -VZ_E_CONFIG);
+        }
         int rc = 0;
         for (int i = optind; i < argc && !vz_interrupted(); i++) {
                 memset(&err, 0, sizeof(err));
-                r = create_ct(ctx, argv[i], ost, &err);
+                r = create_ct(ctx, argv[i], ost, hostname, &err);
                 if (r < 0 && !rc)
                         rc = fail(&err, r);
                 else if (r < 0)

@@ -159,7 +159,7 @@ static int refresh(struct vz_build *b, struct vz_pkglist *fresh, const struct vz
         if (r >= 0)
                 r = vz_backend_for(b->tmpl)->finish_cache(b, err);
         if (r >= 0)
-                vz_build_normalize(b);
+                r = vz_build_normalize(b, err);
         vz_progress_clear();
         if (r >= 0)
                 r = vz_build_publish(b, fresh, true, &path, err);

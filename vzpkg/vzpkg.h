@@ -233,8 +233,9 @@ int vz_build_publish(struct vz_build *b, const struct vz_pkglist *resolved, bool
                      char **ret_path, struct vz_error *err);
 void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double secs);
 double vz_now(void);
-/* Drop build-host traces from the root (docs/internals/reproducible.md). */
-void vz_build_normalize(struct vz_build *b);
+/* Drop build-host traces and per-machine state (host keys, machine IDs,
+ * seeds) from the root, after the last hook (docs/internals/reproducible.md). */
+int vz_build_normalize(struct vz_build *b, struct vz_error *err);
 void vz_build_reset_repos(struct vz_build *b);
 long long vz_source_date_epoch(struct vz_build *b);
 /* Work directories left by a killed vzpkg; only under the template's lock. */

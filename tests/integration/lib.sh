@@ -86,6 +86,8 @@ mirror_reachable() {
 # Names of the packages the test repositories hold: every Priority: required
 # and Essential: yes package, apt, and their Depends/Pre-Depends closure (all
 # alternatives and all providers of virtual packages, as apt-cache sees them).
+# The boot test (test-boot-lxc.sh) adds an init and an SSH server.
+_TEST_EXTRA_PACKAGES="systemd-sysv openssh-server dbus"
 _test_package_names() {
 	local avail base
 	avail=$(mktemp)
@@ -93,7 +95,7 @@ _test_package_names() {
 	base=$(python3 "$HELPERS" required "$avail")
 	# shellcheck disable=SC2086
 	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-		--no-breaks --no-replaces --no-enhances apt $base |
+		--no-breaks --no-replaces --no-enhances apt $_TEST_EXTRA_PACKAGES $base |
 		grep -E '^[a-z0-9][a-z0-9+.-]*$' | sort -u |
 		# Keep only real packages that have a candidate (drops virtual ones).
 		comm -12 - <(sed -n 's/^Package: //p' "$avail" | sort -u)
@@ -103,6 +105,10 @@ _test_package_names() {
 _deb_cache_complete() {
 	local f
 	[ -s "$DEB_STAMP" ] || return 1
+	# a cache filled before a name joined the list is refilled
+	for f in $_TEST_EXTRA_PACKAGES; do
+		grep -q "^${f}_" "$DEB_STAMP" || return 1
+	done
 	while read -r f; do
 		[ -s "$DEB_CACHE/$f" ] || return 1
 	done <"$DEB_STAMP"
