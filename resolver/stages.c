@@ -74,7 +74,7 @@ int vz_resolver_mark_stage(struct vz_resolver *r, struct vz_pkglist *l, char *co
                 l->pkgs[i].stage = stage;
                 marked++;
                 queue_init(&reqs);
-                solvable_lookup_deparray(pool_id2solvable(pool, ids[i]), SOLVABLE_REQUIRES, &reqs, -1);
+                solvable_lookup_deparray(pool_id2solvable(pool, ids[i]), SOLVABLE_REQUIRES, &reqs, 0);
                 for (int k = 0; k < reqs.count; k++)
                         if (reqs.elements[k] != SOLVABLE_PREREQMARKER)
                                 push_providers(pool, ids, l, reqs.elements[k], &todo);
