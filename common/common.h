@@ -33,6 +33,7 @@ enum {
         VZ_E_LOCKED,       /* lock held by another process */
         VZ_E_INTERRUPTED,  /* SIGINT/SIGTERM */
         VZ_E_RUNTIME,      /* container setup failure */
+        VZ_E_UNCONFIGURED, /* template uses a $VARIABLE the configuration does not define */
         VZ_E_MAX
 };
 

@@ -17,6 +17,7 @@ static const char *const messages[VZ_E_MAX - VZ_E_BASE] = {
         [VZ_E_LOCKED - VZ_E_BASE] = "locked by another process",
         [VZ_E_INTERRUPTED - VZ_E_BASE] = "interrupted",
         [VZ_E_RUNTIME - VZ_E_BASE] = "container runtime error",
+        [VZ_E_UNCONFIGURED - VZ_E_BASE] = "template not configured",
 };
 
 const char *vz_strerror(int code)

@@ -62,7 +62,14 @@ const char *vz_template_set(const struct vz_template *t);    /* "default", "mini
 enum vz_family vz_template_family(const struct vz_template *t);
 const char *vz_template_package_manager(const struct vz_template *t);
 char *const *vz_template_packages(const struct vz_template *t);
-char *const *vz_template_packages_stage(const struct vz_template *t, int stage); /* 0 or 1 */
+/* packages_0 (stage 0) and packages_1 (stage 1) as lines: the set's own
+ * file when it lists anything, else os/default's. Each line of packages_0
+ * is a group of whitespace-separated names unpacked together; packages_1
+ * is one group. Names of these stages are installed too. */
+char *const *vz_template_packages_stage(const struct vz_template *t, int stage);
+/* Every name the template installs: packages_0's, packages_1's, then
+ * packages' words, each once, in that order. */
+char *const *vz_template_all_packages(const struct vz_template *t);
 const struct vz_repo_spec *vz_template_repos(const struct vz_template *t, size_t *ret_n);
 char *const *vz_template_mirrorlists(const struct vz_template *t);
 char *const *vz_template_environment(const struct vz_template *t);  /* KEY=VAL */

@@ -10,6 +10,7 @@ struct vz_template {
         enum vz_family family;
         char *package_manager;
         char **packages, **packages_stage[2];
+        char **all_packages;   /* packages_0, packages_1, packages: words, each once */
         struct vz_repo_spec *repos;
         size_t n_repos;
         char **mirrorlists, **environment, **gpgkeys;
@@ -307,6 +308,38 @@ static void load_gpgkeys_from(struct vz_template *t, const char *dir)
         vz_strv_free(found);
 }
 
+/* packages_0/packages_1: the set's own file when it lists something,
+ * else os/default's (vztt's create cache takes either, never both). An
+ * app template has none: they are the OS bootstrap. */
+static int read_stage(struct vz_template *t, const char *file, char ***ret)
+{
+        int r = read_lines_opt(t->dir, file, ret);
+        if (r < 0 || (*ret)[0] || !t->base_dir || t->app)
+                return r;
+        vz_strv_free(*ret);
+        return read_lines_opt(t->base_dir, file, ret);
+}
+
+static void push_words(char ***v, const char *line)
+{
+        _cleanup_strv_ char **words = vz_strv_split(line, " \t");
+        for (char **w = words; *w; w++)
+                if (!vz_strv_contains(*v, *w))
+                        vz_strv_push(v, *w);
+}
+
+/* Every name to install: packages_0's words, packages_1's, then packages. */
+static char **all_names(const struct vz_template *t)
+{
+        char **v = vz_xmalloc(sizeof(char *));
+        for (int s = 0; s < 2; s++)
+                for (char **l = t->packages_stage[s]; *l; l++)
+                        push_words(&v, *l);
+        for (char **l = t->packages; *l; l++)
+                push_words(&v, *l);
+        return v;
+}
+
 static int load_lists(struct vz_template *t, struct vz_error *err)
 {
         _cleanup_free_ char *pk = vz_path_join(t->dir, "packages");
@@ -315,9 +348,11 @@ static int load_lists(struct vz_template *t, struct vz_error *err)
                 return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read: %s", pk, strerror(-r));
         for (int s = 0; s < 2; s++) {
                 _cleanup_free_ char *f = vz_asprintf("packages_%d", s);
-                if (read_lines_opt(t->dir, f, &t->packages_stage[s]) < 0)
-                        return vz_error_set(err, -VZ_E_METADATA, "%s/%s: cannot read", t->dir, f);
+                r = read_stage(t, f, &t->packages_stage[s]);
+                if (r < 0)
+                        return vz_error_set(err, -VZ_E_METADATA, "%s/%s: cannot read: %s", t->dir, f, strerror(-r));
         }
+        t->all_packages = all_names(t);
         r = read_lines_opt(t->dir, "environment", &t->environment);
         if (r == 0 && !t->environment[0] && t->base_dir) {
                 vz_strv_free(t->environment);
@@ -417,6 +452,7 @@ void vz_template_free(struct vz_template *t)
         vz_strv_free(t->packages);
         vz_strv_free(t->packages_stage[0]);
         vz_strv_free(t->packages_stage[1]);
+        vz_strv_free(t->all_packages);
         for (size_t i = 0; i < t->n_repos; i++) {
                 vz_strv_free(t->repos[i].urls);
                 free(t->repos[i].suite);
@@ -442,6 +478,7 @@ const char *vz_template_set(const struct vz_template *t) { return t->set; }
 enum vz_family vz_template_family(const struct vz_template *t) { return t->family; }
 const char *vz_template_package_manager(const struct vz_template *t) { return t->package_manager; }
 char *const *vz_template_packages(const struct vz_template *t) { return t->packages; }
+char *const *vz_template_all_packages(const struct vz_template *t) { return t->all_packages; }
 char *const *vz_template_mirrorlists(const struct vz_template *t) { return t->mirrorlists; }
 char *const *vz_template_environment(const struct vz_template *t) { return t->environment; }
 char *const *vz_template_gpgkeys(const struct vz_template *t) { return t->gpgkeys; }

@@ -70,7 +70,7 @@ int vz_vars_expand(const struct vz_vars *vars, const char *s, const char *where,
                 int len = 1;
                 while (isalnum((unsigned char)p[len]) || p[len] == '_')
                         len++;
-                int r = vz_error_set(err, -VZ_E_METADATA,
+                int r = vz_error_set(err, -VZ_E_UNCONFIGURED,
                                      "%s: unknown variable %.*s; define it in vzpkg.conf as \"%.*s URL\"",
                                      where, len, p, len, p);
                 free(out);

@@ -286,13 +286,40 @@ static void disfavor_impostors(Pool *pool, Queue *job)
         map_free(&installed);
 }
 
+/* Every name no repository has, in one error (a list is fixed in one
+ * round, not one name per run); other errors as they come. */
+static int missing_names_error(char **missing, const char *what, struct vz_error *err)
+{
+        _cleanup_free_ char *list = vz_xstrdup("");
+        size_t n = vz_strv_len(missing);
+        if (n == 1)
+                return vz_error_set(err, -VZ_E_NOPKG,
+                                    "package %s: not in any repository of %s; check the name in the template's packages file and its repositories",
+                                    missing[0], what);
+        for (char **m = missing; *m; m++) {
+                char *x = vz_asprintf("%s%s%s", list, *list ? ", " : "", *m);
+                free(list);
+                list = x;
+        }
+        return vz_error_set(err, -VZ_E_NOPKG,
+                            "%zu packages are not in any repository of %s: %s; check the names in the template's package lists and its repositories",
+                            n, what, list);
+}
+
 static int build_job(struct vz_resolver *r, char *const *names, unsigned flags, const char *what,
                      Queue *job, struct vz_error *err)
 {
+        _cleanup_strv_ char **missing = vz_xmalloc(sizeof(char *));
         int k;
-        for (char *const *n = names; n && *n; n++)
-                if ((k = add_name_job(r->pool, job, *n, what, err)) < 0)
-                        return k;
+        for (char *const *n = names; n && *n; n++) {
+                struct vz_error one = { 0 };
+                if ((k = add_name_job(r->pool, job, *n, what, &one)) == -VZ_E_NOPKG && (*n)[0] != '@')
+                        vz_strv_push(&missing, *n);
+                else if (k < 0)
+                        return vz_error_set(err, k, "%s", one.msg);
+        }
+        if (missing[0])
+                return missing_names_error(missing, what, err);
         disfavor_impostors(r->pool, job);
         if (!(flags & VZ_RESOLVE_BASE))
                 return 0;

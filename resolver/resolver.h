@@ -18,6 +18,8 @@ struct vz_pkg {
                              * are in earlier batches, so each batch can be one dpkg run */
         char **prereqs;     /* names of packages of this list it pre-depends on */
         bool replaced;      /* erase list: goes because a new package obsoletes it */
+        int stage;          /* 0, or the bootstrap stage (packages_0 line, packages_1)
+                             * it is unpacked in: see vz_resolver_mark_stage */
 };
 
 struct vz_pkglist {
@@ -72,6 +74,11 @@ int vz_resolver_solve(struct vz_resolver *r, char *const *names, unsigned flags,
                       struct vz_pkglist *ret, struct vz_error *err);
 
 void vz_pkglist_done(struct vz_pkglist *l);
+
+/* Mark with `stage` (> 0) the packages of l (solved by r) that `names`
+ * need, over Depends and Pre-Depends, and that are neither in the
+ * essential set nor in an earlier stage. Returns how many it marked. */
+int vz_resolver_mark_stage(struct vz_resolver *r, struct vz_pkglist *l, char *const *names, int stage);
 
 /* ---- existing systems (containers) ------------------------------------- */
 

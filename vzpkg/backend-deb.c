@@ -456,7 +456,7 @@ static int dpkg_batch(struct vz_build *b, const struct vz_pkglist *l, int batch,
         if (batch == 0)
                 vz_strv_push(&argv, "--force-depends");  /* the essential set has no order yet */
         for (size_t i = 0; i < l->n; i++)
-                if (l->pkgs[i].batch == batch) {
+                if (l->pkgs[i].batch == batch && l->pkgs[i].stage == 0) {  /* staged: see stage_unpack */
                         vz_strv_push_take(&argv, ct_path(b, &l->pkgs[i]));
                         count++;
                 }
@@ -474,6 +474,48 @@ static int dpkg_all(struct vz_build *b, const struct vz_pkglist *l, struct vz_er
                         last = l->pkgs[i].batch;
         for (int batch = 1; batch <= last && r >= 0; batch++)
                 r = dpkg_batch(b, l, batch, err);
+        return r;
+}
+
+/* vztt's bootstrap stages (packages_0 lines, then packages_1), as its
+ * apt backend runs them: every stage is unpacked, in order, before the
+ * mid-install hooks; after them each stage is configured, in order, and
+ * only then the rest of the packages are installed. A stage holds the
+ * closure of its names (resolver: vz_resolver_mark_stage), so configuring
+ * it needs nothing later; unpacking may run before a pre-dependency of
+ * the same stage is configured, which vztt forced too. */
+static int stage_run(struct vz_build *b, const struct vz_pkglist *l, int stage, bool configure, struct vz_error *err)
+{
+        _cleanup_strv_ char **argv = vz_strv_split(configure ? "dpkg --configure --force-unsafe-io"
+                                                             : "dpkg --unpack --force-unsafe-io --force-depends",
+                                                   " ");
+        _cleanup_free_ char *what = vz_asprintf("dpkg (%s stage %d)", configure ? "configure" : "unpack", stage);
+        for (size_t i = 0; i < l->n; i++)
+                if (l->pkgs[i].stage == stage)
+                        vz_strv_push_take(&argv, configure ? vz_xstrdup(l->pkgs[i].name) : ct_path(b, &l->pkgs[i]));
+        vz_verbose("%s: %s", vz_template_name(b->tmpl), what);
+        return vz_build_ct_run(b, argv, what, -VZ_E_INSTALL, NULL, err);
+}
+
+static int stages_run(struct vz_build *b, const struct vz_pkglist *l, bool configure, struct vz_error *err)
+{
+        int r = 0;
+        for (int stage = 1; stage <= b->n_stages && r >= 0; stage++)
+                r = stage_run(b, l, stage, configure, err);
+        return r;
+}
+
+/* vztt runs mid-pre-install (when it exists) after the stages are
+ * unpacked, restarts the container, then runs mid-post-install: each
+ * hook runs in a container of its own here, so the restart is implied. */
+static int mid_install_hooks(struct vz_build *b, struct vz_error *err)
+{
+        int r = 0;
+        if (vz_template_hook(b->tmpl, "mid-pre-install")) {
+                r = vz_hook_ct(b, "mid-pre-install", err);
+                if (r >= 0)
+                        r = vz_hook_ct(b, "mid-post-install", err);
+        }
         return r;
 }
 
@@ -591,11 +633,12 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
                 vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
         if (r >= 0)
                 r = dpkg_batch(b, l, 0, err);
-        if (r >= 0 && vz_template_hook(b->tmpl, "mid-pre-install")) {
-                r = vz_hook_ct(b, "mid-pre-install", err);
-                if (r >= 0)
-                        r = vz_hook_ct(b, "mid-post-install", err);
-        }
+        if (r >= 0)
+                r = stages_run(b, l, false, err);
+        if (r >= 0)
+                r = mid_install_hooks(b, err);
+        if (r >= 0)
+                r = stages_run(b, l, true, err);
         if (r >= 0)
                 r = dpkg_all(b, l, err);
         if (r >= 0) {

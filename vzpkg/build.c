@@ -672,6 +672,31 @@ double vz_now(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* vztt's bootstrap stages: each line of packages_0 is a group, then
+ * packages_1 as one; a package belongs to the first stage that needs it.
+ * The backend unpacks them in this order before the mid-install hooks. */
+static void mark_stages(struct vz_build *b, struct vz_resolver *res, struct vz_pkglist *l)
+{
+        int stage = 0;
+        for (int s = 0; s < 2; s++) {
+                char *const *lines = vz_template_packages_stage(b->tmpl, s);
+                _cleanup_strv_ char **group = vz_xmalloc(sizeof(char *));
+                for (char *const *line = lines; *line; line++) {
+                        _cleanup_strv_ char **words = vz_strv_split(*line, " \t");
+                        if (s == 1) {
+                                for (char **w = words; *w; w++)
+                                        vz_strv_push(&group, *w);
+                                continue;
+                        }
+                        if (vz_resolver_mark_stage(res, l, words, stage + 1) > 0)
+                                stage++;
+                }
+                if (group[0] && vz_resolver_mark_stage(res, l, group, stage + 1) > 0)
+                        stage++;
+        }
+        b->n_stages = stage;
+}
+
 /* Repositories in, resolved package list out. */
 int vz_build_resolve(struct vz_build *b, struct vz_resolver **ret_res, struct vz_pkglist *ret, struct vz_error *err)
 {
@@ -686,11 +711,12 @@ int vz_build_resolve(struct vz_build *b, struct vz_resolver **ret_res, struct vz
                         b->source_date_epoch = b->repos[i].date_epoch;
         vz_verbose("%s: resolving", name);
         if (r >= 0)
-                r = vz_resolver_solve(res, vz_template_packages(b->tmpl), VZ_RESOLVE_BASE, name, ret, err);
+                r = vz_resolver_solve(res, vz_template_all_packages(b->tmpl), VZ_RESOLVE_BASE, name, ret, err);
         if (r < 0) {
                 vz_resolver_free(res);
                 return r;
         }
+        mark_stages(b, res, ret);
         *ret_res = res;
         return 0;
 }

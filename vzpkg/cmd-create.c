@@ -9,7 +9,8 @@ static void help(FILE *f)
                    "Build the template cache of each OS template named (default: every OS\n"
                    "template that has no cache yet) into $TEMPLATE/cache/OST.tar.zst, with a\n"
                    "JSON manifest beside it. An existing cache is kept unless -f is given; it\n"
-                   "is replaced only once the new one is complete.\n\n"
+                   "is replaced only once the new one is complete. With no OST, a template\n"
+                   "that is not configured (its $VARIABLE undefined) is skipped with a warning.\n\n"
                    "  -f, --force   rebuild even when a cache exists\n"
                    "  -h, --help    this help\n");
 }
@@ -27,12 +28,13 @@ static char **templates_without_cache(struct vz_ctx *ctx)
         return out;
 }
 
-static int create_one(struct vz_ctx *ctx, const char *name, bool force)
+static int create_one(struct vz_ctx *ctx, const char *name, bool named, bool force)
 {
         struct vz_error err = { 0 };
-        struct vz_vars vars = vz_config_vars(&ctx->cfg);
         _cleanup_template_ struct vz_template *t = NULL;
-        int r = vz_template_load(ctx->cfg.template_area, name, &vars, &t, &err);
+        int r = vz_template_load_for(ctx, name, named, &t, &err);
+        if (r > 0)
+                return 0;  /* not configured, skipped with a warning */
         if (r >= 0)
                 r = vz_build_cache(ctx, t, force, &err);
         if (r < 0) {
@@ -72,7 +74,7 @@ int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
         } else
                 names = templates_without_cache(ctx);
         for (char **n = names; *n && !vz_interrupted(); n++) {
-                int r = create_one(ctx, *n, force);
+                int r = create_one(ctx, *n, optind < argc, force);
                 if (r && !rc)
                         rc = r;
         }

@@ -47,7 +47,8 @@ static const char metadata_help[] =
         "Usage: vzpkg update metadata [OST...]\n\n"
         "Refresh the repository metadata of each OS template (default: all), whatever\n"
         "METADATA_EXPIRE says: InRelease with conditional requests, verified with the\n"
-        "template's keys, and the Packages files it lists.\n\n"
+        "template's keys, and the Packages files it lists. With no OST, a template\n"
+        "that is not configured (its $VARIABLE undefined) is skipped with a warning.\n\n"
         "  -h, --help    this help\n";
 
 static int refresh_one(struct vz_ctx *ctx, const struct vz_template *t, void *userdata, struct vz_error *err)

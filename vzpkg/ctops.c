@@ -94,7 +94,7 @@ static char **removable(struct group *g, struct vz_ct *ct, struct vz_ctx *ctx)
 {
         char **keep = vz_xmalloc(sizeof(char *)), **out = vz_xmalloc(sizeof(char *));
         struct vz_vars vars = vz_config_vars(&ctx->cfg);
-        for (char *const *p = vz_template_packages(g->os); *p; p++)
+        for (char *const *p = vz_template_all_packages(g->os); *p; p++)
                 vz_strv_push(&keep, *p);
         for (char **a = ct->apps; *a; a++) {
                 bool removing = false;

@@ -219,12 +219,27 @@ int vz_update_cache(struct vz_ctx *ctx, const struct vz_template *t, struct vz_e
 
 /* ---- OST... ------------------------------------------------------------------ */
 
-static int one_template(struct vz_ctx *ctx, const char *name, vz_template_fn fn, void *userdata)
+int vz_template_load_for(struct vz_ctx *ctx, const char *name, bool named, struct vz_template **ret,
+                         struct vz_error *err)
+{
+        struct vz_vars vars = vz_config_vars(&ctx->cfg);
+        int r = vz_template_load(ctx->cfg.template_area, name, &vars, ret, err);
+        if (r != -VZ_E_UNCONFIGURED || named)
+                return r;
+        /* A template the admin never configured (the shipped almalinux-9
+         * without $ALMALINUX_MIRROR) must not fail a command over all of them. */
+        vz_warn("%s: skipped: %s", name, err->msg);
+        memset(err, 0, sizeof(*err));
+        return 1;
+}
+
+static int one_template(struct vz_ctx *ctx, const char *name, bool named, vz_template_fn fn, void *userdata)
 {
         struct vz_error err = { 0 };
-        struct vz_vars vars = vz_config_vars(&ctx->cfg);
         _cleanup_template_ struct vz_template *t = NULL;
-        int r = vz_template_load(ctx->cfg.template_area, name, &vars, &t, &err);
+        int r = vz_template_load_for(ctx, name, named, &t, &err);
+        if (r > 0)
+                return 0;
         if (r >= 0)
                 r = fn(ctx, t, userdata, &err);
         if (r < 0) {
@@ -250,7 +265,7 @@ int vz_each_template(struct vz_ctx *ctx, int argc, char **argv, bool all_by_defa
                 return VZ_EXIT_USAGE;
         }
         for (char **n = names; *n && !vz_interrupted(); n++) {
-                int r = one_template(ctx, *n, fn, userdata);
+                int r = one_template(ctx, *n, optind < argc, fn, userdata);
                 if (r > worst)
                         worst = r;
                 if (r && r != VZ_EXIT_STALE && !rc)

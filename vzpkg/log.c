@@ -131,6 +131,7 @@ int vz_exit_code(int r)
                 return VZ_EXIT_USAGE;
         case VZ_E_NOTEMPLATE:
         case VZ_E_METADATA:
+        case VZ_E_UNCONFIGURED:
                 return VZ_EXIT_TEMPLATE;
         case VZ_E_NOPKG:
         case VZ_E_PROBLEM:

@@ -196,6 +196,7 @@ struct vz_build {
         bool metadata_loaded;    /* repositories read once in this run: reuse */
         const char *ctid;        /* the container worked on, $2 of host hooks */
         size_t n_pkgs;
+        int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
 };
 
 /* Package-format backends: the pipeline calls these, never branches on the
@@ -279,6 +280,11 @@ int vz_update_cache(struct vz_ctx *ctx, const struct vz_template *t, struct vz_e
 /* Commands taking OST... : run fn on each (all OS templates when none is
  * named and all_by_default), report each failure, return the first exit
  * code, or the highest of fn's non-negative results. */
+/* Load OS template `name`. When it was not `named` on the command line (a
+ * command over all templates) and is not configured (a $VARIABLE the
+ * configuration lacks), warn in one line and return 1 without it. */
+int vz_template_load_for(struct vz_ctx *ctx, const char *name, bool named, struct vz_template **ret,
+                         struct vz_error *err);
 typedef int (*vz_template_fn)(struct vz_ctx *ctx, const struct vz_template *t, void *userdata,
                               struct vz_error *err);
 int vz_each_template(struct vz_ctx *ctx, int argc, char **argv, bool all_by_default, vz_template_fn fn,

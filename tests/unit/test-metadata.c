@@ -4,6 +4,8 @@
 
 #include "metadata.h"
 
+#include <sys/stat.h>
+
 static const struct vz_kv vars_kv[] = { { "$MIRROR", "http://m.example/debian" },
                                         { "$MIRROR_SEC", "http://s.example/sec" } };
 static const struct vz_vars vars = { vars_kv, 2 };
@@ -80,6 +82,62 @@ static void test_set_inherits(void **state)
         vz_rm_rf(d);
 }
 
+static void hook(const char *d, const char *rel)
+{
+        _cleanup_free_ char *p = vz_path_join(d, rel);
+        write_text(d, rel, "#!/bin/bash\n");
+        assert_int_equal(chmod(p, 0755), 0);
+}
+
+/* vztt's rules for a set (config/os/<set>) against os/default: packages is
+ * the set's own; packages_0/packages_1 the set's when it lists any, else
+ * the base's, whole; a hook the set's when executable there, else the
+ * base's; stage names are installed too, each once, stage 0 first. */
+static void test_set_file_rules(void **state)
+{
+        _cleanup_free_ char *d = make_area();
+        _cleanup_template_ struct vz_template *slim = NULL, *init = NULL, *base = NULL;
+        struct vz_error err = { 0 };
+        write_text(d, "myos/1/x86_64/config/os/default/packages_0", "systemd systemd-sysv\nudev\n");
+        write_text(d, "myos/1/x86_64/config/os/default/packages_1", "ifupdown\n");
+        write_text(d, "myos/1/x86_64/config/os/init/packages", "tiny\nudev\n");
+        write_text(d, "myos/1/x86_64/config/os/init/packages_0", "# own stage\nsysvinit-core\n");
+        write_text(d, "myos/1/x86_64/config/os/init/packages_1", "");
+        hook(d, "myos/1/x86_64/config/os/default/mid-pre-install");
+        hook(d, "myos/1/x86_64/config/os/default/post-install");
+        hook(d, "myos/1/x86_64/config/os/init/post-install");
+        write_text(d, "myos/1/x86_64/config/os/init/mid-post-install", "#!/bin/bash\n");  /* not executable */
+
+        assert_int_equal(vz_template_load(d, "myos-1-x86_64-slim", &vars, &slim, &err), 0);
+        char *const *s0 = vz_template_packages_stage(slim, 0);
+        assert_int_equal(vz_strv_len((char **)s0), 2);
+        assert_string_equal(s0[0], "systemd systemd-sysv");  /* a line is a group */
+        assert_string_equal(vz_template_packages_stage(slim, 1)[0], "ifupdown");
+        char *const *all = vz_template_all_packages(slim);
+        assert_int_equal(vz_strv_len((char **)all), 5);
+        assert_string_equal(all[0], "systemd");
+        assert_string_equal(all[1], "systemd-sysv");
+        assert_string_equal(all[2], "udev");
+        assert_string_equal(all[3], "ifupdown");
+        assert_string_equal(all[4], "tiny");
+        assert_int_equal(vz_strv_len((char **)vz_template_packages(slim)), 1);  /* not the base's "base" */
+
+        assert_int_equal(vz_template_load(d, "myos-1-x86_64-init", &vars, &init, &err), 0);
+        assert_int_equal(vz_strv_len((char **)vz_template_packages_stage(init, 0)), 1);
+        assert_string_equal(vz_template_packages_stage(init, 0)[0], "sysvinit-core");
+        assert_string_equal(vz_template_packages_stage(init, 1)[0], "ifupdown");  /* empty: the base's */
+        all = vz_template_all_packages(init);
+        assert_int_equal(vz_strv_len((char **)all), 4);  /* udev once */
+        assert_string_equal(all[3], "udev");
+        assert_non_null(strstr(vz_template_hook(init, "post-install"), "/os/init/"));
+        assert_non_null(strstr(vz_template_hook(init, "mid-pre-install"), "/os/default/"));
+        assert_null(vz_template_hook(init, "mid-post-install"));  /* neither executable nor in the base */
+
+        assert_int_equal(vz_template_load(d, "myos-1-x86_64", &vars, &base, &err), 0);
+        assert_string_equal(vz_template_all_packages(base)[4], "base");
+        vz_rm_rf(d);
+}
+
 static void test_not_found(void **state)
 {
         _cleanup_free_ char *d = make_area();
@@ -97,7 +155,7 @@ static void test_unknown_variable(void **state)
         struct vz_template *t = NULL;
         struct vz_error err = { 0 };
         write_text(d, "myos/1/x86_64/config/os/default/repositories", "$NOWHERE stable main\n");
-        assert_int_equal(vz_template_load(d, "myos-1-x86_64", &vars, &t, &err), -VZ_E_METADATA);
+        assert_int_equal(vz_template_load(d, "myos-1-x86_64", &vars, &t, &err), -VZ_E_UNCONFIGURED);
         assert_non_null(strstr(err.msg, "$NOWHERE"));
         assert_non_null(strstr(err.msg, "repositories"));
         vz_rm_rf(d);
@@ -151,6 +209,7 @@ int main(void)
                 cmocka_unit_test(test_set_inherits),   cmocka_unit_test(test_not_found),
                 cmocka_unit_test(test_unknown_variable), cmocka_unit_test(test_package_manager_vars_pass),
                 cmocka_unit_test(test_later_definition_wins), cmocka_unit_test(test_shipped_debian),
+                cmocka_unit_test(test_set_file_rules),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
