@@ -198,9 +198,11 @@ static int fetch_repomd(struct vz_build *b, struct rpm_repo *rr, size_t n, struc
                 d[k++] = (struct vz_download){ .urls = rr[i].repomd_urls, .dest = rr[i].repomd, .size = -1,
                                                .max_size = VZ_FETCH_MAX_SMALL, .label = rr[i].repomd_urls[0],
                                                .conditional = true };
+                /* The signature is fetched whole every time (a few hundred
+                 * bytes): a validator of its own could pair a new repomd.xml
+                 * with the cached signature of an old one. */
                 d[k++] = (struct vz_download){ .urls = rr[i].asc_urls, .dest = rr[i].asc, .size = -1,
-                                               .max_size = VZ_FETCH_MAX_SMALL, .label = rr[i].asc_urls[0],
-                                               .conditional = true };
+                                               .max_size = VZ_FETCH_MAX_SMALL, .label = rr[i].asc_urls[0] };
         }
         r = k ? vz_fetch_run(b->fetch, d, k, err) : 0;
         for (size_t i = 0; i < k; i++)
