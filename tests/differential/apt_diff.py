@@ -16,6 +16,7 @@ Exit: 0 equal, 1 differences, 77 apt unavailable.
 
 import argparse
 import glob
+import json
 import os
 import random
 import re
@@ -115,6 +116,15 @@ def vzpkg_resolve(args, names):
     return got, None
 
 
+def template_sources(args):
+    """apt source lines for the template's repositories (first URL of each)."""
+    r = subprocess.run([args.vzpkg, "-q", "-c", args.config, "--json", "info", args.template, "repositories"],
+                       capture_output=True, text=True, check=True)
+    key = f" [signed-by={args.keyring}]" if args.keyring else ""
+    return [f"deb{key} {repo['urls'][0]} {repo['suite']} {' '.join(repo['components'])}"
+            for repo in json.loads(r.stdout)["repositories"]]
+
+
 def load_policy(path):
     allowed = {}
     if path and os.path.exists(path):
@@ -140,7 +150,9 @@ def compare(label, apt_set, vz_set, allowed):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--source", action="append", required=True, help="a sources.list line for apt")
+    ap.add_argument("--source", action="append", help="a sources.list line for apt "
+                    "(default: the template's repositories, signed by --keyring)")
+    ap.add_argument("--keyring", help="key file for apt's signed-by (with the template's repositories)")
     ap.add_argument("--vzpkg", required=True)
     ap.add_argument("--config", required=True, help="vzpkg.conf")
     ap.add_argument("--template", required=True, help="OS template whose repositories are the --source lines")
@@ -154,7 +166,7 @@ def main():
         print("SKIP: apt-get not available")
         return 77
     work = args.workdir or tempfile.mkdtemp(prefix="vzpkg-aptdiff.")
-    apt = Apt(os.path.join(work, "apt"), args.source)
+    apt = Apt(os.path.join(work, "apt"), args.source or template_sources(args))
     apt.update()
     names, base_ess, base_req = set(), set(), set()
     for path in apt.packages_files():
