@@ -15,6 +15,7 @@ Exit: 0 equal, 1 differences, 77 apt unavailable.
 """
 
 import argparse
+import concurrent.futures
 import glob
 import json
 import os
@@ -159,6 +160,7 @@ def main():
     ap.add_argument("--template-case", action="store_true", help="also compare the template's own list")
     ap.add_argument("--random", type=int, default=0, help="number of seeded random package sets")
     ap.add_argument("--seed", type=int, default=9)
+    ap.add_argument("--jobs", type=int, default=2, help="cases run at once (apt and vzpkg only read)")
     ap.add_argument("--policy", default=os.path.join(os.path.dirname(__file__), "policy.txt"))
     ap.add_argument("--workdir")
     args = ap.parse_args()
@@ -194,9 +196,15 @@ def main():
         cases.append((f"set {i}", [], rng.sample(pool, rng.randint(1, 5))))
     allowed = load_policy(args.policy)
     diffs, agreed, refused = [], 0, 0
-    for label, vzargs, pkgs in cases:
-        a, aerr = apt.install(base + [p for p in pkgs if p not in base])
-        v, verr = vzpkg_resolve(args, pkgs if vzargs is not None else [])
+
+    def run_case(case):
+        _label, vzargs, pkgs = case
+        return (apt.install(base + [p for p in pkgs if p not in base]),
+                vzpkg_resolve(args, pkgs if vzargs is not None else []))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+        results = list(ex.map(run_case, cases))
+    for (label, _vzargs, pkgs), ((a, aerr), (v, verr)) in zip(cases, results):
         label = f"{label} [{' '.join(pkgs)}]"
         if a is None and v is None:
             refused += 1
