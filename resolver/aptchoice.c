@@ -30,6 +30,7 @@ struct aptsim {
         Map marked;       /* solvables chosen so far */
         Map essential;    /* name ids */
         const int *rank;  /* name id -> Priority rank (1 required .. 5 extra), 0 unknown */
+        const int *order; /* name id -> first mention in apt's cache order, 0 never */
         int nrank;
 };
 
@@ -134,7 +135,10 @@ static bool provider_before(struct aptsim *a, Id target, Id x, Id y)
                 return ex;
         if (rank_of(a, sx->name) != rank_of(a, sy->name))
                 return rank_of(a, sx->name) < rank_of(a, sy->name);
-        /* apt falls back to its cache's package order: the later name first */
+        /* apt falls back to its cache's package order (the order it first
+         * met the names while parsing the indexes): the later one first */
+        if (sx->name < a->nrank && sy->name < a->nrank && a->order[sx->name] != a->order[sy->name])
+                return a->order[sx->name] > a->order[sy->name];
         return sx->name > sy->name;
 }
 
@@ -212,10 +216,10 @@ static bool mark_install(struct aptsim *a, Id p, int depth)
         return ok;
 }
 
-void vz_apt_choose(Pool *pool, const Map *cand, char **essential, const int *rank, int nrank, const Queue *premarked,
-                   const Queue *roots, Queue *ret)
+void vz_apt_choose(Pool *pool, const Map *cand, char **essential, const int *rank, const int *order, int nrank,
+                   const Queue *premarked, const Queue *roots, Queue *ret)
 {
-        struct aptsim a = { .pool = pool, .rank = rank, .nrank = nrank };
+        struct aptsim a = { .pool = pool, .rank = rank, .order = order, .nrank = nrank };
         Id p;
         map_init_clone(&a.cand, cand);
         map_init(&a.marked, pool->nsolvables);

@@ -21,6 +21,7 @@ void vz_apt_candidates(Pool *pool, Map *ret);
 /* aptchoice.c: the packages apt would mark for installing `roots` (in that
  * order) on a system that already has `premarked` (may be NULL): the roots,
  * the premarked and everything chosen for them, as solvable ids.
- * essential: Essential: yes names; rank[name id]: Priority rank (0 unknown). */
-void vz_apt_choose(Pool *pool, const Map *cand, char **essential, const int *rank, int nrank, const Queue *premarked,
-                   const Queue *roots, Queue *ret);
+ * essential: Essential: yes names; rank[name id]: Priority rank (0 unknown);
+ * order[name id]: where apt's cache first met the name (1..; 0 never). */
+void vz_apt_choose(Pool *pool, const Map *cand, char **essential, const int *rank, const int *order, int nrank,
+                   const Queue *premarked, const Queue *roots, Queue *ret);

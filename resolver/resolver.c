@@ -21,6 +21,7 @@ struct vz_resolver {
         Pool *pool;
         char **essential, **required;   /* base-set names over all repositories */
         char **ranks;                   /* "name rank": Priority other than optional (Debian) */
+        Queue mentions;                 /* name ids in the order apt's cache meets them (Debian) */
 };
 
 int vz_resolver_new_deb(const char *arch, struct vz_resolver **ret)
@@ -32,6 +33,7 @@ int vz_resolver_new_deb(const char *arch, struct vz_resolver **ret)
         r->essential = vz_xmalloc(sizeof(char *));
         r->required = vz_xmalloc(sizeof(char *));
         r->ranks = vz_xmalloc(sizeof(char *));
+        queue_init(&r->mentions);
         *ret = r;
         return 0;
 }
@@ -45,6 +47,7 @@ int vz_resolver_new_rpm(const char *arch, struct vz_resolver **ret)
         r->essential = vz_xmalloc(sizeof(char *));
         r->required = vz_xmalloc(sizeof(char *));
         r->ranks = vz_xmalloc(sizeof(char *));
+        queue_init(&r->mentions);
         *ret = r;
         return 0;
 }
@@ -62,6 +65,7 @@ void vz_resolver_free(struct vz_resolver *r)
         vz_strv_free(r->essential);
         vz_strv_free(r->required);
         vz_strv_free(r->ranks);
+        queue_free(&r->mentions);
         free(r);
 }
 
@@ -126,7 +130,8 @@ static void merge_names(char ***into, char **from)
 }
 
 /* The base-set lists are cached beside the .solv as "E name", "R name" and
- * "P name rank" lines (<key>.base2: the older .base had no ranks). */
+ * "P name rank" lines (<key>.base2: the older .base had no ranks), the
+ * names in the order apt first meets them as <key>.order, one a line. */
 static int load_base_cache(const char *path, char ***lists)
 {
         _cleanup_strv_ char **lines = NULL;
@@ -145,30 +150,64 @@ static int load_base_cache(const char *path, char ***lists)
 
 static void write_base_cache(const char *path, char **const *lists)
 {
-        _cleanup_free_ char *buf = vz_xstrdup("");
+        size_t len = 0, cap = 4096;
+        _cleanup_free_ char *buf = vz_xmalloc(cap);
         for (int k = 0; k < 3; k++)
                 for (char **n = lists[k]; *n; n++) {
-                        char *x = vz_asprintf("%s%c %s\n", buf, "ERP"[k], *n);
-                        free(buf);
-                        buf = x;
+                        size_t need = strlen(*n) + 3;
+                        if (len + need + 1 > cap) {
+                                cap = (len + need + 1) * 2;
+                                buf = realloc(buf, cap);
+                                if (!buf)
+                                        abort();
+                        }
+                        buf[len++] = "ERP"[k];
+                        buf[len++] = ' ';
+                        memcpy(buf + len, *n, need - 3);
+                        len += need - 3;
+                        buf[len++] = '\n';
                 }
-        vz_write_file_atomic(path, buf, strlen(buf), 0644);
+        vz_write_file_atomic(path, buf, len, 0644);
 }
 
-static int scan_base(struct vz_resolver *r, const char *packages_path, const char *base_cache)
+static void add_mentions(struct vz_resolver *r, const char *text)
+{
+        for (const char *p = text, *nl; *p; p = nl + 1) {
+                nl = strchr(p, '\n');
+                if (!nl)
+                        break;
+                if (nl > p)
+                        queue_push(&r->mentions, pool_strn2id(r->pool, p, (unsigned int)(nl - p), 1));
+        }
+}
+
+static int scan_base(struct vz_resolver *r, const char *packages_path, const char *base_cache,
+                     const char *order_cache)
 {
         char **lists[3] = { NULL, NULL, NULL };
+        _cleanup_free_ char *order = NULL;
+        size_t olen = 0;
         int k = base_cache ? load_base_cache(base_cache, lists) : -ENOENT;
+        if (k >= 0 && (!order_cache || vz_read_file(order_cache, &order, &olen) < 0)) {
+                for (int i = 0; i < 3; i++)
+                        vz_strv_free(lists[i]);
+                k = -ENOENT;
+        }
         if (k < 0) {
-                k = vz_deb_scan_fields(packages_path, &lists[0], &lists[1], &lists[2]);
+                free(order);
+                order = NULL;
+                k = vz_deb_scan_fields(packages_path, &lists[0], &lists[1], &lists[2], &order);
                 if (k < 0)
                         return k;
+                if (order_cache)
+                        vz_write_file_atomic(order_cache, order, strlen(order), 0644);
                 if (base_cache)
-                        write_base_cache(base_cache, lists);
+                        write_base_cache(base_cache, lists);  /* after .order: it stands for both */
         }
         merge_names(&r->essential, lists[0]);
         merge_names(&r->required, lists[1]);
         merge_names(&r->ranks, lists[2]);
+        add_mentions(r, order);
         for (int i = 0; i < 3; i++)
                 vz_strv_free(lists[i]);
         return 0;
@@ -179,7 +218,7 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
                              int priority, struct vz_error *err)
 {
         Repo *repo = repo_create(r->pool, label);
-        _cleanup_free_ char *solv = NULL, *base = NULL;
+        _cleanup_free_ char *solv = NULL, *base = NULL, *order = NULL;
         int k;
 
         repo->appdata = (void *)(intptr_t)repo_index;
@@ -188,6 +227,7 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
                 vz_mkdir_p(cache_dir, 0755);
                 solv = vz_asprintf("%s/%s.2.solv", cache_dir, key);  /* .2: with VZ_DEPORDER_KEY */
                 base = vz_asprintf("%s/%s.base2", cache_dir, key);
+                order = vz_asprintf("%s/%s.order", cache_dir, key);
         }
         if (!solv || !load_solv_cache(repo, solv)) {
                 repo_empty(repo, 1);
@@ -197,7 +237,7 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
                 if (solv)
                         write_solv_cache(repo, solv);
         }
-        k = scan_base(r, packages_path, base);
+        k = scan_base(r, packages_path, base, order);
         if (k < 0)
                 return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read %s: %s", label, packages_path,
                                     strerror(-k));
@@ -377,6 +417,18 @@ static Id job_root(Pool *pool, const Map *cand, Id how, Id what)
         return exact || n == 1 ? found : 0;
 }
 
+/* name id -> 1 + the place where apt's cache first met the name, 0 never */
+static int *mention_array(struct vz_resolver *r)
+{
+        int *order = solv_calloc((size_t)r->pool->ss.nstrings, sizeof(int));
+        for (int i = 0; i < r->mentions.count; i++) {
+                Id id = r->mentions.elements[i];
+                if (id > 0 && id < r->pool->ss.nstrings && !order[id])
+                        order[id] = i + 1;
+        }
+        return order;
+}
+
 static void apt_choice(struct vz_resolver *r, const Queue *job, const Queue *premarked, Queue *ret)
 {
         Pool *pool = r->pool;
@@ -384,6 +436,7 @@ static void apt_choice(struct vz_resolver *r, const Queue *job, const Queue *pre
         Map cand;
         int nrank;
         int *rank = rank_array(r, &nrank);
+        int *order = mention_array(r);
         vz_apt_candidates(pool, &cand);
         queue_init(&roots);
         for (int i = 0; i < job->count; i += 2) {
@@ -394,10 +447,11 @@ static void apt_choice(struct vz_resolver *r, const Queue *job, const Queue *pre
                 if (p)
                         queue_push(&roots, p);
         }
-        vz_apt_choose(pool, &cand, r->essential, rank, nrank, premarked, &roots, ret);
+        vz_apt_choose(pool, &cand, r->essential, rank, order, nrank, premarked, &roots, ret);
         queue_free(&roots);
         map_free(&cand);
         solv_free(rank);
+        solv_free(order);
 }
 
 /* A fresh Debian install: apt's set, checked and completed by libsolv. When
