@@ -1,6 +1,6 @@
 /* resolver.c: pool, repositories, job, problems and ordering with libsolv,
  * following the calling conventions of libsolv's examples/solv. */
-#include "resolver.h"
+#include "resolver-internal.h"
 
 #include <solv/chksum.h>
 #include <solv/evr.h>
@@ -20,6 +20,8 @@
 struct vz_resolver {
         Pool *pool;
         char **essential, **required;   /* base-set names over all repositories */
+        char **ranks;                   /* "name rank": Priority other than optional (Debian) */
+        Queue mentions;                 /* name ids in the order apt's cache meets them (Debian) */
 };
 
 int vz_resolver_new_deb(const char *arch, struct vz_resolver **ret)
@@ -30,6 +32,8 @@ int vz_resolver_new_deb(const char *arch, struct vz_resolver **ret)
         pool_setarch(r->pool, arch);
         r->essential = vz_xmalloc(sizeof(char *));
         r->required = vz_xmalloc(sizeof(char *));
+        r->ranks = vz_xmalloc(sizeof(char *));
+        queue_init(&r->mentions);
         *ret = r;
         return 0;
 }
@@ -42,12 +46,12 @@ int vz_resolver_new_rpm(const char *arch, struct vz_resolver **ret)
         pool_setarch(r->pool, arch);
         r->essential = vz_xmalloc(sizeof(char *));
         r->required = vz_xmalloc(sizeof(char *));
+        r->ranks = vz_xmalloc(sizeof(char *));
+        queue_init(&r->mentions);
         *ret = r;
         return 0;
 }
 
-/* For rpmmd.c: the pool of a resolver. */
-Pool *vz_resolver_pool(struct vz_resolver *r);
 Pool *vz_resolver_pool(struct vz_resolver *r)
 {
         return r->pool;
@@ -60,6 +64,8 @@ void vz_resolver_free(struct vz_resolver *r)
         pool_free(r->pool);
         vz_strv_free(r->essential);
         vz_strv_free(r->required);
+        vz_strv_free(r->ranks);
+        queue_free(&r->mentions);
         free(r);
 }
 
@@ -86,14 +92,32 @@ static void write_solv_cache(Repo *repo, const char *path)
                 unlink(tmp);
 }
 
+/* The .solv writer sorts each dependency array, yet apt's choices follow
+ * the order written: a copy in that order is kept as an attribute. */
+static void keep_dep_order(Repo *repo, int start)
+{
+        Pool *pool = repo->pool;
+        Id key = pool_str2id(pool, VZ_DEPORDER_KEY, 1), p;
+        Solvable *s;
+        FOR_REPO_SOLVABLES(repo, p, s) {
+                if (p < start || !s->requires)
+                        continue;
+                for (Id *d = repo->idarraydata + s->requires; *d; d++)
+                        repo_add_idarray(repo, p, key, *d);
+        }
+}
+
 static int parse_packages(Repo *repo, const char *path)
 {
         FILE *f = solv_xfopen(path, "r");
+        int start = repo->pool->nsolvables;
         int r;
         if (!f)
                 return -errno ? -errno : -EIO;
         r = repo_add_debpackages(repo, f, REPO_NO_INTERNALIZE);
         fclose(f);
+        if (r == 0)
+                keep_dep_order(repo, start);
         repo_internalize(repo);
         return r == 0 ? 0 : -EBADMSG;
 }
@@ -105,46 +129,87 @@ static void merge_names(char ***into, char **from)
                         vz_strv_push(into, *n);
 }
 
-/* The base-set lists are cached beside the .solv as "E name"/"R name" lines. */
-static int load_base_cache(const char *path, char ***ess, char ***req)
+/* The base-set lists are cached beside the .solv as "E name", "R name" and
+ * "P name rank" lines (<key>.base2: the older .base had no ranks), the
+ * names in the order apt first meets them as <key>.order, one a line. */
+static int load_base_cache(const char *path, char ***lists)
 {
         _cleanup_strv_ char **lines = NULL;
         int r = vz_read_lines(path, &lines);
         if (r < 0)
                 return r;
-        *ess = vz_xmalloc(sizeof(char *));
-        *req = vz_xmalloc(sizeof(char *));
-        for (char **l = lines; *l; l++)
-                if (((*l)[0] == 'E' || (*l)[0] == 'R') && (*l)[1] == ' ')
-                        vz_strv_push((*l)[0] == 'E' ? ess : req, *l + 2);
+        for (int k = 0; k < 3; k++)
+                lists[k] = vz_xmalloc(sizeof(char *));
+        for (char **l = lines; *l; l++) {
+                const char *t = strchr("ERP", (*l)[0]);
+                if (t && (*l)[0] && (*l)[1] == ' ')
+                        vz_strv_push(&lists[t - "ERP"], *l + 2);
+        }
         return 0;
 }
 
-static void write_base_cache(const char *path, char **ess, char **req)
+static void write_base_cache(const char *path, char **const *lists)
 {
-        _cleanup_free_ char *buf = vz_xstrdup("");
-        for (int k = 0; k < 2; k++)
-                for (char **n = k ? req : ess; *n; n++) {
-                        char *x = vz_asprintf("%s%c %s\n", buf, k ? 'R' : 'E', *n);
-                        free(buf);
-                        buf = x;
+        size_t len = 0, cap = 4096;
+        _cleanup_free_ char *buf = vz_xmalloc(cap);
+        for (int k = 0; k < 3; k++)
+                for (char **n = lists[k]; *n; n++) {
+                        size_t need = strlen(*n) + 3;
+                        if (len + need + 1 > cap) {
+                                cap = (len + need + 1) * 2;
+                                buf = realloc(buf, cap);
+                                if (!buf)
+                                        abort();
+                        }
+                        buf[len++] = "ERP"[k];
+                        buf[len++] = ' ';
+                        memcpy(buf + len, *n, need - 3);
+                        len += need - 3;
+                        buf[len++] = '\n';
                 }
-        vz_write_file_atomic(path, buf, strlen(buf), 0644);
+        vz_write_file_atomic(path, buf, len, 0644);
 }
 
-static int scan_base(struct vz_resolver *r, const char *packages_path, const char *base_cache)
+static void add_mentions(struct vz_resolver *r, const char *text)
 {
-        _cleanup_strv_ char **ess = NULL, **req = NULL;
-        int k = base_cache ? load_base_cache(base_cache, &ess, &req) : -ENOENT;
+        for (const char *p = text, *nl; *p; p = nl + 1) {
+                nl = strchr(p, '\n');
+                if (!nl)
+                        break;
+                if (nl > p)
+                        queue_push(&r->mentions, pool_strn2id(r->pool, p, (unsigned int)(nl - p), 1));
+        }
+}
+
+static int scan_base(struct vz_resolver *r, const char *packages_path, const char *base_cache,
+                     const char *order_cache)
+{
+        char **lists[3] = { NULL, NULL, NULL };
+        _cleanup_free_ char *order = NULL;
+        size_t olen = 0;
+        int k = base_cache ? load_base_cache(base_cache, lists) : -ENOENT;
+        if (k >= 0 && (!order_cache || vz_read_file(order_cache, &order, &olen) < 0)) {
+                for (int i = 0; i < 3; i++)
+                        vz_strv_free(lists[i]);
+                k = -ENOENT;
+        }
         if (k < 0) {
-                k = vz_deb_scan_base(packages_path, &ess, &req);
+                free(order);
+                order = NULL;
+                k = vz_deb_scan_fields(packages_path, &lists[0], &lists[1], &lists[2], &order);
                 if (k < 0)
                         return k;
+                if (order_cache)
+                        vz_write_file_atomic(order_cache, order, strlen(order), 0644);
                 if (base_cache)
-                        write_base_cache(base_cache, ess, req);
+                        write_base_cache(base_cache, lists);  /* after .order: it stands for both */
         }
-        merge_names(&r->essential, ess);
-        merge_names(&r->required, req);
+        merge_names(&r->essential, lists[0]);
+        merge_names(&r->required, lists[1]);
+        merge_names(&r->ranks, lists[2]);
+        add_mentions(r, order);
+        for (int i = 0; i < 3; i++)
+                vz_strv_free(lists[i]);
         return 0;
 }
 
@@ -153,15 +218,16 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
                              int priority, struct vz_error *err)
 {
         Repo *repo = repo_create(r->pool, label);
-        _cleanup_free_ char *solv = NULL, *base = NULL;
+        _cleanup_free_ char *solv = NULL, *base = NULL, *order = NULL;
         int k;
 
         repo->appdata = (void *)(intptr_t)repo_index;
         repo->priority = priority;
         if (cache_dir && key) {
                 vz_mkdir_p(cache_dir, 0755);
-                solv = vz_asprintf("%s/%s.solv", cache_dir, key);
-                base = vz_asprintf("%s/%s.base", cache_dir, key);
+                solv = vz_asprintf("%s/%s.2.solv", cache_dir, key);  /* .2: with VZ_DEPORDER_KEY */
+                base = vz_asprintf("%s/%s.base2", cache_dir, key);
+                order = vz_asprintf("%s/%s.order", cache_dir, key);
         }
         if (!solv || !load_solv_cache(repo, solv)) {
                 repo_empty(repo, 1);
@@ -171,7 +237,7 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
                 if (solv)
                         write_solv_cache(repo, solv);
         }
-        k = scan_base(r, packages_path, base);
+        k = scan_base(r, packages_path, base, order);
         if (k < 0)
                 return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read %s: %s", label, packages_path,
                                     strerror(-k));
@@ -306,11 +372,19 @@ static int missing_names_error(char **missing, const char *what, struct vz_error
                             n, what, list);
 }
 
+/* The job in apt's command-line order: Essential, required, then the
+ * template's names (aptchoice.c marks them in this order). */
 static int build_job(struct vz_resolver *r, char *const *names, unsigned flags, const char *what,
                      Queue *job, struct vz_error *err)
 {
         _cleanup_strv_ char **missing = vz_xmalloc(sizeof(char *));
         int k;
+        for (int pass = 0; (flags & VZ_RESOLVE_BASE) && pass < 2; pass++)
+                for (char **n = pass ? r->required : r->essential; *n; n++) {
+                        Id id = pool_str2id(r->pool, *n, 0);
+                        if (id)
+                                queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, id);
+                }
         for (char *const *n = names; n && *n; n++) {
                 struct vz_error one = { 0 };
                 if ((k = add_name_job(r->pool, job, *n, what, &one)) == -VZ_E_NOPKG && (*n)[0] != '@')
@@ -320,16 +394,115 @@ static int build_job(struct vz_resolver *r, char *const *names, unsigned flags, 
         }
         if (missing[0])
                 return missing_names_error(missing, what, err);
-        disfavor_impostors(r->pool, job);
-        if (!(flags & VZ_RESOLVE_BASE))
-                return 0;
-        for (int pass = 0; pass < 2; pass++)
-                for (char **n = pass ? r->required : r->essential; *n; n++) {
-                        Id id = pool_str2id(r->pool, *n, 0);
-                        if (id)
-                                queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, id);
-                }
+        if (r->pool->disttype != DISTTYPE_DEB)
+                disfavor_impostors(r->pool, job);
         return 0;
+}
+
+/* ---- apt's choice (Debian) ------------------------------------------------ */
+
+static int *rank_array(struct vz_resolver *r, int *ret_n)
+{
+        Pool *pool = r->pool;
+        int n = pool->ss.nstrings;
+        int *rank = solv_calloc((size_t)n, sizeof(int));
+        for (char **x = r->ranks; x && *x; x++) {
+                const char *sp = strchr(*x, ' ');
+                Id id = sp ? pool_strn2id(pool, *x, (unsigned int)(sp - *x), 0) : 0;
+                int v = sp ? (int)strtol(sp + 1, NULL, 10) : 0;
+                if (id > 0 && id < n && v > 0 && (!rank[id] || v < rank[id]))
+                        rank[id] = v;
+        }
+        *ret_n = n;
+        return rank;
+}
+
+/* The solvable apt installs for one job entry: the candidate of that very
+ * name, else the only candidate that provides it (apt asks the user to pick
+ * among several; libsolv decides those, see resolver.md). */
+static Id job_root(Pool *pool, const Map *cand, Id how, Id what)
+{
+        Queue q;
+        Id found = 0, name = what;
+        int n = 0;
+        bool exact = false;
+        while (ISRELDEP(name))
+                name = GETRELDEP(pool, name)->name;
+        queue_init(&q);
+        pool_job2solvables(pool, &q, how, what);
+        for (int i = 0; i < q.count; i++) {
+                Id p = q.elements[i];
+                if (!MAPTST(cand, p))
+                        continue;
+                n++;
+                if (!exact && (pool->solvables[p].name == name || !found)) {
+                        exact = pool->solvables[p].name == name;
+                        found = p;
+                }
+        }
+        queue_free(&q);
+        return exact || n == 1 ? found : 0;
+}
+
+/* name id -> 1 + the place where apt's cache first met the name, 0 never */
+static int *mention_array(struct vz_resolver *r)
+{
+        int *order = solv_calloc((size_t)r->pool->ss.nstrings, sizeof(int));
+        for (int i = 0; i < r->mentions.count; i++) {
+                Id id = r->mentions.elements[i];
+                if (id > 0 && id < r->pool->ss.nstrings && !order[id])
+                        order[id] = i + 1;
+        }
+        return order;
+}
+
+static void apt_choice(struct vz_resolver *r, const Queue *job, const Queue *premarked, Queue *ret)
+{
+        Pool *pool = r->pool;
+        Queue roots;
+        Map cand;
+        int nrank;
+        int *rank = rank_array(r, &nrank);
+        int *order = mention_array(r);
+        vz_apt_candidates(pool, &cand);
+        queue_init(&roots);
+        for (int i = 0; i < job->count; i += 2) {
+                Id p;
+                if ((job->elements[i] & SOLVER_JOBMASK) != SOLVER_INSTALL)
+                        continue;
+                p = job_root(pool, &cand, job->elements[i], job->elements[i + 1]);
+                if (p)
+                        queue_push(&roots, p);
+        }
+        vz_apt_choose(pool, &cand, r->essential, rank, order, nrank, premarked, &roots, ret);
+        queue_free(&roots);
+        map_free(&cand);
+        solv_free(rank);
+        solv_free(order);
+}
+
+/* A fresh Debian install: apt's set, checked and completed by libsolv. When
+ * apt's greedy set is not consistent (a conflict apt's problem resolver
+ * would have to settle), libsolv solves the named job, preferring apt's
+ * choices wherever it has one to make. */
+static int solve_deb_fresh(struct vz_resolver *r, Solver *solv, Queue *job)
+{
+        Queue chosen, exact;
+        int k;
+        queue_init(&chosen);
+        queue_init(&exact);
+        apt_choice(r, job, NULL, &chosen);
+        for (int i = 0; i < chosen.count; i++)
+                queue_push2(&exact, SOLVER_INSTALL | SOLVER_SOLVABLE, chosen.elements[i]);
+        k = solver_solve(solv, &exact);
+        if (k != 0) {
+                for (int i = 0; i < chosen.count; i++)
+                        queue_push2(job, SOLVER_FAVOR | SOLVER_SOLVABLE, chosen.elements[i]);
+                k = solver_solve(solv, job);
+        }
+        queue_free(&chosen);
+        queue_free(&exact);
+        return k;
 }
 
 static int explain_problems(Solver *solv, const char *what, struct vz_error *err)
@@ -535,7 +708,7 @@ int vz_resolver_solve(struct vz_resolver *r, char *const *names, unsigned flags,
                 goto out;
         solv = solver_create(pool);
         solver_set_flag(solv, SOLVER_FLAG_IGNORE_RECOMMENDED, 1);
-        if (solver_solve(solv, &job) != 0) {
+        if ((pool->disttype == DISTTYPE_DEB ? solve_deb_fresh(r, solv, &job) : solver_solve(solv, &job)) != 0) {
                 k = explain_problems(solv, what, err);
                 goto out;
         }
@@ -743,6 +916,26 @@ static void deb_update_names(Pool *pool, Queue *q, char **only)
         map_free(&asked);
 }
 
+/* apt install on an existing system: what is installed counts as marked;
+ * apt's choices for the new names are preferred by libsolv. */
+static void favor_apt_choice(struct vz_resolver *r, Queue *q)
+{
+        Pool *pool = r->pool;
+        Queue installed, chosen;
+        Id p;
+        Solvable *s;
+        queue_init(&installed);
+        queue_init(&chosen);
+        FOR_REPO_SOLVABLES(pool->installed, p, s)
+                queue_push(&installed, p);
+        apt_choice(r, q, &installed, &chosen);
+        for (int i = 0; i < chosen.count; i++)
+                if (pool->solvables[chosen.elements[i]].repo != pool->installed)
+                        queue_push2(q, SOLVER_FAVOR | SOLVER_SOLVABLE, chosen.elements[i]);
+        queue_free(&installed);
+        queue_free(&chosen);
+}
+
 static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char *what, Queue *q, struct vz_error *err)
 {
         int k;
@@ -761,8 +954,10 @@ static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char
         }
         /* choosing among providers is an install's question; an update keeps
          * to the installed names (SOLVER_FLAG_NO_UPDATEPROVIDE) */
-        if (job->install && job->install[0])
+        if (job->install && job->install[0] && r->pool->disttype != DISTTYPE_DEB)
                 disfavor_impostors(r->pool, q);
+        else if (job->install && job->install[0])
+                favor_apt_choice(r, q);
         return 0;
 }
 

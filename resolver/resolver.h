@@ -124,3 +124,9 @@ int vz_deb_scan_sha256(const char *packages_path, char ***ret);
 /* Internal, exposed for the unit tests: the Essential: yes and the
  * Priority: required package names of one Packages file, sorted. */
 int vz_deb_scan_base(const char *packages_path, char ***ret_essential, char ***ret_required);
+/* The same, and "name rank" for every Priority other than optional (apt's
+ * ranks: required 1, important 2, standard 3, extra 5), unsorted, and every
+ * package name in the order apt's cache first meets it (its last
+ * tie-break), one a line. ret_ranks and ret_mentions may be NULL. */
+int vz_deb_scan_fields(const char *packages_path, char ***ret_essential, char ***ret_required, char ***ret_ranks,
+                       char **ret_mentions);

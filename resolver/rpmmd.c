@@ -12,7 +12,7 @@
 #include <solv/repo_write.h>
 #include <solv/solv_xfopen.h>
 
-Pool *vz_resolver_pool(struct vz_resolver *r);
+#include "resolver-internal.h"
 
 int vz_repomd_find(const char *repomd_path, const char *type, char **ret_location, char **ret_sha256,
                    long long *ret_size, long long *ret_timestamp)

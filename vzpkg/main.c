@@ -19,6 +19,7 @@ static const struct vz_command commands[] = {
         { "update", vz_cmd_update_ct, "update the packages of containers in place" },
         { "list", vz_cmd_list, "list templates and caches" },
         { "info", vz_cmd_info, "show a template's metadata" },
+        { "resolve", vz_cmd_resolve, "print the package set a build would install" },
 };
 
 static void usage(FILE *f)

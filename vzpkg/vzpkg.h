@@ -144,6 +144,7 @@ struct vz_command {
 int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_list(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_resolve(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_remove_cache(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_update_cache(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_update_metadata(struct vz_ctx *ctx, int argc, char **argv);

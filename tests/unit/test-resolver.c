@@ -134,7 +134,7 @@ static void test_unresolvable_dependency(void **state)
 static void test_solv_cache_reused(void **state)
 {
         struct fixture *fx = *state;
-        _cleanup_free_ char *solv = vz_path_join(fx->dir, "solv/k1.solv");
+        _cleanup_free_ char *solv = vz_path_join(fx->dir, "solv/k1.2.solv");
         _cleanup_free_ char *p = vz_path_join(fx->dir, "Packages");
         struct vz_resolver *r2 = NULL;
         struct vz_pkglist l = { 0 };
@@ -243,6 +243,45 @@ static void test_installed_status_longest_line(void **state)
         assert_int_equal(vz_resolver_load_installed(fx->r, root, &err), 0);
 }
 
+/* apt's choices: alternatives in the order written (zlast before aaa),
+ * the real package before a provider that Conflicts+Replaces it, and the
+ * highest version of a name from any repository even when it Provides real
+ * names (perl-base). Each would go the other way by libsolv's name order. */
+static const char choices_main[] =
+        "Package: app\nVersion: 1\nArchitecture: amd64\nDepends: zlast | aaa, libsd, perlb\nFilename: pool/app.deb\nSize: 1\n" SUM "\n"
+        "Package: zlast\nVersion: 1\nArchitecture: all\nFilename: pool/z.deb\nSize: 1\n" SUM "\n"
+        "Package: aaa\nVersion: 1\nArchitecture: all\nFilename: pool/a.deb\nSize: 1\n" SUM "\n"
+        "Package: libsd\nVersion: 1\nArchitecture: amd64\nFilename: pool/sd.deb\nSize: 1\n" SUM "\n"
+        "Package: libalt\nVersion: 1\nArchitecture: amd64\nProvides: libsd (= 1)\nConflicts: libsd\nReplaces: libsd\nFilename: pool/alt.deb\nSize: 1\n" SUM "\n"
+        "Package: perlb\nVersion: 5-1\nArchitecture: amd64\nProvides: aaa (= 1)\nFilename: pool/p1.deb\nSize: 1\n" SUM;
+static const char choices_security[] =
+        "Package: perlb\nVersion: 5-2\nArchitecture: amd64\nProvides: aaa (= 1), libsd\nFilename: pool/p2.deb\nSize: 1\n" SUM;
+
+static void test_apt_choices(void **state)
+{
+        struct fixture *fx = *state;
+        struct vz_resolver *r = NULL;
+        struct vz_pkglist l = { 0 };
+        struct vz_error err = { 0 };
+        char *names[] = { "app", NULL };
+        write_text(fx->dir, "Main", choices_main);
+        write_text(fx->dir, "Security", choices_security);
+        _cleanup_free_ char *m = vz_path_join(fx->dir, "Main");
+        _cleanup_free_ char *sec = vz_path_join(fx->dir, "Security");
+        assert_int_equal(vz_resolver_new_deb("amd64", &r), 0);
+        assert_int_equal(vz_resolver_add_deb_repo(r, 0, "main", m, NULL, NULL, 0, &err), 0);
+        assert_int_equal(vz_resolver_add_deb_repo(r, 1, "security", sec, NULL, NULL, 0, &err), 0);
+        assert_int_equal(vz_resolver_solve(r, names, 0, "t", &l, &err), 0);
+        assert_non_null(find(&l, "zlast", NULL));
+        assert_null(find(&l, "aaa", NULL));
+        assert_non_null(find(&l, "libsd", NULL));
+        assert_null(find(&l, "libalt", NULL));
+        assert_non_null(find(&l, "perlb", NULL));
+        assert_string_equal(find(&l, "perlb", NULL)->version, "5-2");
+        vz_pkglist_done(&l);
+        vz_resolver_free(r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -252,6 +291,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_conflict_names_both, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unresolvable_dependency, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_solv_cache_reused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_apt_choices, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_installed_update, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_installed_status_link, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_installed_status_long_line, setup, teardown),
