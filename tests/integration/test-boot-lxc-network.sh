@@ -6,7 +6,8 @@
 # made by create ct, started by LXC with their own init, reach
 # systemctl is-system-running = "running", with sshd answering on their
 # loopback with host keys no other container has, the host name create ct
-# wrote, a resolv.conf and machine IDs of their own. Skips (77) without
+# wrote, a resolv.conf and machine IDs of their own, and nothing pending
+# for vzpkg status right after create ct. Skips (77) without
 # lxc-start or when the mirror does not answer within 10 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-boot.sh"
@@ -36,6 +37,9 @@ for OST in "${OSTS[@]}"; do
 		run_vzpkg create ct "$id" --ostemplate "$OST" --hostname "boot-$id.example"
 		[ "$RC" = 0 ] || fail "create ct $id --ostemplate $OST exited $RC$(vzpkg_log)"
 		check_ct_identity "$id" "boot-$id.example"
+		# made from a fresh cache: nothing pending (the cache has what apt would pick)
+		run_vzpkg status "$id"
+		[ "$RC" = 0 ] || fail "status $id, a container made from a fresh $OST cache, exited $RC (pending updates?)$(vzpkg_log)"
 		lxc_boot "$id" "$(ct_private "$id")"
 	done
 	for id in "${ids[@]}"; do
@@ -52,4 +56,4 @@ for OST in "${OSTS[@]}"; do
 	for id in "${ids[@]}"; do lxc_shutdown "$id"; done
 	ct_no_leftovers
 done
-say "ok: ${OSTS[*]} boot to 'running' with working SSH"
+say "ok: ${OSTS[*]} boot to 'running' with working SSH, nothing pending"
