@@ -15,8 +15,12 @@ setup_repo_env apt
 EXTRA_PKG=util-linux-extra  # only in the set's repository (the essential util-linux needs it)
 STAGE0=(apt gpgv)           # one line: a group
 STAGE0B=adduser             # a second line
-STAGE1=libtext-glob-perl   # packages_1 (not gawk: as an awk it joins the essential set)
-LATE=libnumber-compare-perl # in packages only
+# Neither may be in the base set (Essential, required and what they pull
+# in, with apt's choices: e.g. init-system-helpers' "usrmerge |
+# usr-is-merged" brings usrmerge and its perl modules), nor an awk (which
+# would join the essential set): packages of openssh-server's closure.
+STAGE1=ucf                  # packages_1
+LATE=runit-helper           # in packages only
 INIT=
 if deb_in_cache systemd-sysv; then
 	INIT=systemd-sysv
