@@ -177,22 +177,38 @@ static void test_symlinked_mount_target_refused(void **state)
         vz_rm_rf(root);
 }
 
-/* Processes whose command line is exactly "sleep 300". */
+/* "sleep N" with an N of this test process's own: another program on the
+ * machine (another run of this test, say) cannot be mistaken for ours. */
+static char *sleeper_arg(void)
+{
+        return vz_asprintf("%d", 100000 + (int)getpid());
+}
+
+static char *sleepers_script(void)
+{
+        _cleanup_free_ char *n = sleeper_arg();
+        return vz_asprintf("sleep %s & sleep %s", n, n);
+}
+
+/* Processes whose command line is exactly "sleep N" (sleeper_arg). */
 static int count_sleepers(void)
 {
+        _cleanup_free_ char *n = sleeper_arg();
+        _cleanup_free_ char *want = vz_asprintf("sleep%c%s", '\0', n);
+        size_t wlen = strlen("sleep") + 1 + strlen(n) + 1;
         DIR *d = opendir("/proc");
         struct dirent *de;
-        int n = 0;
+        int count = 0;
         while (d && (de = readdir(d))) {
                 _cleanup_free_ char *p = vz_asprintf("/proc/%s/cmdline", de->d_name);
                 _cleanup_free_ char *cmd = NULL;
                 size_t len = 0;
-                if (vz_read_file(p, &cmd, &len) == 0 && len == 10 && memcmp(cmd, "sleep\0" "300\0", 10) == 0)
-                        n++;
+                if (vz_read_file(p, &cmd, &len) == 0 && len == wlen && memcmp(cmd, want, wlen) == 0)
+                        count++;
         }
         if (d)
                 closedir(d);
-        return n;
+        return count;
 }
 
 static int cancel_now;
@@ -208,7 +224,8 @@ static void test_cancel_kills_everything(void **state)
         struct vz_error err = { 0 };
         int status = -1;
         /* a background child that would outlive a naive kill */
-        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(root, "sleep 300 & sleep 300", &c);
+        _cleanup_free_ char *script = sleepers_script();
+        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(root, script, &c);
         vz_plan_cancel(p, cancelled);
         assert_int_equal(vz_ct_run(p, &status, &err), -VZ_E_INTERRUPTED);
         assert_int_equal(count_sleepers(), 0);  /* nothing of the container survived */
@@ -322,7 +339,8 @@ static void test_timeout_kills_everything(void **state)
         struct capture c = { 0 };
         struct vz_error err = { 0 };
         int status = -1;
-        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(root, "sleep 300 & sleep 300", &c);
+        _cleanup_free_ char *script = sleepers_script();
+        _cleanup_plan_ struct vz_ct_plan *p = shell_plan(root, script, &c);
         vz_plan_timeout(p, 1);
         assert_int_equal(vz_ct_run(p, &status, &err), -VZ_E_RUNTIME);
         assert_non_null(strstr(err.msg, "did not finish within 1 s"));
