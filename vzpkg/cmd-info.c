@@ -87,25 +87,14 @@ static void print_value(const char *key, json_t *v, bool with_key)
 
 int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "json", no_argument, NULL, 'J' }, { "help", no_argument, NULL, 'h' }, {} };
         struct vz_error err = { 0 };
         struct vz_vars vars = vz_config_vars(&ctx->cfg);
         _cleanup_template_ struct vz_template *t = NULL;
         json_t *o;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                if (c == 'J')
-                        ctx->json = true;
-                else {
-                        help(c == 'h' ? stdout : stderr);
-                        return c == 'h' ? 0 : VZ_EXIT_USAGE;
-                }
-        }
-        if (optind >= argc) {
-                help(stderr);
-                return VZ_EXIT_USAGE;
-        }
+        if ((c = vz_cmd_template_options(ctx, argc, argv, help)) >= 0)
+                return c;
         r = vz_template_load(ctx->cfg.template_area, argv[optind], &vars, &t, &err);
         if (r < 0) {
                 vz_fail(&err, r);

@@ -63,24 +63,13 @@ static int resolve(struct vz_ctx *ctx, const struct vz_template *t, char **names
 
 int vz_cmd_resolve(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "json", no_argument, NULL, 'J' }, { "help", no_argument, NULL, 'h' }, {} };
         struct vz_error err = { 0 };
         struct vz_vars vars = vz_config_vars(&ctx->cfg);
         _cleanup_template_ struct vz_template *t = NULL;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                if (c == 'J')
-                        ctx->json = true;
-                else {
-                        help(c == 'h' ? stdout : stderr);
-                        return c == 'h' ? 0 : VZ_EXIT_USAGE;
-                }
-        }
-        if (optind >= argc) {
-                help(stderr);
-                return VZ_EXIT_USAGE;
-        }
+        if ((c = vz_cmd_template_options(ctx, argc, argv, help)) >= 0)
+                return c;
         r = vz_template_load(ctx->cfg.template_area, argv[optind], &vars, &t, &err);
         if (r >= 0)
                 r = resolve(ctx, t, optind + 1 < argc ? argv + optind + 1 : NULL, &err);

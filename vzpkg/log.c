@@ -2,6 +2,8 @@
  * one line per error; a progress line only when stderr is a terminal. */
 #include "vzpkg.h"
 
+#include <getopt.h>
+
 #include <signal.h>
 #include <time.h>
 
@@ -155,4 +157,26 @@ int vz_exit_code(int r)
         default:
                 return VZ_EXIT_ERROR;
         }
+}
+
+/* The options of a command that takes an OS template name and --json
+ * (info, resolve): -1 when the name follows at argv[optind], else the exit
+ * status (--help, a bad option, no name). */
+int vz_cmd_template_options(struct vz_ctx *ctx, int argc, char **argv, void (*help)(FILE *))
+{
+        static const struct option opts[] = { { "json", no_argument, NULL, 'J' }, { "help", no_argument, NULL, 'h' }, {} };
+        int c;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                if (c == 'J')
+                        ctx->json = true;
+                else {
+                        help(c == 'h' ? stdout : stderr);
+                        return c == 'h' ? 0 : VZ_EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                help(stderr);
+                return VZ_EXIT_USAGE;
+        }
+        return -1;
 }

@@ -143,6 +143,8 @@ struct vz_command {
 };
 int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_list(struct vz_ctx *ctx, int argc, char **argv);
+/* info, resolve: --json, --help and the template name (log.c) */
+int vz_cmd_template_options(struct vz_ctx *ctx, int argc, char **argv, void (*help)(FILE *));
 int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_resolve(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_remove_cache(struct vz_ctx *ctx, int argc, char **argv);
