@@ -469,6 +469,8 @@ int vz_ct_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err)
         r = vz_plan_validate(p, err);
         if (r < 0)
                 return r;
+        if (p->attach_pid > 0)
+                return vz_attach_run(p, ret_status, err);
         if (open_channels(&c) < 0)
                 return vz_error_set(err, -errno, "container: pipes: %m");
         cgname = vz_asprintf("vzpkg/ct-%d", (int)getpid());

@@ -24,6 +24,7 @@ struct vz_ct_plan {
         void *userdata;
         int (*cancelled)(void);
         char *warning;
+        pid_t attach_pid;        /* > 0: run inside this running container (attach.c) */
 };
 
 /* cgroup.c: a cgroup with the plan's limits, via libcgroup (v1 and v2). */
@@ -37,6 +38,9 @@ void vz_cgroup_sweep(void);   /* cgroups of vzpkg runs that died */
 int vz_confine_caps(bool host_network);
 int vz_confine_seccomp(void);
 int vz_confine_fds(const int *keep, size_t n);
+
+/* attach.c: vz_ct_run() of a plan with attach_pid set. */
+int vz_attach_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err);
 
 /* run.c: the child side, executed inside the new namespaces. */
 void vz_child_main(const struct vz_ct_plan *p, int errfd, int outfd, int syncfd) __attribute__((noreturn));

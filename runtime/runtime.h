@@ -38,6 +38,15 @@ void vz_plan_network(struct vz_ct_plan *p, bool host);
  * seconds (0: no limit); vz_ct_run() then fails with -VZ_E_RUNTIME. */
 void vz_plan_timeout(struct vz_ct_plan *p, long long seconds);
 void vz_plan_output(struct vz_ct_plan *p, vz_output_fn fn, void *userdata);
+/* Run the plan inside a running container instead of a new one: join the
+ * namespaces and the cgroup of init_pid (a process of that container, its
+ * init; host PID), with the same confinement, the plan's binds mounted in a
+ * private copy of the container's mount namespace only. The plan's root is
+ * the container's root as the host sees it (checked against init_pid's
+ * root). Hostname, limits and network settings of the plan are ignored:
+ * the container's own apply. Command plans only. See
+ * docs/internals/runtime.md, "Attaching to a running container". */
+void vz_plan_attach(struct vz_ct_plan *p, pid_t init_pid);
 void vz_plan_cancel(struct vz_ct_plan *p, int (*cancelled)(void));
 /* Check the plan without running it: absolute paths, no "..", a command. */
 int vz_plan_validate(const struct vz_ct_plan *p, struct vz_error *err);

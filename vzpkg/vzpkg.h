@@ -122,6 +122,9 @@ char *vz_ct_conf_get(char **lines, const char *key);  /* unquoted, or NULL */
  * HH:MM:SS", range-checked (1970..9999); -EINVAL/-ERANGE otherwise. */
 int vz_timestamp_parse(const char *text, size_t len, long long *ret);
 int vz_ct_read_stamp(const struct vz_ct *ct, const char *tmpl, long long *ret);
+/* ctrun.c: the host PID of the running container's init in *ret_pid, 0
+ * when it is not running. */
+int vz_ct_find_init(const struct vz_ct *ct, pid_t *ret_pid, struct vz_error *err);
 
 /* ---- operations on containers (ctops.c) --------------------------------------- */
 enum vz_ct_action { VZ_CT_INSTALL, VZ_CT_REMOVE, VZ_CT_UPDATE, VZ_CT_STATUS };
