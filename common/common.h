@@ -34,6 +34,9 @@ enum {
         VZ_E_INTERRUPTED,  /* SIGINT/SIGTERM */
         VZ_E_RUNTIME,      /* container setup failure */
         VZ_E_UNCONFIGURED, /* template uses a $VARIABLE the configuration does not define */
+        VZ_E_NOCT,         /* no such container (no CTID.conf) */
+        VZ_E_FORMAT,       /* a private area vzpkg cannot work on (ploop) */
+        VZ_E_NOCACHE,      /* the template has no cache */
         VZ_E_MAX
 };
 

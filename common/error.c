@@ -18,6 +18,9 @@ static const char *const messages[VZ_E_MAX - VZ_E_BASE] = {
         [VZ_E_INTERRUPTED - VZ_E_BASE] = "interrupted",
         [VZ_E_RUNTIME - VZ_E_BASE] = "container runtime error",
         [VZ_E_UNCONFIGURED - VZ_E_BASE] = "template not configured",
+        [VZ_E_NOCT - VZ_E_BASE] = "container does not exist",
+        [VZ_E_FORMAT - VZ_E_BASE] = "unsupported private area format",
+        [VZ_E_NOCACHE - VZ_E_BASE] = "template not cached",
 };
 
 const char *vz_strerror(int code)

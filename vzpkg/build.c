@@ -772,9 +772,15 @@ static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct 
 int vz_build_lock(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err)
 {
         _cleanup_free_ char *path = vz_asprintf("%s/%s.lock", ctx->cfg.lock_dir, name);
+        double until = vz_now() + ctx->lock_timeout;
         int r = vz_mkdir_p(ctx->cfg.lock_dir, 0755);
         if (r >= 0)
                 r = vz_lock(path, LOCK_EX, false, ret_fd);
+        /* --timeout S: poll the lock (a blocking flock could not be interrupted) */
+        while (r == -VZ_E_LOCKED && vz_now() < until && !vz_interrupted()) {
+                usleep(200000);
+                r = vz_lock(path, LOCK_EX, false, ret_fd);
+        }
         if (r == -VZ_E_LOCKED)
                 return vz_error_set(err, r, "template %s: another vzpkg is working on it (lock %s); try again later",
                                     name, path);

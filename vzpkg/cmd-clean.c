@@ -5,19 +5,18 @@
 #include "vzpkg.h"
 
 #include <dirent.h>
-#include <getopt.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
-static void help(FILE *f)
-{
-        fprintf(f, "Usage: vzpkg clean [-n]\n\n"
-                   "Remove package files that no cached repository metadata references, then\n"
-                   "the least recently used ones until the package cache is under PKG_CACHE_MAX.\n"
-                   "Waits while other vzpkg operations use the package cache.\n\n"
-                   "  -n, --dry-run  list what would be removed, remove nothing\n"
-                   "  -h, --help     this help\n");
-}
+static const char help[] =
+        "Usage: vzpkg clean [-n] [-q|-d N]\n\n"
+        "Remove package files that no cached repository metadata references, then\n"
+        "the least recently used ones until the package cache is under PKG_CACHE_MAX.\n"
+        "Waits while other vzpkg operations use the package cache. (vztt's -k, -t,\n"
+        "-a and OST arguments do not apply: there is one package cache for all.)\n\n"
+        "  -n, --dry-run  list what would be removed, remove nothing (also --check-only)\n"
+        "  -f, --force    accepted for vztt's scripts and ignored\n"
+        "  -h, --help     this help\n";
 
 struct entry {
         char *path;
@@ -186,19 +185,17 @@ static int lock_cache(struct vz_ctx *ctx, int *fd)
 
 int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "dry-run", no_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' }, {} };
         struct clean c = { 0 };
+        struct vz_opts o;
         _cleanup_close_ int lock = -1;
-        int ch;
-
-        while ((ch = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
-                if (ch == 'n') {
-                        c.dry_run = true;
-                        continue;
-                }
-                help(ch == 'h' ? stdout : stderr);
-                return ch == 'h' ? 0 : VZ_EXIT_USAGE;
+        int r = vz_cmd_options(ctx, argc, argv, VZ_OPT_DRY_RUN | VZ_OPT_FORCE, &o, help);
+        if (r >= 0)
+                return r;
+        if (optind < argc) {
+                fprintf(stderr, "vzpkg: clean takes no template names: the package cache is shared by all\n");
+                return VZ_EXIT_USAGE;
         }
+        c.dry_run = o.dry_run;
         if (lock_cache(ctx, &lock) < 0)
                 return vz_exit_code(-VZ_E_LOCKED);
         collect_referenced(ctx, &c);

@@ -1,19 +1,19 @@
 /* cmd-create.c: vzpkg create cache [-f] [OST...] */
 #include "vzpkg.h"
 
-#include <getopt.h>
 
-static void help(FILE *f)
-{
-        fprintf(f, "Usage: vzpkg create cache [-f] [OST...]\n\n"
-                   "Build the template cache of each OS template named (default: every OS\n"
-                   "template that has no cache yet) into $TEMPLATE/cache/OST.tar.zst, with a\n"
-                   "JSON manifest beside it. An existing cache is kept unless -f is given; it\n"
-                   "is replaced only once the new one is complete. With no OST, a template\n"
-                   "that is not configured (its $VARIABLE undefined) is skipped with a warning.\n\n"
-                   "  -f, --force   rebuild even when a cache exists\n"
-                   "  -h, --help    this help\n");
-}
+static const char help[] =
+        "Usage: vzpkg create cache [-f] [-C|-r] [-q|-d N] [--timeout S] [OST...]\n\n"
+        "Build the template cache of each OS template named (default: every OS\n"
+        "template that has no cache yet) into $TEMPLATE/cache/OST.tar.zst, with a\n"
+        "JSON manifest beside it. An existing cache is kept unless -f is given; it\n"
+        "is replaced only once the new one is complete. With no OST, a template\n"
+        "that is not configured (its $VARIABLE undefined) is skipped with a warning.\n\n"
+        "  -f, --force      rebuild even when a cache exists\n"
+        "      --timeout S  wait at most S seconds for the template's lock\n"
+        "  -q, --quiet      only errors;  -d, --debug N  vztt's debug level\n"
+        "  -C, --cache      cached metadata and packages only;  -r, --remote  refresh metadata\n"
+        "  -h, --help       this help\n";
 
 static char **templates_without_cache(struct vz_ctx *ctx)
 {
@@ -46,26 +46,16 @@ static int create_one(struct vz_ctx *ctx, const char *name, bool named, bool for
 
 int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
-                                               { "help", no_argument, NULL, 'h' }, {} };
         _cleanup_strv_ char **names = NULL;
-        bool force = false;
-        int c, rc = 0;
-
-        while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
-                if (c == 'f')
-                        force = true;
-                else if (c == 'h') {
-                        help(stdout);
-                        return 0;
-                } else {
-                        help(stderr);
-                        return VZ_EXIT_USAGE;
-                }
-        }
+        struct vz_opts o;
+        int rc = vz_cmd_options(ctx, argc, argv, VZ_OPT_FORCE | VZ_OPT_TIMEOUT, &o, help);
+        if (rc >= 0)
+                return rc;
+        rc = 0;
+        ctx->lock_timeout = o.timeout;
         if (geteuid() != 0) {
                 fprintf(stderr, "vzpkg: create cache: must be run as root (it builds the template in a container)\n");
-                return VZ_EXIT_ERROR;
+                return VZ_EXIT_NOT_ROOT;
         }
         if (optind < argc) {
                 names = vz_xmalloc(sizeof(char *));
@@ -74,7 +64,7 @@ int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
         } else
                 names = templates_without_cache(ctx);
         for (char **n = names; *n && !vz_interrupted(); n++) {
-                int r = create_one(ctx, *n, optind < argc, force);
+                int r = create_one(ctx, *n, optind < argc, o.force);
                 if (r && !rc)
                         rc = r;
         }

@@ -3,6 +3,9 @@
 
 #include <getopt.h>
 
+/* what every container command takes besides the global options */
+#define CT_OPTS (VZ_OPT_ALL | VZ_OPT_TIMEOUT | VZ_OPT_DRY_RUN | VZ_OPT_FORCE)
+
 static bool is_container(struct vz_ctx *ctx, const char *id)
 {
         _cleanup_free_ char *p = vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, id);
@@ -26,42 +29,6 @@ static void split_args(struct vz_ctx *ctx, int argc, char **argv, bool all, char
                 vz_strv_push(rest, argv[i]);
 }
 
-struct opts {
-        bool all, pkgs, cleandeps, dry_run;
-        double timeout;
-};
-
-static int parse(struct vz_ctx *ctx, int argc, char **argv, const char *shortopts, struct opts *o, const char *help)
-{
-        static const struct option longopts[] = {
-                { "all", no_argument, NULL, 'a' },      { "packages", no_argument, NULL, 'p' },
-                { "whatneeds", no_argument, NULL, 'w' }, { "dry-run", no_argument, NULL, 'n' },
-                { "timeout", required_argument, NULL, 'T' }, { "json", no_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },     {},
-        };
-        int c;
-        memset(o, 0, sizeof(*o));
-        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-                /* the long options are shared: refuse those this command lacks */
-                if (c != 'J' && c != 'h' && c != '?' && c != 'T' && !strchr(shortopts, c)) {
-                        fputs(help, stderr);
-                        return VZ_EXIT_USAGE;
-                }
-                switch (c) {
-                case 'a': o->all = true; break;
-                case 'p': o->pkgs = true; break;
-                case 'w': o->cleandeps = true; break;
-                case 'n': o->dry_run = true; break;
-                case 'T': o->timeout = strtod(optarg, NULL); break;
-                case 'J': ctx->json = true; break;
-                default:
-                        fputs(help, c == 'h' ? stdout : stderr);
-                        return c == 'h' ? 0 : VZ_EXIT_USAGE;
-                }
-        }
-        return -1;
-}
-
 static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const char *help)
 {
         if (!ids[0]) {
@@ -71,30 +38,36 @@ static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const 
         }
         if (geteuid() != 0 && req->action != VZ_CT_STATUS) {
                 fprintf(stderr, "vzpkg: must be run as root (it works inside the containers)\n");
-                return VZ_EXIT_ERROR;
+                return VZ_EXIT_NOT_ROOT;
         }
         return vz_ct_operate(ctx, ids, req);
 }
 
+#define COMMON_HELP                                                                              \
+        "  -q, --quiet      only errors;  -d, --debug N  vztt's debug level (above 0: -v)\n"          \
+        "  -C, --cache      cached metadata and packages only;  -r, --remote  refresh metadata\n"      \
+        "  -h, --help       this help\n"
+
 static const char install_help[] =
-        "Usage: vzpkg install [-p] [--all] [--timeout S] [--json] CTID... APP...\n\n"
+        "Usage: vzpkg install [-p] [-n] [-f] [-C|-r] [-q|-d N] [--all] [--timeout S] [--json] CTID... APP...\n\n"
         "Install application templates (with -p: plain packages) into each container,\n"
         "in the EZ hook order: pre-install-hn (host), pre-install (container),\n"
         "transaction, post-install-hn, post-install. Containers share solves and\n"
         "downloads; each is snapshotted first and rolled back if its transaction fails.\n\n"
         "  -p, --packages   the names are packages, not application templates\n"
+        "  -n, --check-only print the plan, change nothing (also --dry-run, --test)\n"
+        "  -f, --force      accepted for vztt's scripts and ignored (vzpkg.8)\n"
         "  -a, --all        every container in CONF_DIR\n"
         "      --timeout S  wait at most S seconds for a container's lock (default 0)\n"
-        "      --json       JSON summary on stdout\n"
-        "  -h, --help       this help\n";
+        "      --json       JSON summary on stdout\n" COMMON_HELP;
 
 /* install and remove: CTID... then application templates, or packages with -p */
 static int apps_or_packages(struct vz_ctx *ctx, int argc, char **argv, enum vz_ct_action action,
-                            const char *shortopts, const char *help)
+                            unsigned accept, const char *help)
 {
-        struct opts o;
+        struct vz_opts o;
         _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(ctx, argc, argv, shortopts, &o, help);
+        int r = vz_cmd_options(ctx, argc, argv, accept, &o, help);
         if (r >= 0)
                 return r;
         split_args(ctx, argc, argv, o.all, &ids, &rest);
@@ -102,8 +75,9 @@ static int apps_or_packages(struct vz_ctx *ctx, int argc, char **argv, enum vz_c
                 fputs(help, stderr);
                 return VZ_EXIT_USAGE;
         }
-        struct vz_ct_request req = { .action = action, .cleandeps = o.cleandeps, .timeout = o.timeout };
-        if (o.pkgs)
+        struct vz_ct_request req = { .action = action, .cleandeps = o.clean_deps, .with_depends = o.with_depends,
+                                     .dry_run = o.dry_run, .timeout = o.timeout };
+        if (o.packages)
                 req.pkgs = rest;
         else
                 req.apps = rest;
@@ -112,45 +86,50 @@ static int apps_or_packages(struct vz_ctx *ctx, int argc, char **argv, enum vz_c
 
 int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv)
 {
-        return apps_or_packages(ctx, argc, argv, VZ_CT_INSTALL, "apTh", install_help);
+        return apps_or_packages(ctx, argc, argv, VZ_CT_INSTALL, CT_OPTS | VZ_OPT_PACKAGES, install_help);
 }
 
 static const char remove_help[] =
-        "Usage: vzpkg remove [-p] [-w] [--all] [--timeout S] [--json] CTID... APP...\n\n"
+        "Usage: vzpkg remove [-p] [-w] [--clean-deps] [-n] [-f] [-C|-r] [-q|-d N] [--all] [--timeout S] [--json]\n"
+        "                    CTID... APP...\n\n"
         "Remove application templates (with -p: packages) from each container: the\n"
         "app's packages that neither the OS template nor another installed app lists,\n"
-        "with the pre-remove and post-remove hooks. (vzpkg remove cache OST removes\n"
+        "with the pre-remove and post-remove hooks. A package that another installed\n"
+        "package needs is refused unless -w is given. (vzpkg remove cache OST removes\n"
         "template caches.)\n\n"
-        "  -p, --packages   the names are packages, not application templates\n"
-        "  -w, --whatneeds  also remove packages nothing else needs any more\n"
-        "  -a, --all        every container in CONF_DIR\n"
-        "      --timeout S  wait at most S seconds for a container's lock\n"
-        "      --json       JSON summary on stdout\n"
-        "  -h, --help       this help\n";
+        "  -p, --packages     the names are packages, not application templates\n"
+        "  -w, --with-depends also remove the packages that depend on them (vztt's -w)\n"
+        "      --clean-deps   also remove packages nothing else needs any more\n"
+        "  -n, --check-only   print the plan, change nothing (also --dry-run, --test)\n"
+        "  -f, --force        accepted for vztt's scripts and ignored (vzpkg.8)\n"
+        "  -a, --all          every container in CONF_DIR\n"
+        "      --timeout S    wait at most S seconds for a container's lock\n"
+        "      --json         JSON summary on stdout\n" COMMON_HELP;
 
 int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv)
 {
-        return apps_or_packages(ctx, argc, argv, VZ_CT_REMOVE, "apwTh", remove_help);
+        return apps_or_packages(ctx, argc, argv, VZ_CT_REMOVE, CT_OPTS | VZ_OPT_PACKAGES | VZ_OPT_DEPENDS, remove_help);
 }
 
 static const char update_help[] =
-        "Usage: vzpkg update [-n] [--all] [--timeout S] [--json] CTID... [PKG...]\n\n"
+        "Usage: vzpkg update [-n] [-f] [-C|-r] [-q|-d N] [--all] [--timeout S] [--json] CTID... [PKG...]\n\n"
         "Update the packages of each container (all, or the PKGs named) from the\n"
         "repositories of its OS template: its own package database is what is\n"
         "installed; the transaction runs inside it with the pre-update and\n"
         "post-update hooks, after a snapshot, and is rolled back if it fails. Works\n"
         "whether or not the container is running.\n\n"
-        "  -n, --dry-run    print the plan, change nothing\n"
+        "  -n, --check-only print the plan, change nothing (also --dry-run, --test)\n"
+        "  -f, --force      accepted for vztt's scripts and ignored (vzpkg.8)\n"
+        "  -p, --packages   the names are packages (the default here: accepted for vztt)\n"
         "  -a, --all        every container in CONF_DIR\n"
         "      --timeout S  wait at most S seconds for a container's lock\n"
-        "      --json       JSON summary on stdout\n"
-        "  -h, --help       this help\n";
+        "      --json       JSON summary on stdout\n" COMMON_HELP;
 
 int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv)
 {
-        struct opts o;
+        struct vz_opts o;
         _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(ctx, argc, argv, "anTh", &o, update_help);
+        int r = vz_cmd_options(ctx, argc, argv, CT_OPTS | VZ_OPT_PACKAGES, &o, update_help);
         if (r >= 0)
                 return r;
         split_args(ctx, argc, argv, o.all, &ids, &rest);
@@ -158,37 +137,22 @@ int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv)
         return run(ctx, ids, &req, update_help);
 }
 
-static const char status_help[] =
-        "Usage: vzpkg status [--json] [--timeout S] CTID...|--all\n\n"
-        "For each container, the updates its repositories offer. Exit 0 when every\n"
-        "container is up to date, 22 when one is not. (vzpkg status OST... tells\n"
-        "the same of template caches.)\n";
-
-int vz_cmd_status_ct(struct vz_ctx *ctx, int argc, char **argv)
+/* status CTID...|--all, after cmd-status.c parsed the options: the
+ * containers' pending updates; exit 22 when any has some. */
+int vz_status_cts(struct vz_ctx *ctx, int argc, char **argv, const struct vz_opts *o)
 {
-        struct opts o;
         _cleanup_strv_ char **ids = NULL, **rest = NULL;
-        int r = parse(ctx, argc, argv, "aTh", &o, status_help);
-        if (r >= 0)
-                return r;
-        split_args(ctx, argc, argv, o.all, &ids, &rest);
+        split_args(ctx, argc, argv, o->all, &ids, &rest);
         if (rest[0]) {
-                fprintf(stderr, "vzpkg: status: %s is neither a container nor was --all given\n", rest[0]);
+                fprintf(stderr, "vzpkg: status: %s is not a container (name containers, or OS templates, not both)\n",
+                        rest[0]);
                 return VZ_EXIT_USAGE;
         }
-        struct vz_ct_request req = { .action = VZ_CT_STATUS, .dry_run = true, .timeout = o.timeout };
-        return run(ctx, ids, &req, status_help);
+        struct vz_ct_request req = { .action = VZ_CT_STATUS, .dry_run = true, .timeout = o->timeout };
+        return run(ctx, ids, &req, "Usage: vzpkg status [OPTIONS] CTID...|--all\n");
 }
 
-/* status: containers when the first argument is one or with --all,
- * otherwise OS template caches. */
-bool vz_status_means_containers(struct vz_ctx *ctx, int argc, char **argv)
+bool vz_is_container(struct vz_ctx *ctx, const char *id)
 {
-        for (int i = 1; i < argc; i++) {
-                if (strcmp(argv[i], "--all") == 0 || strcmp(argv[i], "-a") == 0)
-                        return true;
-                if (argv[i][0] != '-')
-                        return is_container(ctx, argv[i]);
-        }
-        return false;
+        return is_container(ctx, id);
 }

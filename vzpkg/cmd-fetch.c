@@ -1,16 +1,14 @@
 /* cmd-fetch.c: vzpkg fetch OST... : fill the package cache ahead of time. */
 #include "vzpkg.h"
 
-#include <getopt.h>
 
-static void help(FILE *f)
-{
-        fprintf(f, "Usage: vzpkg fetch OST...\n\n"
-                   "Resolve each OS template and download its packages into the shared package\n"
-                   "cache (verified against the signed metadata), without building anything;\n"
-                   "a later 'vzpkg -C create cache' then needs no network.\n\n"
-                   "  -h, --help    this help\n");
-}
+static const char help[] =
+        "Usage: vzpkg fetch [-C|-r] [-q|-d N] [--json] OST...\n\n"
+        "Resolve each OS template and download its packages into the shared package\n"
+        "cache (verified against the signed metadata), without building anything;\n"
+        "a later 'vzpkg create cache -C' then needs no network.\n\n"
+        "  -q, --quiet   only errors;  -d, --debug N  vztt's debug level\n"
+        "  -h, --help    this help\n";
 
 static int fetch_one(struct vz_ctx *ctx, const struct vz_template *t, void *userdata, struct vz_error *err)
 {
@@ -38,11 +36,9 @@ static int fetch_one(struct vz_ctx *ctx, const struct vz_template *t, void *user
 
 int vz_cmd_fetch(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
-        int c;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                help(c == 'h' ? stdout : stderr);
-                return c == 'h' ? 0 : VZ_EXIT_USAGE;
-        }
+        struct vz_opts o;
+        int rc = vz_cmd_options(ctx, argc, argv, VZ_OPT_FORCE, &o, help);
+        if (rc >= 0)
+                return rc;
         return vz_each_template(ctx, argc, argv, false, fetch_one, NULL);
 }

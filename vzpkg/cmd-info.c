@@ -4,15 +4,13 @@
 #include <getopt.h>
 #include <jansson.h>
 
-static void help(FILE *f)
-{
-        fprintf(f, "Usage: vzpkg info OST [FIELD...]\n\n"
-                   "Show an OS template's metadata. FIELD is one of: name, os, version, arch,\n"
-                   "set, package_manager, distribution, osrelease, summary, description,\n"
-                   "packages, repositories, mirrorlist, gpgkeys, environment, cache.\n\n"
-                   "      --json    JSON object on stdout\n"
-                   "  -h, --help    this help\n");
-}
+static const char help[] =
+        "Usage: vzpkg info OST [FIELD...]\n\n"
+        "Show an OS template's metadata. FIELD is one of: name, os, version, arch,\n"
+        "set, package_manager, distribution, osrelease, summary, description,\n"
+        "packages, repositories, mirrorlist, gpgkeys, environment, cache.\n\n"
+        "      --json    JSON object on stdout\n"
+        "  -h, --help    this help\n";
 
 static json_t *strv_json(char *const *v)
 {
@@ -90,10 +88,11 @@ int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv)
         struct vz_error err = { 0 };
         struct vz_vars vars = vz_config_vars(&ctx->cfg);
         _cleanup_template_ struct vz_template *t = NULL;
+        struct vz_opts opts;
         json_t *o;
         int c, r;
 
-        if ((c = vz_cmd_template_options(ctx, argc, argv, help)) >= 0)
+        if ((c = vz_cmd_template_options(ctx, argc, argv, 0, &opts, help)) >= 0)
                 return c;
         r = vz_template_load(ctx->cfg.template_area, argv[optind], &vars, &t, &err);
         if (r < 0) {

@@ -1,15 +1,14 @@
 /* cmd-remove.c: vzpkg remove cache OST... */
 #include "vzpkg.h"
 
-#include <getopt.h>
 #include <sys/file.h>
 
-static void help(FILE *f)
-{
-        fprintf(f, "Usage: vzpkg remove cache OST...\n\n"
-                   "Remove the template cache (and its JSON manifest) of each OS template.\n\n"
-                   "  -h, --help    this help\n");
-}
+static const char help[] =
+        "Usage: vzpkg remove cache [-q|-d N] [OST...]\n\n"
+        "Remove the template cache (and its JSON manifest) of each OS template;\n"
+        "with no OST, every template cache (as vztt).\n\n"
+        "  -q, --quiet   only errors;  -d, --debug N  vztt's debug level\n"
+        "  -h, --help    this help\n";
 
 /* The canonical name, as create cache uses it (a leading '.' dropped, the
  * host arch filled in), while the template still exists; else as given. */
@@ -39,7 +38,7 @@ static int remove_one(struct vz_ctx *ctx, const char *name)
         if (vz_cache_find(ctx->cfg.cache_dir, n, &path) < 0) {
                 fprintf(stderr, "vzpkg: template %s: no cache in %s; 'vzpkg list --cached' shows the caches\n", n,
                         ctx->cfg.cache_dir);
-                return VZ_EXIT_TEMPLATE;
+                return VZ_EXIT_NOT_CACHED;
         }
         json = vz_manifest_json_path(ctx, n);
         if (unlink(path) < 0) {
@@ -51,20 +50,36 @@ static int remove_one(struct vz_ctx *ctx, const char *name)
         return 0;
 }
 
+/* Every template that has a cache, for remove cache without names. */
+static char **cached_templates(struct vz_ctx *ctx)
+{
+        _cleanup_strv_ char **all = NULL;
+        char **out = vz_xmalloc(sizeof(char *));
+        vz_template_list(ctx->cfg.template_area, &all, NULL);
+        for (char **n = all; *n; n++) {
+                _cleanup_free_ char *p = NULL;
+                if (vz_cache_find(ctx->cfg.cache_dir, *n, &p) == 0)
+                        vz_strv_push(&out, *n);
+        }
+        return out;
+}
+
 int vz_cmd_remove_cache(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
-        int c, rc = 0;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                help(c == 'h' ? stdout : stderr);
-                return c == 'h' ? 0 : VZ_EXIT_USAGE;
-        }
-        if (optind >= argc) {
-                help(stderr);
-                return VZ_EXIT_USAGE;
-        }
-        for (int i = optind; i < argc; i++) {
-                int r = remove_one(ctx, argv[i]);
+        _cleanup_strv_ char **names = NULL;
+        struct vz_opts o;
+        int rc = vz_cmd_options(ctx, argc, argv, VZ_OPT_FORCE, &o, help);
+        if (rc >= 0)
+                return rc;
+        if (optind < argc) {
+                names = vz_xmalloc(sizeof(char *));
+                for (int i = optind; i < argc; i++)
+                        vz_strv_push(&names, argv[i]);
+        } else
+                names = cached_templates(ctx);
+        rc = 0;
+        for (char **n = names; *n; n++) {
+                int r = remove_one(ctx, *n);
                 if (r && !rc)
                         rc = r;
         }

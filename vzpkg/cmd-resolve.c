@@ -3,19 +3,16 @@
  * apt: tests/differential). */
 #include "vzpkg.h"
 
-#include <getopt.h>
 #include <jansson.h>
 
-static void help(FILE *f)
-{
-        fprintf(f, "Usage: vzpkg resolve [--json] OST [PKG...]\n\n"
-                   "Print the packages 'create cache OST' would install (name, version, arch; sorted\n"
-                   "by name), from the template's repositories, without downloading packages or\n"
-                   "building anything. With PKG arguments they replace the template's package list\n"
-                   "(every Essential: yes and Priority: required package is added as for a build).\n\n"
-                   "      --json    {\"template\": ..., \"packages\": [{name, version, arch}...]}\n"
-                   "  -h, --help    this help\n");
-}
+static const char help[] =
+        "Usage: vzpkg resolve [-C|-r] [-q|-d N] [--json] OST [PKG...]\n\n"
+        "Print the packages 'create cache OST' would install (name, version, arch; sorted\n"
+        "by name), from the template's repositories, without downloading packages or\n"
+        "building anything. With PKG arguments they replace the template's package list\n"
+        "(every Essential: yes and Priority: required package is added as for a build).\n\n"
+        "      --json    {\"template\": ..., \"packages\": [{name, version, arch}...]}\n"
+        "  -h, --help    this help\n";
 
 static int by_name(const void *a, const void *b)
 {
@@ -66,9 +63,10 @@ int vz_cmd_resolve(struct vz_ctx *ctx, int argc, char **argv)
         struct vz_error err = { 0 };
         struct vz_vars vars = vz_config_vars(&ctx->cfg);
         _cleanup_template_ struct vz_template *t = NULL;
+        struct vz_opts o;
         int c, r;
 
-        if ((c = vz_cmd_template_options(ctx, argc, argv, help)) >= 0)
+        if ((c = vz_cmd_template_options(ctx, argc, argv, 0, &o, help)) >= 0)
                 return c;
         r = vz_template_load(ctx->cfg.template_area, argv[optind], &vars, &t, &err);
         if (r >= 0)

@@ -2,19 +2,23 @@
  * today? Exit 22 when any is not (the vzpkg tradition). */
 #include "vzpkg.h"
 
-#include <getopt.h>
 #include <jansson.h>
 
-static void help(FILE *f)
-{
-        fprintf(f, "Usage: vzpkg status [--json] OST...\n\n"
-                   "Compare each OS template cache's manifest with the current repository\n"
-                   "metadata (not with the file's age). Lists every package with a newer\n"
-                   "version, packages newly needed by the template and packages it no longer\n"
-                   "needs. Exit 0 when every cache is current, 22 when one is not.\n\n"
-                   "      --json    JSON array on stdout\n"
-                   "  -h, --help    this help\n");
-}
+static const char help[] =
+        "Usage: vzpkg status [-C|-r] [-q|-d N] [--json] [OST...]\n"
+        "       vzpkg status [-C|-r] [-q|-d N] [--json] [--timeout S] CTID...|--all\n\n"
+        "Compare each OS template cache's manifest with the current repository\n"
+        "metadata (not with the file's age); with no OST, every OS template's.\n"
+        "Lists every package with a newer version, packages newly needed by the\n"
+        "template and packages it no longer needs. With container IDs (or --all),\n"
+        "the updates each container's repositories offer. Exit 0 when everything\n"
+        "is current, 22 when something is not.\n\n"
+        "  -a, --all        every container in CONF_DIR\n"
+        "      --timeout S  wait at most S seconds for a container's lock\n"
+        "      --json       JSON array on stdout\n"
+        "  -q, --quiet      only errors;  -d, --debug N  vztt's debug level\n"
+        "  -C, --cache      cached metadata only;  -r, --remote  refresh metadata\n"
+        "  -h, --help       this help\n";
 
 static json_t *change_json(const struct vz_change *c)
 {
@@ -49,14 +53,23 @@ static json_t *diff_json(const char *name, const struct vz_diff *d)
         return o;
 }
 
+struct status_run {
+        json_t *all;
+        bool every;              /* no OST named: templates without a cache are skipped */
+};
+
 static int status_one(struct vz_ctx *ctx, const struct vz_template *t, void *userdata, struct vz_error *err)
 {
+        struct status_run *run = userdata;
         _cleanup_resolver_ struct vz_resolver *res = NULL;
+        _cleanup_free_ char *cache = NULL;
         struct vz_pkglist fresh = { 0 };
         struct vz_diff d = { 0 };
         struct vz_build b;
         int r;
 
+        if (run->every && vz_cache_find(ctx->cfg.cache_dir, vz_template_name(t), &cache) < 0)
+                return 0;
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;
@@ -64,7 +77,7 @@ static int status_one(struct vz_ctx *ctx, const struct vz_template *t, void *use
         if (r >= 0)
                 r = vz_cache_diff(&b, res, &fresh, &d, err);
         if (r >= 0 && ctx->json)
-                json_array_append_new(userdata, diff_json(vz_template_name(t), &d));
+                json_array_append_new(run->all, diff_json(vz_template_name(t), &d));
         else if (r >= 0)
                 print_human(vz_template_name(t), &d);
         if (r >= 0)
@@ -77,22 +90,18 @@ static int status_one(struct vz_ctx *ctx, const struct vz_template *t, void *use
 
 int vz_cmd_status(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "json", no_argument, NULL, 'J' }, { "help", no_argument, NULL, 'h' }, {} };
+        struct vz_opts o;
         json_t *all;
-        int c, rc;
-        if (vz_status_means_containers(ctx, argc, argv))
-                return vz_cmd_status_ct(ctx, argc, argv);
+        int rc = vz_cmd_options(ctx, argc, argv, VZ_OPT_ALL | VZ_OPT_TIMEOUT, &o, help);
+        if (rc >= 0)
+                return rc;
+        /* containers when the first name is one or with --all (as vztt
+         * tells a CTID from a template), otherwise OS template caches */
+        if (o.all || (optind < argc && vz_is_container(ctx, argv[optind])))
+                return vz_status_cts(ctx, argc, argv, &o);
         all = json_array();
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                if (c == 'J') {
-                        ctx->json = true;
-                        continue;
-                }
-                json_decref(all);
-                help(c == 'h' ? stdout : stderr);
-                return c == 'h' ? 0 : VZ_EXIT_USAGE;
-        }
-        rc = vz_each_template(ctx, argc, argv, false, status_one, all);
+        struct status_run run = { all, optind >= argc };
+        rc = vz_each_template(ctx, argc, argv, true, status_one, &run);
         if (ctx->json) {
                 char *s = json_dumps(all, JSON_INDENT(2));
                 puts(s);

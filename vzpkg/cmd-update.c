@@ -1,55 +1,60 @@
 /* cmd-update.c: vzpkg update cache [-f] OST...; vzpkg update metadata [OST...] */
 #include "vzpkg.h"
 
-#include <getopt.h>
-
-static int usage_or_help(int c, const char *text)
-{
-        fputs(text, c == 'h' ? stdout : stderr);
-        return c == 'h' ? 0 : VZ_EXIT_USAGE;
-}
 
 static const char cache_help[] =
-        "Usage: vzpkg update cache [-f] OST...\n\n"
+        "Usage: vzpkg update cache [-f] [-C|-r] [-q|-d N] [--timeout S] [OST...]\n\n"
         "Bring each OS template cache up to date with its repositories: unpack it,\n"
         "install newer versions and newly listed packages and remove packages the\n"
         "template no longer needs, inside the build container (hooks pre-update and\n"
         "post-update run there), then repack. A current cache is left untouched.\n"
-        "The old cache stays in use until the new one is complete.\n\n"
-        "  -f, --force   rebuild from scratch instead (as create cache -f)\n"
-        "  -h, --help    this help\n";
+        "The old cache stays in use until the new one is complete. With no OST,\n"
+        "every OS template that has a cache (as vztt).\n\n"
+        "  -f, --force      rebuild from scratch instead (as create cache -f)\n"
+        "      --timeout S  wait at most S seconds for the template's lock\n"
+        "  -q, --quiet      only errors;  -d, --debug N  vztt's debug level\n"
+        "  -C, --cache      cached metadata and packages only;  -r, --remote  refresh metadata\n"
+        "  -h, --help       this help\n";
 
-static int update_one(struct vz_ctx *ctx, const struct vz_template *t, void *force, struct vz_error *err)
+struct update_run {
+        bool force;
+        bool every;              /* no OST named: only the templates that have a cache */
+};
+
+static int update_one(struct vz_ctx *ctx, const struct vz_template *t, void *userdata, struct vz_error *err)
 {
-        if (*(bool *)force)
+        const struct update_run *run = userdata;
+        _cleanup_free_ char *cache = NULL;
+        if (run->every && vz_cache_find(ctx->cfg.cache_dir, vz_template_name(t), &cache) < 0)
+                return 0;
+        if (run->force)
                 return vz_build_cache(ctx, t, true, err);
         return vz_update_cache(ctx, t, err);
 }
 
 int vz_cmd_update_cache(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' }, {} };
-        bool force = false;
-        int c;
-        while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
-                if (c != 'f')
-                        return usage_or_help(c, cache_help);
-                force = true;
-        }
+        struct vz_opts o;
+        int rc = vz_cmd_options(ctx, argc, argv, VZ_OPT_FORCE | VZ_OPT_TIMEOUT, &o, cache_help);
+        if (rc >= 0)
+                return rc;
+        ctx->lock_timeout = o.timeout;
         if (geteuid() != 0) {
                 fprintf(stderr, "vzpkg: update cache: must be run as root (it works in a container)\n");
-                return VZ_EXIT_ERROR;
+                return VZ_EXIT_NOT_ROOT;
         }
-        return vz_each_template(ctx, argc, argv, false, update_one, &force);
+        struct update_run run = { o.force, optind >= argc };
+        return vz_each_template(ctx, argc, argv, true, update_one, &run);
 }
 
 static const char metadata_help[] =
-        "Usage: vzpkg update metadata [OST...]\n\n"
+        "Usage: vzpkg update metadata [-q|-d N] [OST...]\n\n"
         "Refresh the repository metadata of each OS template (default: all), whatever\n"
         "METADATA_EXPIRE says: InRelease with conditional requests, verified with the\n"
         "template's keys, and the Packages files it lists. With no OST, a template\n"
         "that is not configured (its $VARIABLE undefined) is skipped with a warning.\n\n"
-        "  -h, --help    this help\n";
+        "  -q, --quiet      only errors;  -d, --debug N  vztt's debug level\n"
+        "  -h, --help       this help\n";
 
 static int refresh_one(struct vz_ctx *ctx, const struct vz_template *t, void *userdata, struct vz_error *err)
 {
@@ -71,10 +76,10 @@ static int refresh_one(struct vz_ctx *ctx, const struct vz_template *t, void *us
 
 int vz_cmd_update_metadata(struct vz_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
-        int c;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-                return usage_or_help(c, metadata_help);
+        struct vz_opts o;
+        int rc = vz_cmd_options(ctx, argc, argv, 0, &o, metadata_help);
+        if (rc >= 0)
+                return rc;
         if (ctx->cache_only) {
                 fprintf(stderr, "vzpkg: update metadata: -C forbids the network this command needs\n");
                 return VZ_EXIT_USAGE;

@@ -411,7 +411,7 @@ int vz_ct_load(struct vz_ctx *ctx, const char *id, struct vz_ct **ret, struct vz
                         vz_ct_free(ct);
                         return r;
                 }
-                r = vz_error_set(err, -VZ_E_NOTEMPLATE, "container %s: no config %s; create it with 'vzpkg create ct %s --ostemplate OST'",
+                r = vz_error_set(err, -VZ_E_NOCT, "container %s: no config %s; create it with 'vzpkg create ct %s --ostemplate OST'",
                                      id, ct->conf_path, id);
                 vz_ct_free(ct);
                 return r;

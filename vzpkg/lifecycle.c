@@ -20,7 +20,7 @@ static json_t *load_manifest(struct vz_ctx *ctx, const char *name, struct vz_err
         json_t *j;
 
         if (vz_cache_find(ctx->cfg.cache_dir, name, &cache) < 0) {
-                vz_error_set(err, -VZ_E_NOTEMPLATE, "template %s: no cache in %s; run 'vzpkg create cache %s'",
+                vz_error_set(err, -VZ_E_NOCACHE, "template %s: no cache in %s; run 'vzpkg create cache %s'",
                              name, ctx->cfg.cache_dir, name);
                 return NULL;
         }
@@ -179,7 +179,7 @@ static int update_locked(struct vz_ctx *ctx, const struct vz_template *t, struct
         int r;
 
         if (vz_cache_find(ctx->cfg.cache_dir, name, &cache) < 0)
-                return vz_error_set(err, -VZ_E_NOTEMPLATE, "template %s: no cache to update; run 'vzpkg create cache %s'",
+                return vz_error_set(err, -VZ_E_NOCACHE, "template %s: no cache to update; run 'vzpkg create cache %s'",
                                     name, name);
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)

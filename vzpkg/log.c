@@ -2,7 +2,6 @@
  * one line per error; a progress line only when stderr is a terminal. */
 #include "vzpkg.h"
 
-#include <getopt.h>
 
 #include <signal.h>
 #include <time.h>
@@ -130,28 +129,36 @@ int vz_exit_code(int r)
         case 0:
                 return VZ_EXIT_OK;
         case VZ_E_CONFIG:
-                return VZ_EXIT_USAGE;
+                return VZ_EXIT_CONFIG;
         case VZ_E_NOTEMPLATE:
+                return VZ_EXIT_TEMPLATE;
         case VZ_E_METADATA:
         case VZ_E_UNCONFIGURED:
-                return VZ_EXIT_TEMPLATE;
+                return VZ_EXIT_BROKEN;
         case VZ_E_NOPKG:
         case VZ_E_PROBLEM:
-                return VZ_EXIT_DEPENDENCY;
+        case VZ_E_INSTALL:
+                return VZ_EXIT_INSTALL;
         case VZ_E_DOWNLOAD:
                 return VZ_EXIT_DOWNLOAD;
         case VZ_E_SIGNATURE:
         case VZ_E_CHECKSUM:
         case VZ_E_UNSAFE:
                 return VZ_EXIT_VERIFY;
-        case VZ_E_INSTALL:
         case VZ_E_HOOK:
+                return VZ_EXIT_HOOK;
         case VZ_E_RUNTIME:
-                return VZ_EXIT_INSTALL;
+                return VZ_EXIT_RUNTIME;
         case VZ_E_ARCHIVE:
                 return VZ_EXIT_CACHE;
         case VZ_E_LOCKED:
                 return VZ_EXIT_LOCKED;
+        case VZ_E_NOCT:
+                return VZ_EXIT_NO_CT;
+        case VZ_E_FORMAT:
+                return VZ_EXIT_FORMAT;
+        case VZ_E_NOCACHE:
+                return VZ_EXIT_NOT_CACHED;
         case VZ_E_INTERRUPTED:
                 return VZ_EXIT_INTERRUPTED;
         default:
@@ -162,20 +169,14 @@ int vz_exit_code(int r)
 /* The options of a command that takes an OS template name and --json
  * (info, resolve): -1 when the name follows at argv[optind], else the exit
  * status (--help, a bad option, no name). */
-int vz_cmd_template_options(struct vz_ctx *ctx, int argc, char **argv, void (*help)(FILE *))
+int vz_cmd_template_options(struct vz_ctx *ctx, int argc, char **argv, unsigned accept, struct vz_opts *o,
+                            const char *help)
 {
-        static const struct option opts[] = { { "json", no_argument, NULL, 'J' }, { "help", no_argument, NULL, 'h' }, {} };
-        int c;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                if (c == 'J')
-                        ctx->json = true;
-                else {
-                        help(c == 'h' ? stdout : stderr);
-                        return c == 'h' ? 0 : VZ_EXIT_USAGE;
-                }
-        }
+        int r = vz_cmd_options(ctx, argc, argv, accept, o, help);
+        if (r >= 0)
+                return r;
         if (optind >= argc) {
-                help(stderr);
+                fputs(help, stderr);
                 return VZ_EXIT_USAGE;
         }
         return -1;

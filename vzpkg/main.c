@@ -24,21 +24,28 @@ static const struct vz_command commands[] = {
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: vzpkg [-q|-v] [-C] [--json] [-c FILE] COMMAND [ARGS...]\n\n"
+        fprintf(f, "Usage: vzpkg [-q|-v|-d N] [-C|-r] [--json] [-c FILE] COMMAND [OPTIONS] [ARGS...]\n\n"
                    "Build and maintain OS container templates.\n\nCommands:\n");
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
-        fprintf(f, "\nOptions:\n"
+        fprintf(f, "  %-16s %s\n", "help [COMMAND]", "this help, or a command's");
+        fprintf(f, "\nOptions (before or after the command word, except -c and -V):\n"
                    "  -c, --config FILE  configuration file (default /etc/vzpkg/vzpkg.conf, or $VZPKG_CONFIG)\n"
                    "  -q, --quiet        only errors\n"
                    "  -v, --verbose      show each step and the package managers' output\n"
-                   "  -C, --cache-only   never use the network: cached metadata and packages only\n"
+                   "  -d, --debug N      vztt's debug level: 0 normal, 1 or more as -v\n"
+                   "  -C, --cache        never use the network: cached metadata and packages only\n"
+                   "  -r, --remote       refresh repository metadata whatever METADATA_EXPIRE says\n"
                    "      --json         machine-readable output on stdout\n"
-                   "  -h, --help         this help; 'vzpkg COMMAND --help' for a command's\n"
+                   "      --skiplock     accepted for vztt's scripts and ignored: vzpkg always locks\n"
+                   "  -h, --help         this help; 'vzpkg help COMMAND' for a command's\n"
                    "  -V, --version      print the version\n\n"
-                   "Exit codes: 0 ok, 1 error, 2 usage or configuration, 3 template, 4 dependencies,\n"
-                   "5 download, 6 verification, 7 install or hook, 8 cache write, 9 locked,\n"
-                   "22 not up to date (status), 130 interrupted.\n"
+                   "Exit status (vztt's numbers where vztt has one): 0 ok, 1 system error,\n"
+                   "8 template script, 10 not root, 16 no such container, 21 locked,\n"
+                   "22 not up to date (status), 23 not cached, 24 template not found,\n"
+                   "25 bad template, 35 bad command line, 43 ploop private area, 52 download,\n"
+                   "70 package not found, dependency problem or install failed; vzpkg's own:\n"
+                   "80 configuration, 81 verification, 82 cache write, 83 runtime, 130 interrupted.\n"
                    "See vzpkg(8).\n");
 }
 
@@ -79,27 +86,22 @@ static int parse_global(struct vz_ctx *ctx, int argc, char **argv, const char **
                 { "config", required_argument, NULL, 'c' }, { "quiet", no_argument, NULL, 'q' },
                 { "verbose", no_argument, NULL, 'v' },      { "json", no_argument, NULL, 'J' },
                 { "help", no_argument, NULL, 'h' },         { "version", no_argument, NULL, 'V' },
-                { "cache-only", no_argument, NULL, 'C' },
-                {},
+                { "cache-only", no_argument, NULL, 'C' },   { "cache", no_argument, NULL, 'C' },
+                { "remote", no_argument, NULL, 'r' },       { "debug", required_argument, NULL, 'd' },
+                { "skiplock", no_argument, NULL, 'S' },     {},
         };
-        int c;
-        /* '+': stop at the command word; its options are its own. */
-        while ((c = getopt_long(argc, argv, "+c:qvhVC", opts, NULL)) != -1) {
+        int c, r;
+        /* '+': stop at the command word; what follows it is the command's
+         * (options.c accepts these same options there too). */
+        while ((c = getopt_long(argc, argv, "+c:qvhVCrd:", opts, NULL)) != -1) {
                 switch (c) {
-                case 'C':
-                        ctx->cache_only = true;
-                        break;
                 case 'c':
                         *ret_config = optarg;
                         break;
-                case 'q':
-                        ctx->verbosity = -1;
-                        break;
-                case 'v':
-                        ctx->verbosity = 1;
-                        break;
                 case 'J':
                         ctx->json = true;
+                        break;
+                case 'S':  /* --skiplock: ignored, vzpkg always locks (vzpkg.8) */
                         break;
                 case 'h':
                         usage(stdout);
@@ -108,11 +110,35 @@ static int parse_global(struct vz_ctx *ctx, int argc, char **argv, const char **
                         printf("vzpkg %s\n", VZPKG_VERSION);
                         exit(0);
                 default:
-                        usage(stderr);
-                        exit(VZ_EXIT_USAGE);
+                        r = c == '?' ? 0 : vz_opt_global(ctx, c, optarg);
+                        if (r <= 0) {
+                                if (r == 0)
+                                        usage(stderr);
+                                exit(VZ_EXIT_USAGE);
+                        }
                 }
         }
         return optind;
+}
+
+/* vzpkg help [COMMAND]: vztt's help command; a command's own --help. */
+static int help_command(struct vz_ctx *ctx, int argc, char **argv)
+{
+        const struct vz_command *cmd;
+        int words = 0;
+        char *hargv[] = { NULL, (char *)"--help", NULL };
+        if (argc <= 1) {
+                usage(stdout);
+                return 0;
+        }
+        cmd = find_command(argc - 1, argv + 1, &words);
+        if (!cmd) {
+                fprintf(stderr, "vzpkg: help: unknown command '%s'; see 'vzpkg help'\n", argv[1]);
+                return VZ_EXIT_USAGE;
+        }
+        hargv[0] = argv[words];
+        optind = 0;
+        return cmd->run(ctx, 2, hargv);
 }
 
 int main(int argc, char **argv)
@@ -124,6 +150,8 @@ int main(int argc, char **argv)
         int words = 0, first, r;
 
         first = parse_global(&ctx, argc, argv, &config);
+        if (first < argc && strcmp(argv[first], "help") == 0)
+                return help_command(&ctx, argc - first, argv + first);
         cmd = find_command(argc - first, argv + first, &words);
         if (!cmd) {
                 if (first < argc)
@@ -141,6 +169,8 @@ int main(int argc, char **argv)
                 vz_config_done(&ctx.cfg);
                 return vz_exit_code(r);
         }
+        if (ctx.remote)
+                ctx.cfg.metadata_expire = 0;
         vz_signals_install();
         /* The command sees its own words as argv[0], getopt style. */
         first += words - 1;

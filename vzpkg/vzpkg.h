@@ -9,19 +9,28 @@
 #include "resolver.h"
 #include "runtime.h"
 
-/* ---- exit codes (documented in vzpkg.8 and README) --------------------- */
+/* ---- exit codes (one table: vzpkg.8 EXIT STATUS, docs/internals/errors.md) --
+ * vztt's numbers (include/vztt_error.h of OpenVZ's vztt) where vztt has one
+ * for the condition; vzpkg's own conditions from 80 up, clear of vztt's. */
 enum {
         VZ_EXIT_OK = 0,
-        VZ_EXIT_ERROR = 1,
-        VZ_EXIT_USAGE = 2,
-        VZ_EXIT_TEMPLATE = 3,
-        VZ_EXIT_DEPENDENCY = 4,
-        VZ_EXIT_DOWNLOAD = 5,
-        VZ_EXIT_VERIFY = 6,
-        VZ_EXIT_INSTALL = 7,
-        VZ_EXIT_CACHE = 8,
-        VZ_EXIT_LOCKED = 9,
-        VZ_EXIT_STALE = 22,      /* status: not up to date (the vzpkg tradition) */
+        VZ_EXIT_ERROR = 1,         /* a system call failed (vztt: VZT_SYSTEM...) */
+        VZ_EXIT_HOOK = 8,          /* a template script failed (VZT_CMD_FAILED) */
+        VZ_EXIT_NOT_ROOT = 10,     /* VZT_USER_NOT_ROOT */
+        VZ_EXIT_NO_CT = 16,        /* VZT_VE_NOT_EXIST */
+        VZ_EXIT_LOCKED = 21,       /* VZT_CANT_LOCK */
+        VZ_EXIT_STALE = 22,        /* status: not up to date (VZT_NOT_UP2DATE) */
+        VZ_EXIT_NOT_CACHED = 23,   /* VZT_TMPL_NOT_CACHED */
+        VZ_EXIT_TEMPLATE = 24,     /* template not found (VZT_TMPL_NOT_FOUND) */
+        VZ_EXIT_BROKEN = 25,       /* bad template metadata (VZT_TMPL_BROKEN) */
+        VZ_EXIT_USAGE = 35,        /* bad command line (VZT_BAD_PARAM) */
+        VZ_EXIT_FORMAT = 43,       /* ploop private area (VZT_UNSUPPORTED_VEFORMAT) */
+        VZ_EXIT_DOWNLOAD = 52,     /* VZT_CANT_FETCH */
+        VZ_EXIT_INSTALL = 70,      /* package not found, dependency problem, install failed (VZT_PM_FAILED) */
+        VZ_EXIT_CONFIG = 80,       /* vzpkg's own from here */
+        VZ_EXIT_VERIFY = 81,       /* signature, checksum, unsafe path */
+        VZ_EXIT_CACHE = 82,        /* writing a cache */
+        VZ_EXIT_RUNTIME = 83,      /* the build or container runtime */
         VZ_EXIT_INTERRUPTED = 130,
 };
 int vz_exit_code(int r);
@@ -74,6 +83,8 @@ struct vz_ctx {
         int verbosity;           /* -1 quiet, 0 normal, 1 verbose */
         bool json;
         bool cache_only;         /* -C: never touch the network */
+        bool remote;             /* -r: ask the repositories whatever METADATA_EXPIRE says */
+        double lock_timeout;     /* --timeout of the cache commands: seconds to wait for a template's lock */
         bool tty;                /* stderr is a terminal: progress bars */
 };
 
@@ -132,7 +143,8 @@ struct vz_ct_request {
         enum vz_ct_action action;
         char **apps;             /* application templates (install, remove) */
         char **pkgs;             /* plain packages (install -p, remove -p, update PKG...) */
-        bool cleandeps;          /* remove -w */
+        bool cleandeps;          /* remove --clean-deps: also what nothing needs any more */
+        bool with_depends;       /* remove -w (vztt): also what depends on the named */
         bool dry_run;            /* -n: print the plan only */
         double timeout;          /* --timeout: seconds to wait for a container's lock */
 };
@@ -144,10 +156,37 @@ struct vz_command {
         int (*run)(struct vz_ctx *ctx, int argc, char **argv);
         const char *summary;
 };
+/* options.c: the commands' one option parser (vztt's grammar). The options
+ * every command takes are always accepted; these only where named. */
+enum {
+        VZ_OPT_ALL = 1 << 0,       /* -a, --all */
+        VZ_OPT_PACKAGES = 1 << 1,  /* -p, --packages */
+        VZ_OPT_FORCE = 1 << 2,     /* -f, --force */
+        VZ_OPT_DRY_RUN = 1 << 3,   /* -n, --check-only, --dry-run, --test */
+        VZ_OPT_DEPENDS = 1 << 4,   /* -w, --with-depends; --clean-deps */
+        VZ_OPT_TIMEOUT = 1 << 5,   /* --timeout S */
+        VZ_OPT_CACHED = 1 << 6,    /* -c, --cached */
+        VZ_OPT_LIST = 1 << 7,      /* -S, -u, -O, -A, -i, --available */
+        VZ_OPT_FOR = 1 << 8,       /* -F, --for-os OST|CTID */
+};
+struct vz_opts {
+        bool all, packages, force, dry_run, with_depends, clean_deps, cached;
+        bool summary, custom, available, os_only, app_only, pkgid;
+        double timeout;
+        const char *for_obj;     /* -F, a leading '.' dropped */
+};
+/* -1: go on, the positional arguments from optind; else the exit status
+ * (0 after --help, VZ_EXIT_USAGE after a message). */
+int vz_cmd_options(struct vz_ctx *ctx, int argc, char **argv, unsigned accept, struct vz_opts *o, const char *help);
+int vz_opt_global(struct vz_ctx *ctx, int c, const char *arg);  /* 1 handled, 0 not global, -1 bad */
+int vz_opt_debug(const char *v, int *ret_verbosity);
+int vz_opt_timeout(const char *v, double *ret);
+
 int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_list(struct vz_ctx *ctx, int argc, char **argv);
-/* info, resolve: --json, --help and the template name (log.c) */
-int vz_cmd_template_options(struct vz_ctx *ctx, int argc, char **argv, void (*help)(FILE *));
+/* info, resolve: the options (vz_cmd_options) and the template name (log.c) */
+int vz_cmd_template_options(struct vz_ctx *ctx, int argc, char **argv, unsigned accept, struct vz_opts *o,
+                            const char *help);
 int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_resolve(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_remove_cache(struct vz_ctx *ctx, int argc, char **argv);
@@ -162,8 +201,8 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv);
-int vz_cmd_status_ct(struct vz_ctx *ctx, int argc, char **argv);
-bool vz_status_means_containers(struct vz_ctx *ctx, int argc, char **argv);
+int vz_status_cts(struct vz_ctx *ctx, int argc, char **argv, const struct vz_opts *o);
+bool vz_is_container(struct vz_ctx *ctx, const char *id);  /* CONF_DIR/id.conf exists */
 
 /* ---- the build pipeline (build.c) ------------------------------------------- */
 

@@ -5,5 +5,5 @@
 
 setup_repo_env
 repo_corrupt_deb "$REPO" base-files same
-expect_create_failure 6 base-files
+expect_create_failure "$EXIT_VERIFY" base-files
 echo "PASS: $TEST_NAME"

@@ -1,9 +1,9 @@
 #!/bin/bash
 # A .deb that grew after indexing (Size and SHA256 no longer match Packages):
-# still a verification failure, exit 6 naming the package.
+# still a verification failure, exit 81 naming the package.
 . "$(dirname "$0")/lib.sh"
 
 setup_repo_env
 repo_corrupt_deb "$REPO" base-files longer
-expect_create_failure 6 base-files
+expect_create_failure "$EXIT_VERIFY" base-files
 echo "PASS: $TEST_NAME"

@@ -23,7 +23,7 @@ tree_manifest "$(ct_private 102)" "$TEST_TMP/tree.102.before" content
 cp "$(ct_conf 102)" "$TEST_TMP/conf.102.before"
 TEMPLATES_102=$(ct_conf_get 102 TEMPLATES)
 run_vzpkg install 101 102 failing
-[ "$RC" = 7 ] || fail "install 101 102 failing, with post-install failing in 102, exited $RC, expected 7$(vzpkg_log)"
+[ "$RC" = "$EXIT_HOOK" ] || fail "install 101 102 failing, with post-install failing in 102, exited $RC, expected $EXIT_HOOK$(vzpkg_log)"
 ct_no_leftovers
 
 block=$(ct_block "$OUT" 102)
@@ -54,7 +54,7 @@ t0=$(date +%s.%N)
 run_vzpkg update 101
 t1=$(date +%s.%N)
 kill -0 "$HOLD_PID" 2>/dev/null || fail "the lock holder ended before update 101 was done; cannot test the lock"
-check_error 9 101
+check_error "$EXIT_LOCKED" 101
 awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 2) }' ||
 	fail "update 101 on a locked container took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s to give up, expected at once"
 

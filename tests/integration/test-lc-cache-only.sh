@@ -2,7 +2,7 @@
 # -C (cache only): after 'fetch', 'create cache -f' builds in a network
 # namespace where nothing can be reached, from the cached metadata and
 # packages alone.  With the package cache wiped, or the metadata cache, -C
-# fails with exit 5 and one line naming what is missing, and leaves the
+# fails with exit 52 and one line naming what is missing, and leaves the
 # existing cache and the host as they were.
 . "$(dirname "$0")/lib.sh"
 
@@ -31,11 +31,11 @@ cmp -s "$TEST_TMP/fetched" "$TEST_TMP/built" ||
 $(diff_lines "$TEST_TMP/fetched" "$TEST_TMP/built")"
 tar --zstd -tf "$CACHE" | grep -E '^(\./)?usr/bin/apt-get$' >/dev/null || fail "the offline build's cache has no usr/bin/apt-get"
 
-# No packages: exit 5 naming one; the cache is kept.
+# No packages: exit 52 naming one; the cache is kept.
 cache_snapshot "$OST" before
 find "$PKG_CACHE" -mindepth 1 -delete
 run_vzpkg_offline -q -C create cache -f "$OST"
-check_error 5
+check_error "$EXIT_DOWNLOAD"
 line=$(cat "$ERR")
 named=
 while read -r _ name _; do
@@ -47,10 +47,10 @@ cache_unchanged "$OST" before ||
 assert_no_leftovers
 [ -z "$(pkg_cache_files)" ] || fail "-C put packages into the package cache: $(pkg_cache_files | head -n 3)"
 
-# No metadata: exit 5 naming the repository.
+# No metadata: exit 52 naming the repository.
 find "$METADATA_CACHE" -mindepth 1 -delete
 run_vzpkg_offline -q -C fetch "$OST"
-check_error 5 "127.0.0.1:$PORT"
+check_error "$EXIT_DOWNLOAD" "127.0.0.1:$PORT"
 assert_no_leftovers
 cache_unchanged "$OST" before ||
 	fail "the failed -C fetch changed the cache dir (< before, > after): $(cache_snapshot_diff before)"

@@ -14,9 +14,9 @@ MANIFEST=$TEMPLATE/cache/$OST.json
 SUFFIX=+vzt1
 HOST_NAME=$(uname -n)
 
-# status without a cache: exit 3, one line naming the template.
+# status without a cache: exit 23 (not cached), one line naming the template.
 run_vzpkg -q status "$OST"
-check_error 3 "$OST"
+check_error "$EXIT_NOT_CACHED" "$OST"
 
 # --- v1 -------------------------------------------------------------------
 run_vzpkg create cache "$OST"

@@ -8,6 +8,6 @@ setup_repo_env
 # would exist afterwards.
 MARK=$TEST_TMP/host-marker/post-install-ran-on-host
 add_hook post-install "mkdir -p '${MARK%/*}' && touch '$MARK'; exit 4"
-expect_create_failure 7 post-install
+expect_create_failure "$EXIT_HOOK" post-install
 [ ! -e "$MARK" ] || fail "the post-install hook ran on the host, not in the container"
 echo "PASS: $TEST_NAME"

@@ -6,7 +6,7 @@
 
 setup_repo_env
 add_hook pre-cache "printf '%s\n' \"\$1\" >'$TEST_TMP/pre-cache.arg'; exit 3"
-expect_create_failure 7 pre-cache
+expect_create_failure "$EXIT_HOOK" pre-cache
 
 [ -f "$TEST_TMP/pre-cache.arg" ] || fail "the pre-cache hook did not run"
 arg=$(cat "$TEST_TMP/pre-cache.arg")

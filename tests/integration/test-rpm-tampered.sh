@@ -7,5 +7,5 @@
 
 setup_rpm_env
 rpm_repo_variant tamper vzt-foo-tools
-expect_create_failure 6 vzt-foo-tools
+expect_create_failure "$EXIT_VERIFY" vzt-foo-tools
 echo "PASS: $TEST_NAME"

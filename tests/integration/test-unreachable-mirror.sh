@@ -1,5 +1,5 @@
 #!/bin/bash
-# The repository's port has no listener: exit 5 naming the repository URL.
+# The repository's port has no listener: exit 52 naming the repository URL.
 . "$(dirname "$0")/lib.sh"
 
 setup_repo_env
@@ -7,5 +7,5 @@ setup_repo_env
 # here will bind it).
 DEAD=http://127.0.0.1:$(free_port)
 config_var TEST_MIRROR "$DEAD"
-expect_create_failure 5 "$DEAD"
+expect_create_failure "$EXIT_DOWNLOAD" "$DEAD"
 echo "PASS: $TEST_NAME"

@@ -168,7 +168,7 @@ tree_manifest "$ROOT" "$TEST_TMP/tree.before-hang"
 start=$(date +%s)
 run_vzpkg install 101 hang
 took=$(($(date +%s) - start))
-[ "$RC" = 7 ] || fail "install 101 hang (post-install sleeps, RUN_TIMEOUT=3) exited $RC, expected 7$(vzpkg_log)"
+[ "$RC" = "$EXIT_RUNTIME" ] || fail "install 101 hang (post-install sleeps, RUN_TIMEOUT=3) exited $RC, expected $EXIT_RUNTIME$(vzpkg_log)"
 [ "$took" -lt 60 ] || fail "install 101 hang took $took s with RUN_TIMEOUT=3"
 grep -q 'RUN_TIMEOUT' "$OUT" "$ERR" || fail "the failure does not name RUN_TIMEOUT$(vzpkg_log)"
 grep -q 'rolled back' "$OUT" "$ERR" || fail "the container was not rolled back after the timeout$(vzpkg_log)"

@@ -9,7 +9,7 @@
 # byte-identical and each run either succeeds or fails with an error naming
 # the container, never from a signal. destroy ct with VE_PRIVATE "/",
 # "/etc", a ".." path or a private dir that is a link to the decoy is
-# refused with exit 2 and deletes nothing. At the end a clean container
+# refused with exit 80 (configuration) and deletes nothing. At the end a clean container
 # installs and removes an app as before.
 # ctest: heavy
 . "$(dirname "$0")/../integration/lib.sh"
@@ -129,7 +129,7 @@ for priv in / /etc "$CT_PRIVATE/../decoy" "$CT_PRIVATE/204"; do
 	printf 'OSTEMPLATE=".%s"\nVE_PRIVATE="%s"\n' "$OST" "$priv" >"$(ct_conf $n)"
 	etc_before=$(sha256sum /etc/passwd /etc/group; ls /etc | wc -l)
 	run_vzpkg destroy ct "$n"
-	[ "$RC" = 2 ] || fail "destroy ct $n with VE_PRIVATE=$priv exited $RC, expected 2$(vzpkg_log)"
+	[ "$RC" = "$EXIT_CONFIG" ] || fail "destroy ct $n with VE_PRIVATE=$priv exited $RC, expected $EXIT_CONFIG$(vzpkg_log)"
 	[ "$(wc -l <"$ERR")" = 1 ] && grep -q "container $n" "$ERR" && grep -qF "$priv" "$ERR" ||
 		fail "destroy ct $n with VE_PRIVATE=$priv: not one line naming the container and the value:$(vzpkg_log)"
 	check_run "destroy ct $n with VE_PRIVATE=$priv" "$n"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Downloads and repository metadata as hostile input (Debian family). A
 # server that sends an endless InRelease, an endless .deb (its signed Size is
-# small), or trickles an InRelease slowly for ever is cut off: exit 6 (cap) or
-# 5 (timeout) with one error line naming the URL, within a bound well below
+# small), or trickles an InRelease slowly for ever is cut off: exit 81 (cap) or
+# 52 (timeout) with one error line naming the URL, within a bound well below
 # the test's run timeout, no .part left and almost nothing written to
 # PKG_CACHE / METADATA_CACHE / TMP_DIR, the cached metadata and a planted
 # template cache unchanged. A validly signed but older InRelease (a replay of
@@ -84,7 +84,7 @@ META_KIB=$(du -sk "$METADATA_CACHE" | cut -f1)
 # --- an endless InRelease (chunked: no Content-Length) ------------------------
 rules "{\"/dists/$SUITE/InRelease\": \"endless-chunked\"}"
 timed "endless InRelease" -q update metadata "$OST"
-check_error 6 "$INREL_URL"
+check_error "$EXIT_VERIFY" "$INREL_URL"
 grep -q "cut off" "$ERR" || fail "endless InRelease: the error does not say it was cut off: $(cat "$ERR")"
 check_unchanged good "endless InRelease"
 check_disk "endless InRelease" $((META_KIB + 1024))
@@ -101,7 +101,7 @@ SIZE=$(repo_field "$REPO" "$PKG" Size)
 [ -n "$FILE" ] && [ -n "$SIZE" ] || fail "no $PKG in the test repository"
 rules "{\"/$FILE\": \"endless-close\"}"
 timed "endless .deb" -q fetch "$OST"
-check_error 6 "$MIRROR/$FILE"
+check_error "$EXIT_VERIFY" "$MIRROR/$FILE"
 grep -q "cut off" "$ERR" || fail "endless .deb: the error does not say it was cut off: $(cat "$ERR")"
 POOL_KIB=$(du -sk "$REPO/pool" | cut -f1) # every legitimate package, at most
 check_disk "endless .deb" $((META_KIB + POOL_KIB))
@@ -117,7 +117,7 @@ snapshot good
 for mode in slow drip; do
 	rules "{\"/dists/$SUITE/InRelease\": \"$mode\"}"
 	timed "$mode InRelease" -q update metadata "$OST"
-	check_error 5 "$INREL_URL"
+	check_error "$EXIT_DOWNLOAD" "$INREL_URL"
 	grep -q "timed out" "$ERR" || fail "$mode InRelease: the error does not say it timed out: $(cat "$ERR")"
 	check_unchanged good "$mode InRelease"
 	check_disk "$mode InRelease" $((META_KIB + 64))
@@ -161,10 +161,10 @@ rm -rf "$REPO/dists"
 cp -r "$TEST_TMP/dists.A" "$REPO/dists"
 touch -d "@$(($(date +%s) + 10))" "$REPO/dists/$SUITE/InRelease" "$REPO/dists/$SUITE/Release" "$REPO/dists/$SUITE/Release.gpg"
 timed "replayed InRelease" -q update metadata "$OST"
-check_error 6 "$INREL_URL" "$DATE_A" "$DATE_B" replay
+check_error "$EXIT_VERIFY" "$INREL_URL" "$DATE_A" "$DATE_B" replay
 check_unchanged B "replayed InRelease (update metadata)"
 timed "replayed InRelease" -q status "$OST"
-check_error 6 "$INREL_URL" replay
+check_error "$EXIT_VERIFY" "$INREL_URL" replay
 ! grep -q "current" "$OUT" || fail "status printed 'current' from the replayed state: $(cat "$OUT")"
 check_unchanged B "replayed InRelease (status)"
 check_cache_untouched

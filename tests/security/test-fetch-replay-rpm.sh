@@ -47,10 +47,10 @@ snapshot v2
 # --- version 1 again: older revision ---------------------------------------------
 publish "$TEST_TMP/repodata.1"
 run_vzpkg -q update metadata "$OST"
-check_error 6 "$REPOMD_URL" replay revision
+check_error "$EXIT_VERIFY" "$REPOMD_URL" replay revision
 check_unchanged v2 "replayed repomd.xml"
 run_vzpkg status "$OST"
-check_error 6 "$REPOMD_URL" replay
+check_error "$EXIT_VERIFY" "$REPOMD_URL" replay
 ! grep -q current "$OUT" || fail "status printed 'current' from the replayed state: $(cat "$OUT")"
 check_unchanged v2 "replayed repomd.xml (status)"
 
@@ -63,7 +63,7 @@ publish "$TEST_TMP/repodata.1b"
 bash -c '. "$1/common.sh" && sign_repomd "$2" "$3" good' _ "$RPM_TOOLS" "$RPM_REPO" "$RPM_KEYS" \
 	>>"$TEST_TMP/rpm-build.log" 2>&1 || fail "could not re-sign repomd.xml: $(tail -n 5 "$TEST_TMP/rpm-build.log")"
 run_vzpkg -q update metadata "$OST"
-check_error 6 "$REPOMD_URL" replay dated
+check_error "$EXIT_VERIFY" "$REPOMD_URL" replay dated
 check_unchanged v2 "replayed repomd.xml without revision"
 
 # --- the current state again: accepted -------------------------------------------

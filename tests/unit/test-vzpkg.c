@@ -122,19 +122,37 @@ static void test_config_ranges(void **state)
         vz_rm_rf(d);
 }
 
+/* vztt's numbers (its vztt_error.h) where vztt has the condition; vzpkg's
+ * own from 80 up; 22 and 0 as always. */
 static void test_exit_codes(void **state)
 {
         assert_int_equal(vz_exit_code(0), 0);
-        assert_int_equal(vz_exit_code(-VZ_E_NOTEMPLATE), 3);
-        assert_int_equal(vz_exit_code(-VZ_E_NOPKG), 4);
-        assert_int_equal(vz_exit_code(-VZ_E_DOWNLOAD), 5);
-        assert_int_equal(vz_exit_code(-VZ_E_SIGNATURE), 6);
-        assert_int_equal(vz_exit_code(-VZ_E_CHECKSUM), 6);
-        assert_int_equal(vz_exit_code(-VZ_E_HOOK), 7);
-        assert_int_equal(vz_exit_code(-VZ_E_ARCHIVE), 8);
-        assert_int_equal(vz_exit_code(-VZ_E_LOCKED), 9);
+        assert_int_equal(vz_exit_code(-VZ_E_HOOK), 8);          /* VZT_CMD_FAILED */
+        assert_int_equal(vz_exit_code(-VZ_E_NOCT), 16);         /* VZT_VE_NOT_EXIST */
+        assert_int_equal(vz_exit_code(-VZ_E_LOCKED), 21);       /* VZT_CANT_LOCK */
+        assert_int_equal(vz_exit_code(-VZ_E_NOCACHE), 23);      /* VZT_TMPL_NOT_CACHED */
+        assert_int_equal(vz_exit_code(-VZ_E_NOTEMPLATE), 24);   /* VZT_TMPL_NOT_FOUND */
+        assert_int_equal(vz_exit_code(-VZ_E_METADATA), 25);     /* VZT_TMPL_BROKEN */
+        assert_int_equal(vz_exit_code(-VZ_E_UNCONFIGURED), 25);
+        assert_int_equal(vz_exit_code(-VZ_E_FORMAT), 43);       /* VZT_UNSUPPORTED_VEFORMAT */
+        assert_int_equal(vz_exit_code(-VZ_E_DOWNLOAD), 52);     /* VZT_CANT_FETCH */
+        assert_int_equal(vz_exit_code(-VZ_E_NOPKG), 70);        /* VZT_PM_FAILED */
+        assert_int_equal(vz_exit_code(-VZ_E_PROBLEM), 70);
+        assert_int_equal(vz_exit_code(-VZ_E_INSTALL), 70);
+        assert_int_equal(vz_exit_code(-VZ_E_CONFIG), 80);
+        assert_int_equal(vz_exit_code(-VZ_E_SIGNATURE), 81);
+        assert_int_equal(vz_exit_code(-VZ_E_CHECKSUM), 81);
+        assert_int_equal(vz_exit_code(-VZ_E_UNSAFE), 81);
+        assert_int_equal(vz_exit_code(-VZ_E_ARCHIVE), 82);
+        assert_int_equal(vz_exit_code(-VZ_E_RUNTIME), 83);
         assert_int_equal(vz_exit_code(-VZ_E_INTERRUPTED), 130);
         assert_int_equal(vz_exit_code(-EIO), 1);
+        assert_int_equal(VZ_EXIT_USAGE, 35);                    /* VZT_BAD_PARAM */
+        assert_int_equal(VZ_EXIT_STALE, 22);                    /* VZT_NOT_UP2DATE */
+        assert_int_equal(VZ_EXIT_NOT_ROOT, 10);                 /* VZT_USER_NOT_ROOT */
+        /* every code has an exit status of its own kind, none falls to 1 */
+        for (int c = VZ_E_BASE + 1; c < VZ_E_MAX; c++)
+                assert_int_not_equal(vz_exit_code(-c), 1);
 }
 
 static void test_shipped_almalinux(void **state)
@@ -242,7 +260,7 @@ static void test_ct_load_refuses(void **state)
         assert_int_equal(symlink(decoy, link), 0);
 
         assert_int_equal(vz_ct_load(&ctx, "100", &ct, &err), -VZ_E_CONFIG);
-        assert_int_equal(vz_exit_code(-VZ_E_CONFIG), 2);
+        assert_int_equal(vz_exit_code(-VZ_E_CONFIG), 80);
         assert_non_null(strstr(err.msg, "container 100"));
         assert_non_null(strstr(err.msg, "VE_PRIVATE=\"/\""));
         assert_null(strchr(err.msg, '\n'));
