@@ -141,6 +141,12 @@ int vz_kv_parse_file(const char *path, struct vz_kv **ret, size_t *ret_n, struct
 int vz_kv_parse_buffer(const char *buf, size_t len, const char *name, struct vz_kv **ret, size_t *ret_n,
                        struct vz_error *err);
 void vz_kv_free(struct vz_kv *kv, size_t n);
+/* vztt's url.map: "FROM TO" lines as vztt splits them (first word, rest of
+ * the line); only "$TOKEN" keys are kept; never fails on content. */
+int vz_urlmap_parse_buffer(const char *buf, size_t len, struct vz_kv **ret, size_t *ret_n);
+/* KEY=VALUE lines of another tool's file (vz.conf, vztt.conf): lines that
+ * do not parse are skipped and counted in *ret_bad (may be NULL). */
+int vz_kv_parse_lenient(const char *buf, size_t len, struct vz_kv **ret, size_t *ret_n, size_t *ret_bad);
 const char *vz_kv_get(const struct vz_kv *kv, size_t n, const char *key);
 
 /* ---- numbers in config values ------------------------------------------- */

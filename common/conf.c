@@ -13,15 +13,22 @@ static char *unquote(char *v)
         return v;
 }
 
+/* KEY of KEY=VALUE: a shell variable name. A "$TOKEN value" key is
+ * url.map's: any printable text without blanks or quotes after the '$'
+ * (vztt's shipped url.map has "$SUSE_SERVER/pub/opensuse"), replaced
+ * literally wherever it occurs. */
 static bool valid_key(const char *k)
 {
-        if (*k == '$')
+        bool token = *k == '$';
+        if (token)
                 k++;
         if (!*k)
                 return false;
-        for (; *k; k++)
-                if (!isalnum((unsigned char)*k) && *k != '_')
+        for (; *k; k++) {
+                if (token ? !isgraph((unsigned char)*k) || *k == '"' || *k == '\'' || *k == '$'
+                          : !isalnum((unsigned char)*k) && *k != '_')
                         return false;
+        }
         return true;
 }
 
@@ -151,3 +158,85 @@ const struct vz_unit vz_size_units[] = {
 const size_t vz_n_size_units = ELEMENTSOF(vz_size_units);
 const struct vz_unit vz_duration_units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
 const size_t vz_n_duration_units = ELEMENTSOF(vz_duration_units);
+
+/* ---- vztt's files: read as vztt reads them ------------------------------- */
+
+static void kv_push(struct vz_kv **kv, size_t *n, const char *key, const char *value)
+{
+        *kv = vz_xrealloc(*kv, (*n + 1) * sizeof(**kv));
+        (*kv)[*n].key = vz_xstrdup(key);
+        (*kv)[*n].value = vz_xstrdup(value);
+        (*n)++;
+}
+
+/* One line of url.map: the first word, then the rest of the line (blanks
+ * around it and one trailing '"' dropped), as vztt splits it. */
+static bool urlmap_line(char *line, char **ret_key, char **ret_value)
+{
+        char *key = vz_strip(line), *v;
+        size_t n;
+        if (!*key || *key == '#')
+                return false;
+        v = key + strcspn(key, " \t");
+        if (!*v)
+                return false;
+        *v++ = '\0';
+        v = vz_strip(v);
+        n = strlen(v);
+        if (n && v[n - 1] == '"')
+                v[--n] = '\0';
+        v = vz_strip(v);
+        if (!*v || !valid_key(key) || *key != '$')
+                return false;  /* vzpkg expands "$TOKEN"s only (vzpkg.8) */
+        *ret_key = key;
+        *ret_value = v;
+        return true;
+}
+
+int vz_urlmap_parse_buffer(const char *buf, size_t len, struct vz_kv **ret, size_t *ret_n)
+{
+        _cleanup_free_ char *data = vz_xmalloc(len + 1);
+        struct vz_kv *kv = NULL;
+        size_t n = 0;
+
+        memcpy(data, buf, len);
+        data[len] = '\0';
+        for (char *p = data, *end = data + len; p < end;) {
+                char *nl = memchr(p, '\n', (size_t)(end - p)), *line = p, *k, *v;
+                if (nl)
+                        *nl = '\0';
+                p = nl ? nl + 1 : end;
+                if (urlmap_line(line, &k, &v))
+                        kv_push(&kv, &n, k, v);
+        }
+        *ret = kv;
+        *ret_n = n;
+        return 0;
+}
+
+/* vz.conf and vztt.conf belong to vzctl and vztt: a line vzpkg cannot read
+ * is skipped, as their own readers skip it, instead of failing every
+ * command. Each line is parsed alone; *ret_bad counts the skipped. */
+int vz_kv_parse_lenient(const char *buf, size_t len, struct vz_kv **ret, size_t *ret_n, size_t *ret_bad)
+{
+        struct vz_kv *kv = NULL;
+        size_t n = 0, bad = 0;
+
+        for (const char *p = buf, *end = buf + len; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                struct vz_kv *one = NULL;
+                size_t m = 0;
+                if (vz_kv_parse_buffer(p, l, "", &one, &m, NULL) < 0 || (m == 1 && one[0].key[0] == '$'))
+                        bad += l > 0;
+                else if (m == 1)
+                        kv_push(&kv, &n, one[0].key, one[0].value);
+                vz_kv_free(one, m);
+                p = nl ? nl + 1 : end;
+        }
+        *ret = kv;
+        *ret_n = n;
+        if (ret_bad)
+                *ret_bad = bad;
+        return 0;
+}

@@ -40,6 +40,15 @@ static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const 
                 fprintf(stderr, "vzpkg: must be run as root (it works inside the containers)\n");
                 return VZ_EXIT_NOT_ROOT;
         }
+        for (char **id = ids; *id; id++) {
+                struct vz_error err = { 0 };
+                _cleanup_ct_ struct vz_ct *ct = NULL;
+                int r = vz_ct_load(ctx, *id, &ct, &err);
+                if (r >= 0 && (r = vz_ct_check_format(ct, &err)) < 0) {
+                        vz_fail(&err, r);
+                        return vz_exit_code(r);
+                }
+        }
         return vz_ct_operate(ctx, ids, req);
 }
 

@@ -134,10 +134,29 @@ static void default_vars(struct vz_config *c)
 static void env_vars(struct vz_config *c)
 {
         const char *m = getenv("VZPKG_DEBIAN_MIRROR"), *s = getenv("VZPKG_DEBIAN_SECURITY_MIRROR");
+        struct vz_kv *yum = NULL;
+        size_t n = 0;
         if (m)
                 add_var(c, "$DEBIAN_MIRROR", m);
         if (s)
                 add_var(c, "$DEBIAN_SECURITY_MIRROR", s);
+        vz_compat_env_vars(&yum, &n);  /* $YUM0..$YUM10 */
+        for (size_t i = 0; i < n; i++)
+                add_var(c, yum[i].key, yum[i].value);
+        vz_kv_free(yum, n);
+}
+
+/* url.map of the template area vzpkg.conf names (or vz.conf, or the
+ * default): its tokens go below vzpkg.conf's own "$TOKEN" lines. */
+static void urlmap_vars(struct vz_config *c, const struct vz_kv *kv, size_t n)
+{
+        const char *area = vz_kv_get(kv, n, "TEMPLATE");
+        struct vz_kv *map = NULL;
+        size_t m = 0;
+        vz_compat_read_urlmap(area ? area : c->template_area, &map, &m);
+        for (size_t i = 0; i < m; i++)
+                add_var(c, map[i].key, map[i].value);
+        vz_kv_free(map, m);
 }
 
 /* Bounds of one download; 0 or absurd values would disable them, so they
@@ -217,18 +236,22 @@ int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err
         cfg->started = (long long)time(NULL);
         defaults(cfg);
         default_vars(cfg);
+        vz_compat_read_host(cfg);  /* vz.conf, vztt.conf: below vzpkg.conf */
         if (!path)
                 path = getenv("VZPKG_CONFIG");
         explicit |= path != NULL;
         if (!path)
                 path = DEFAULT_CONFIG;
-        if (access(path, F_OK) == 0 || explicit) {
+        if (access(path, F_OK) < 0 && !explicit)
+                urlmap_vars(cfg, NULL, 0);
+        else {
                 r = vz_kv_parse_file(path, &kv, &n, err);
                 if (r < 0)
                         return r == -ENOENT ? vz_error_reset(err, -VZ_E_CONFIG,
                                                              "configuration file %s: does not exist", path)
                                             : r;
                 cfg->file = vz_xstrdup(path);
+                urlmap_vars(cfg, kv, n);
                 r = apply(cfg, kv, n, err);
                 vz_kv_free(kv, n);
                 if (r == -VZ_E_CONFIG) {  /* name the file: "KEY=VALUE: ..." alone does not say where */

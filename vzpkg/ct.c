@@ -561,10 +561,14 @@ int vz_ct_stamp(struct vz_ct *ct, const char *tmpl)
 {
         _cleanup_free_ char *dir = vz_asprintf("templates/%s", tmpl);
         _cleanup_free_ char *path = vz_path_join(dir, "timestamp");
-        _cleanup_free_ char *now = vz_asprintf("%lld\n", (long long)time(NULL));
+        char stamp[32], now[40];
         int r;
         if (ct->priv_fd < 0)
                 return -ENOENT;
+        /* vztt's format: vztt reads no other (vz_timestamp_parse reads both) */
+        if (vz_timestamp_format((long long)time(NULL), stamp, sizeof(stamp)) < 0)
+                return -EINVAL;
+        snprintf(now, sizeof(now), "%s\n", stamp);
         /* vzpkg's own bookkeeping: a link anywhere on the way is the tenant's doing */
         r = vz_at_mkdir_p(ct->priv_fd, dir, 0755, VZ_AT_NOLINKS);
         return r < 0 ? r : vz_at_write_atomic(ct->priv_fd, path, now, strlen(now), 0644, VZ_AT_NOLINKS);

@@ -74,6 +74,14 @@ void vz_config_done(struct vz_config *cfg);
 int vz_config_secure_dirs(const struct vz_config *cfg, struct vz_error *err);
 struct vz_vars vz_config_vars(const struct vz_config *cfg);
 
+/* compat.c: vztt's files (vz.conf, vztt.conf, url.map) and habits. */
+void vz_compat_read_host(struct vz_config *c);  /* $VZPKG_VZ_CONF, $VZPKG_VZTT_CONF relocate */
+int vz_compat_read_urlmap(const char *template_area, struct vz_kv **ret, size_t *ret_n);
+void vz_compat_env_vars(struct vz_kv **kv, size_t *n);  /* $YUM0..$YUM10 from the environment */
+char *vz_compat_proxy_url(const char *proxy, const char *user, const char *password);
+/* "YYYY-MM-DD HH:MM:SS", local time, as vztt writes templates/<tmpl>/timestamp */
+int vz_timestamp_format(long long t, char *buf, size_t size);
+
 /* Host apt sources: the first Debian mirror and security mirror URLs. */
 int vz_apt_host_mirrors(const char *etc_apt, char **ret_mirror, char **ret_security);
 
@@ -133,6 +141,9 @@ char *vz_ct_conf_get(char **lines, const char *key);  /* unquoted, or NULL */
  * HH:MM:SS", range-checked (1970..9999); -EINVAL/-ERANGE otherwise. */
 int vz_timestamp_parse(const char *text, size_t len, long long *ret);
 int vz_ct_read_stamp(const struct vz_ct *ct, const char *tmpl, long long *ret);
+/* compat.c: a private area vzpkg cannot work on (ploop: root.hdd or
+ * DiskDescriptor.xml in it, VZ7's default): -VZ_E_FORMAT naming it. */
+int vz_ct_check_format(const struct vz_ct *ct, struct vz_error *err);
 /* ctrun.c: the host PID of the running container's init in *ret_pid, 0
  * when it is not running. */
 int vz_ct_find_init(const struct vz_ct *ct, pid_t *ret_pid, struct vz_error *err);

@@ -1,6 +1,8 @@
 /* fuzz-config: the admin's configuration text through the KEY=VALUE parser
- * (vz_kv_parse_buffer), the number parser of every numeric key, and the
- * whole loader (vz_config_load, reading the text from a memfd). */
+ * (vz_kv_parse_buffer), the number parser of every numeric key, the whole
+ * loader (vz_config_load, reading the text from a memfd), and vztt's files'
+ * readers (url.map: vz_urlmap_parse_buffer; vz.conf and vztt.conf:
+ * vz_kv_parse_lenient). */
 #include "vzpkg.h"
 
 #include <limits.h>
@@ -41,6 +43,27 @@ static void loader(const uint8_t *data, size_t size)
         close(fd);
 }
 
+/* url.map pairs: a '$' key without blanks, a value without newline or
+ * surrounding blanks; the lenient reader never keeps a "$TOKEN" line. */
+static void vztt_files(const uint8_t *data, size_t size)
+{
+        struct vz_kv *kv = NULL;
+        size_t n = 0, bad = 0;
+        if (vz_urlmap_parse_buffer((const char *)data, size, &kv, &n) < 0)
+                abort();
+        for (size_t i = 0; i < n; i++)
+                if (kv[i].key[0] != '$' || strpbrk(kv[i].key, " \t\n") || !kv[i].value[0] ||
+                    strchr(kv[i].value, '\n') || kv[i].value[0] == ' ' || kv[i].value[0] == '\t')
+                        abort();
+        vz_kv_free(kv, n);
+        if (vz_kv_parse_lenient((const char *)data, size, &kv, &n, &bad) < 0)
+                abort();
+        for (size_t i = 0; i < n; i++)
+                if (kv[i].key[0] == '$' || strchr(kv[i].value, '\n'))
+                        abort();
+        vz_kv_free(kv, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct vz_kv *kv = NULL;
@@ -50,6 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size > 65536)
                 return 0;
         setenv("VZPKG_APT_ETC", "/nonexistent", 1);  /* the host's apt sources are not the input */
+        setenv("VZPKG_VZ_CONF", "", 1);              /* nor its vz.conf and vztt.conf */
+        setenv("VZPKG_VZTT_CONF", "", 1);
+        vztt_files(data, size);
         if (vz_kv_parse_buffer((const char *)data, size, "fuzz", &kv, &n, &err) == 0) {
                 numbers(kv, n);
                 vz_kv_free(kv, n);

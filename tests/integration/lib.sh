@@ -180,6 +180,8 @@ make_env() {
 		ARCHIVE=zst
 	EOF
 	export VZPKG_CONFIG=$CONF
+	# never the host's /etc/vz/vz.conf and /etc/vztt/vztt.conf ("": not read)
+	export VZPKG_VZ_CONF= VZPKG_VZTT_CONF=
 	OUT=$TEST_TMP/vzpkg.out
 	ERR=$TEST_TMP/vzpkg.err
 }

@@ -38,6 +38,54 @@ static void test_kv_bad_line(void **state)
         vz_rm_rf(d);
 }
 
+/* url.map as vztt ships and splits it: first word, rest of the line;
+ * "$SUSE_SERVER/pub/opensuse" is one key (replaced literally). */
+static void test_urlmap_parse(void **state)
+{
+        static const char text[] = "# moved from vztt.conf\n"
+                                   "$SW_SERVER\thttp://sw.example\n"
+                                   "$SUSE_SERVER/pub/opensuse\thttp://suse.example \n"
+                                   "#$RH_SERVER\thttp://\n"
+                                   "  $DEB_SERVER   ftp://deb.example/debian\"  \n"
+                                   "$LONELY\n"
+                                   "http://old.example http://new.example\n"
+                                   "$BAD\"KEY http://x\n"
+                                   "\n";
+        struct vz_kv *kv = NULL;
+        size_t n = 0;
+        assert_int_equal(vz_urlmap_parse_buffer(text, sizeof(text) - 1, &kv, &n), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(kv[0].key, "$SW_SERVER");
+        assert_string_equal(kv[0].value, "http://sw.example");
+        assert_string_equal(kv[1].key, "$SUSE_SERVER/pub/opensuse");
+        assert_string_equal(kv[1].value, "http://suse.example");
+        assert_string_equal(kv[2].key, "$DEB_SERVER");
+        assert_string_equal(kv[2].value, "ftp://deb.example/debian");
+        vz_kv_free(kv, n);
+        /* the same line in vzpkg.conf (url.map style) is no longer refused */
+        static const char conf[] = "$SUSE_SERVER/pub/opensuse http://suse.example\nTEMPLATE=/vz/template\n";
+        struct vz_error err = { 0 };
+        assert_int_equal(vz_kv_parse_buffer(conf, sizeof(conf) - 1, "c", &kv, &n, &err), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(kv[0].key, "$SUSE_SERVER/pub/opensuse");
+        vz_kv_free(kv, n);
+}
+
+/* another tool's KEY=VALUE file: lines vzpkg cannot read are skipped */
+static void test_kv_lenient(void **state)
+{
+        static const char text[] = "TEMPLATE=/vz/template\nnot a line\nexport X\nLOCKDIR=\"/vz/lock\"\n"
+                                   "$TOKEN http://x\n# c\nVE_ROOT=/vz/root/$VEID\n";
+        struct vz_kv *kv = NULL;
+        size_t n = 0, bad = 0;
+        assert_int_equal(vz_kv_parse_lenient(text, sizeof(text) - 1, &kv, &n, &bad), 0);
+        assert_int_equal(n, 3);
+        assert_int_equal(bad, 3);
+        assert_string_equal(vz_kv_get(kv, n, "LOCKDIR"), "/vz/lock");
+        assert_string_equal(vz_kv_get(kv, n, "VE_ROOT"), "/vz/root/$VEID");
+        vz_kv_free(kv, n);
+}
+
 static void test_strv(void **state)
 {
         _cleanup_strv_ char **v = vz_strv_split("  b a\tc  ", " \t");
@@ -417,6 +465,7 @@ int main(void)
                 cmocka_unit_test(test_at_read_confined), cmocka_unit_test(test_at_write_confined),
                 cmocka_unit_test(test_at_mkdir_unlink_confined), cmocka_unit_test(test_at_rm_rf_confined),
                 cmocka_unit_test(test_at_merged_usr), cmocka_unit_test(test_at_read_caps),
+                cmocka_unit_test(test_urlmap_parse),  cmocka_unit_test(test_kv_lenient),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -300,6 +300,174 @@ static void test_ct_load_refuses(void **state)
         vz_rm_rf(d);
 }
 
+/* vz.conf, vztt.conf and url.map read as vztt reads them, below
+ * vzpkg.conf; $YUMn from the environment. */
+static void test_vztt_files(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *conf = vz_path_join(d, "vzpkg.conf"), *vzconf = vz_path_join(d, "vz/vz.conf");
+        _cleanup_free_ char *ttconf = vz_path_join(d, "vztt/vztt.conf"), *area = vz_path_join(d, "tmpl");
+        _cleanup_free_ char *vzc = vz_asprintf("## vzctl\nTEMPLATE=%s\nLOCKDIR=/srv/lock\nVE_PRIVATE=/srv/private/$VEID\n"
+                                               "VEFSTYPE=ext4\nthis line is junk\nHTTP_PROXY=http://vzproxy:1\n", area);
+        struct vz_config cfg;
+        struct vz_error err = { 0 };
+        write_text(d, "vz/vz.conf", vzc);
+        write_text(d, "vztt/vztt.conf", "HTTP_PROXY=http://proxy.example:3128/\nHTTP_PROXY_USER=ann\n"
+                                        "HTTP_PROXY_PASSWORD=\"p@ss:w\"\nMETADATA_EXPIRE=600\nEXCLUDE=\"kernel*\"\n"
+                                        "SCAN_PRIVATE=yes\nARCHIVE=lz4\n");
+        write_text(area, "conf/vztt/url.map", "$SUSE_SERVER/pub/opensuse\thttp://suse.example\n"
+                                              "$DEB_SERVER\thttp://map.example/debian\n$UBU_SERVER\thttp://ubu.example\n");
+        write_text(d, "vzpkg.conf", "LOCK_DIR=/srv/vzpkg-lock\n$DEB_SERVER http://conf.example/debian\n");
+        setenv("VZPKG_VZ_CONF", vzconf, 1);
+        setenv("VZPKG_VZTT_CONF", ttconf, 1);
+        setenv("YUM0", "http://yum0.example", 1);
+        setenv("YUM10", "http://yum10.example", 1);
+        assert_int_equal(vz_config_load(conf, &cfg, &err), 0);
+        assert_string_equal(cfg.template_area, area);                   /* vz.conf TEMPLATE */
+        assert_string_equal(cfg.lock_dir, "/srv/vzpkg-lock");           /* vzpkg.conf beats LOCKDIR */
+        assert_string_equal(cfg.ve_private, "/srv/private/$VEID");      /* vz.conf VE_PRIVATE */
+        assert_string_equal(cfg.proxy, "http://ann:p%40ss%3Aw@proxy.example:3128/");  /* vztt.conf beats vz.conf */
+        assert_int_equal(cfg.metadata_expire, 600);
+        struct vz_vars v = vz_config_vars(&cfg);
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *y = NULL;
+        assert_int_equal(vz_vars_expand(&v, "$SUSE_SERVER/pub/opensuse/distribution/leap", "t", &a, NULL), 0);
+        assert_string_equal(a, "http://suse.example/distribution/leap");
+        assert_int_equal(vz_vars_expand(&v, "$DEB_SERVER/", "t", &b, NULL), 0);
+        assert_string_equal(b, "http://conf.example/debian/");         /* vzpkg.conf beats url.map */
+        assert_int_equal(vz_vars_expand(&v, "$UBU_SERVER", "t", &c, NULL), 0);
+        assert_string_equal(c, "http://ubu.example");
+        assert_int_equal(vz_vars_expand(&v, "$YUM0/x/$YUM10/", "t", &y, NULL), 0);
+        assert_string_equal(y, "http://yum0.example/x/http://yum10.example/");
+        vz_config_done(&cfg);
+        /* a bad METADATA_EXPIRE in vztt.conf is a warning, as in vztt, not an error */
+        write_text(d, "vztt/vztt.conf", "METADATA_EXPIRE=soon\n");
+        assert_int_equal(vz_config_load(conf, &cfg, &err), 0);
+        assert_int_equal(cfg.metadata_expire, 6 * 3600);
+        vz_config_done(&cfg);
+        unsetenv("YUM0");
+        unsetenv("YUM10");
+        setenv("VZPKG_VZ_CONF", "", 1);
+        setenv("VZPKG_VZTT_CONF", "", 1);
+        vz_rm_rf(d);
+}
+
+static void test_proxy_url(void **state)
+{
+        _cleanup_free_ char *a = vz_compat_proxy_url("http://p:8080/", NULL, NULL);
+        _cleanup_free_ char *b = vz_compat_proxy_url("p:8080", "u", NULL);
+        _cleanup_free_ char *c = vz_compat_proxy_url("http://x:y@p/", "u", "v");
+        assert_string_equal(a, "http://p:8080/");
+        assert_string_equal(b, "u@p:8080");
+        assert_string_equal(c, "http://x:y@p/");  /* credentials already in the URL win */
+        assert_null(vz_compat_proxy_url("", "u", "v"));
+}
+
+/* vztt's grammar: options anywhere after the command word, -q -d -C -r
+ * everywhere, a command's own options only where it takes them. */
+static char first_arg[64];
+
+/* vz_cmd_options on a NULL-terminated list: its result (-1: go on), and in
+ * first_arg the first positional argument after GNU getopt's permutation. */
+static int parse_argv(struct vz_ctx *ctx, unsigned accept, struct vz_opts *o, const char *const *args)
+{
+        char *argv[16];
+        int argc = 0, r;
+        for (; args[argc]; argc++)
+                argv[argc] = (char *)args[argc];
+        argv[argc] = NULL;
+        optind = 0;
+        r = vz_cmd_options(ctx, argc, argv, accept, o, "usage\n");
+        snprintf(first_arg, sizeof(first_arg), "%s", r < 0 && optind < argc ? argv[optind] : "");
+        return r;
+}
+
+static void test_options(void **state)
+{
+        struct vz_ctx ctx = { 0 };
+        struct vz_opts o;
+        ctx.cfg.metadata_expire = 100;
+        const char *const a1[] = { "update", "-C", "101", "-q", "--timeout", "2.5", "-n", NULL };
+        assert_int_equal(parse_argv(&ctx, VZ_OPT_DRY_RUN | VZ_OPT_TIMEOUT, &o, a1), -1);
+        assert_string_equal(first_arg, "101");
+        assert_true(ctx.cache_only);
+        assert_int_equal(ctx.verbosity, -1);
+        assert_true(o.dry_run);
+        assert_true(o.timeout > 2.4 && o.timeout < 2.6);
+        const char *const a2[] = { "install", "-qn", "101", "-d", "3", "--skiplock", "--check-only", "-r", NULL };
+        assert_int_equal(parse_argv(&ctx, VZ_OPT_DRY_RUN, &o, a2), -1);
+        assert_string_equal(first_arg, "101");
+        assert_int_equal(ctx.verbosity, 1);  /* -d 3 after -q */
+        assert_true(ctx.remote && !ctx.cache_only);
+        assert_int_equal(ctx.cfg.metadata_expire, 0);  /* -r: always ask */
+        const char *const a3[] = { "remove", "101", "-w", "x", "--clean-deps", NULL };
+        assert_int_equal(parse_argv(&ctx, VZ_OPT_DEPENDS, &o, a3), -1);
+        assert_string_equal(first_arg, "101");
+        assert_true(o.with_depends && o.clean_deps);
+        /* not the command's: exit 35, as vztt's VZT_BAD_PARAM */
+        assert_int_equal(parse_argv(&ctx, VZ_OPT_DRY_RUN, &o, a3), VZ_EXIT_USAGE);
+        const char *const a4[] = { "list", "-d", "x", NULL };
+        assert_int_equal(parse_argv(&ctx, 0, &o, a4), VZ_EXIT_USAGE);
+        const char *const a5[] = { "info", "--timeout", "-1", "t", NULL };
+        assert_int_equal(parse_argv(&ctx, VZ_OPT_TIMEOUT, &o, a5), VZ_EXIT_USAGE);
+        const char *const a6[] = { "info", "-F", ".centos-7-x86_64", "-p", "--help", NULL };
+        assert_int_equal(parse_argv(&ctx, VZ_OPT_FOR | VZ_OPT_PACKAGES, &o, a6), VZ_EXIT_OK);
+        const char *const a7[] = { "info", "-F", ".centos-7-x86_64", "-p", "7", NULL };
+        assert_int_equal(parse_argv(&ctx, VZ_OPT_FOR | VZ_OPT_PACKAGES, &o, a7), -1);
+        assert_string_equal(first_arg, "7");
+        assert_string_equal(o.for_obj, "centos-7-x86_64");  /* the leading dot dropped, as vztt */
+        int verb = 5;
+        assert_int_equal(vz_opt_debug("0", &verb), 0);
+        assert_int_equal(verb, 0);
+        assert_int_equal(vz_opt_debug("", &verb), -EINVAL);
+        assert_int_equal(vz_opt_debug("-1", &verb), -EINVAL);
+        double t = -1;
+        assert_int_equal(vz_opt_timeout("0", &t), 0);
+        assert_int_equal(vz_opt_timeout("1e9", &t), -EINVAL);
+        assert_int_equal(vz_opt_timeout("5s", &t), -EINVAL);
+}
+
+static void test_timestamp_format(void **state)
+{
+        char buf[32];
+        long long back = 0;
+        assert_int_equal(vz_timestamp_format(1700000000LL, buf, sizeof(buf)), 0);
+        assert_int_equal(strlen(buf), 19);  /* YYYY-MM-DD HH:MM:SS */
+        assert_true(buf[4] == '-' && buf[10] == ' ' && buf[13] == ':');
+        assert_int_equal(vz_timestamp_parse(buf, strlen(buf), &back), 0);
+        assert_int_equal(back, 1700000000LL);
+        assert_int_equal(vz_timestamp_format(0, buf, sizeof(buf)), -EINVAL);
+}
+
+/* VZ7's default private area, a ploop image, is refused in one line */
+static void test_ploop_refused(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        struct vz_ctx ctx = { 0 };
+        struct vz_error err = { 0 };
+        struct vz_ct *ct = NULL;
+        _cleanup_free_ char *conf = vz_path_join(d, "conf"), *priv = vz_path_join(d, "private");
+        ctx.cfg.conf_dir = conf;
+        ctx.cfg.ve_private = vz_asprintf("%s/$VEID", priv);
+        write_text(conf, "201.conf", "OSTEMPLATE=.centos-7-x86_64\n");
+        write_text(priv, "201/root.hdd/DiskDescriptor.xml", "<Parallels_disk_image/>\n");
+        write_text(conf, "202.conf", "OSTEMPLATE=.debian-12-x86_64\n");
+        write_text(priv, "202/etc/hostname", "ct\n");
+        assert_int_equal(vz_ct_load(&ctx, "201", &ct, &err), 0);
+        assert_int_equal(vz_ct_check_format(ct, &err), -VZ_E_FORMAT);
+        assert_non_null(strstr(err.msg, "ploop"));
+        assert_non_null(strstr(err.msg, "201"));
+        assert_int_equal(vz_exit_code(-VZ_E_FORMAT), 43);
+        vz_ct_free(ct);
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vz_ct_load(&ctx, "202", &ct, &err), 0);
+        assert_int_equal(vz_ct_check_format(ct, &err), 0);
+        vz_ct_free(ct);
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vz_ct_load(&ctx, "203", &ct, &err), -VZ_E_NOCT);  /* exit 16 */
+        free(ctx.cfg.ve_private);
+        vz_rm_rf(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -309,6 +477,12 @@ int main(void)
                 cmocka_unit_test(test_shipped_almalinux),
                 cmocka_unit_test(test_timestamp_parse),    cmocka_unit_test(test_private_problem),
                 cmocka_unit_test(test_ct_conf_parse),      cmocka_unit_test(test_ct_load_refuses),
+                cmocka_unit_test(test_vztt_files),         cmocka_unit_test(test_proxy_url),
+                cmocka_unit_test(test_options),            cmocka_unit_test(test_timestamp_format),
+                cmocka_unit_test(test_ploop_refused),
         };
+        /* never the host's vzctl/vztt files */
+        setenv("VZPKG_VZ_CONF", "", 1);
+        setenv("VZPKG_VZTT_CONF", "", 1);
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
