@@ -1026,6 +1026,94 @@ static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver
         queue_free(&out);
 }
 
+/* An installed package that requires one of the packages going, with no
+ * provider left: it goes too (libsolv erases what depends on an erased
+ * package). Packages a named one needed (--clean-deps) do not count. */
+static bool needs_gone(Pool *pool, Solvable *s, const Map *gone, const Map *bad, const Map *coming)
+{
+        if (!s->requires)
+                return false;
+        for (Id *rp = s->repo->idarraydata + s->requires; *rp; rp++) {
+                bool kept = false, lost = false;
+                Id pp, ppp;
+                if (*rp == SOLVABLE_PREREQMARKER)
+                        continue;
+                FOR_PROVIDES(pp, ppp, *rp) {
+                        bool inst = pool->solvables[pp].repo == pool->installed;
+                        if ((inst && !MAPTST(gone, pp)) || (!inst && MAPTST(coming, pp)))
+                                kept = true;
+                        else if (inst && MAPTST(bad, pp))
+                                lost = true;
+                }
+                if (lost && !kept)
+                        return true;
+        }
+        return false;
+}
+
+/* remove, as vztt: the named packages go, what depends on them only with
+ * -w (with_depends), what only they needed only with --clean-deps; any
+ * other package going is refused, named. */
+static int check_dependents(Pool *pool, Transaction *trans, char **names, bool with_depends, bool cleandeps,
+                            const char *what, struct vz_error *err)
+{
+        Map gone, bad, coming;
+        Id first = 0;
+        int n = 0, k = 0;
+        bool changed = true;
+        map_init(&gone, pool->nsolvables);
+        map_init(&bad, pool->nsolvables);
+        map_init(&coming, pool->nsolvables);
+        for (int i = 0; i < trans->steps.count; i++) {
+                Id p = trans->steps.elements[i];
+                Solvable *s = pool->solvables + p;
+                if (s->repo != pool->installed)
+                        MAPSET(&coming, p);
+                else if (!renewed(pool, trans, p)) {
+                        MAPSET(&gone, p);
+                        for (char **nm = names; nm && *nm; nm++)
+                                if (strcmp(pool_id2str(pool, s->name), *nm) == 0)
+                                        MAPSET(&bad, p);
+                }
+        }
+        while (changed) {
+                changed = false;
+                for (int i = 0; i < trans->steps.count; i++) {
+                        Id p = trans->steps.elements[i];
+                        if (!MAPTST(&gone, p) || MAPTST(&bad, p) || !needs_gone(pool, pool->solvables + p, &gone, &bad, &coming))
+                                continue;
+                        MAPSET(&bad, p);
+                        changed = true;
+                        first = first ? first : p;
+                        n++;
+                }
+        }
+        /* anything else going (ALLOW_UNINSTALL "fixing" a package already
+         * broken) was not asked for, unless --clean-deps asked */
+        for (int i = 0; !cleandeps && !k && i < trans->steps.count; i++) {
+                Id p = trans->steps.elements[i];
+                if (MAPTST(&gone, p) && !MAPTST(&bad, p))
+                        k = vz_error_set(err, -VZ_E_PROBLEM, "%s: removing %s would also remove %s, which was not asked for",
+                                         what, names[0], pool_id2str(pool, pool->solvables[p].name));
+        }
+        if (first && with_depends)
+                first = 0;
+        if (first) {
+                char more[32] = "";
+                if (n > 1)
+                        snprintf(more, sizeof(more), " and %d more", n - 1);
+                k = vz_error_set(err, -VZ_E_PROBLEM,
+                                 "%s: removing %s would also remove %s%s, which depend%s on it; add -w "
+                                 "(--with-depends) to remove %s too",
+                                 what, names[0], pool_id2str(pool, pool->solvables[first].name), more,
+                                 n > 1 ? "" : "s", n > 1 ? "them" : "it");
+        }
+        map_free(&gone);
+        map_free(&bad);
+        map_free(&coming);
+        return k;
+}
+
 int vz_resolver_solve_job(struct vz_resolver *r, const struct vz_job *job, const char *what,
                           struct vz_pkglist *ret_install, struct vz_pkglist *ret_erase, struct vz_error *err)
 {
@@ -1051,11 +1139,19 @@ int vz_resolver_solve_job(struct vz_resolver *r, const struct vz_job *job, const
          * obsoletes it), never another package providing its name, as apt
          * and dnf upgrade */
         solver_set_flag(solv, SOLVER_FLAG_NO_UPDATEPROVIDE, 1);
+        /* a removal may take what depends on the removed along (libsolv
+         * otherwise calls it a problem); check_dependents refuses that
+         * without with_depends, naming one of them */
+        if (job->erase && job->erase[0] && !(job->install && job->install[0]) && !job->update && !job->update_all)
+                solver_set_flag(solv, SOLVER_FLAG_ALLOW_UNINSTALL, 1);
         if (solver_solve(solv, &q) != 0) {
                 k = explain_problems(solv, what, err);
                 goto out;
         }
         trans = solver_create_transaction(solv);
+        if (job->erase && job->erase[0] &&
+            (k = check_dependents(pool, trans, job->erase, job->with_depends, job->cleandeps, what, err)) < 0)
+                goto out;
         split_transaction(pool, trans, r, ret_install, ret_erase);
         k = check_checksums(ret_install, what, err);
         if (k < 0) {

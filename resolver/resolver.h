@@ -99,6 +99,7 @@ struct vz_job {
         char **update;           /* names to update; NULL with update_all */
         bool update_all;
         bool cleandeps;          /* also remove what only the erased needed */
+        bool with_depends;       /* also remove what needs the erased (else refused) */
 };
 
 /* Solve a job against the installed repository: *ret_install the packages

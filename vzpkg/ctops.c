@@ -133,6 +133,7 @@ static void fill_job(struct group *g, struct target *t, const struct vz_ct_reque
                 for (char **p = req->pkgs; p && *p; p++)
                         vz_strv_push(&job->erase, *p);
                 job->cleandeps = req->cleandeps;
+                job->with_depends = req->with_depends;
                 break;
         case VZ_CT_UPDATE:
         case VZ_CT_STATUS:

@@ -282,6 +282,49 @@ static void test_apt_choices(void **state)
         vz_resolver_free(r);
 }
 
+/* remove, vztt's way: what depends on the named packages is removed only
+ * with -w (with_depends); without, the refusal names a dependent. What
+ * only the named needed (cleandeps) is not a dependent. */
+static const char status_chain[] =
+        "Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\nArchitecture: amd64\n\n"
+        "Package: libapt\nStatus: install ok installed\nVersion: 2.6\nArchitecture: amd64\nDepends: libc6\n\n"
+        "Package: apt\nStatus: install ok installed\nVersion: 2.6\nArchitecture: amd64\nDepends: libapt\n\n"
+        "Package: tool\nStatus: install ok installed\nVersion: 1\nArchitecture: all\nPre-Depends: libapt\n";
+
+static void test_remove_with_depends(void **state)
+{
+        struct fixture *fx = *state;
+        struct vz_error err = { 0 };
+        struct vz_pkglist in = { 0 }, out = { 0 };
+        char *lib[] = { "libapt", NULL }, *app[] = { "apt", NULL };
+        _cleanup_free_ char *root = vz_path_join(fx->dir, "root");
+        write_text(root, "var/lib/dpkg/status", status_chain);
+        assert_int_equal(vz_resolver_load_installed(fx->r, root, &err), 0);
+
+        struct vz_job plain = { .erase = lib };
+        assert_int_equal(vz_resolver_solve_job(fx->r, &plain, "ct", &in, &out, &err), -VZ_E_PROBLEM);
+        assert_non_null(strstr(err.msg, "libapt"));
+        assert_true(strstr(err.msg, "apt and 1 more") || strstr(err.msg, "tool and 1 more"));
+        assert_non_null(strstr(err.msg, "-w"));
+
+        struct vz_job with = { .erase = lib, .with_depends = true };
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vz_resolver_solve_job(fx->r, &with, "ct", &in, &out, &err), 0);
+        assert_int_equal(out.n, 3);
+        assert_non_null(find(&out, "apt", NULL));
+        assert_non_null(find(&out, "tool", NULL));
+        assert_null(find(&out, "libc6", NULL));
+        vz_pkglist_done(&in);
+        vz_pkglist_done(&out);
+
+        struct vz_job clean = { .erase = app, .cleandeps = true };
+        assert_int_equal(vz_resolver_solve_job(fx->r, &clean, "ct", &in, &out, &err), 0);
+        assert_non_null(find(&out, "apt", NULL));
+        assert_null(find(&out, "tool", NULL));
+        vz_pkglist_done(&in);
+        vz_pkglist_done(&out);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -293,6 +336,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_solv_cache_reused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_apt_choices, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_installed_update, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_remove_with_depends, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_installed_status_link, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_installed_status_long_line, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_installed_status_nul_and_fifo, setup, teardown),
