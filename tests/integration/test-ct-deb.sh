@@ -84,12 +84,15 @@ cmp -s "$TEST_TMP/hn.want" "$TEST_TMP/hn.got" ||
 	fail "pre-install-hn did not run once per container with \$1 = its root, \$2 = its ID (< expected, > got):
 $(diff_lines "$TEST_TMP/hn.want" "$TEST_TMP/hn.got")"
 
+# vztt's layout: the OS template, then "OST  APP", each with its install time
 run_vzpkg list 101
 [ "$RC" = 0 ] || fail "list 101 exited $RC$(vzpkg_log)"
-grep -qE '^  tools( |$)' "$OUT" || fail "list 101 does not show the app template tools$(vzpkg_log)"
-grep -qE "^  $OST( |\$)" "$OUT" || fail "list 101 does not show the OS template $OST$(vzpkg_log)"
+STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
+grep -qE "^$OST +tools +$STAMP\$" "$OUT" || fail "list 101 does not show the app template tools$(vzpkg_log)"
+grep -qE "^$OST +$STAMP\$" "$OUT" || fail "list 101 does not show the OS template $OST$(vzpkg_log)"
 n=$(grep -c '' "$(ct_private 101)/templates/vzpackages")
-grep -qx "101: $n packages" "$OUT" || fail "list 101 does not say '101: $n packages'$(vzpkg_log)"
+run_vzpkg list -p 101
+[ "$RC" = 0 ] && [ "$(grep -c '' "$OUT")" = "$n" ] || fail "list -p 101 does not list the $n packages of templates/vzpackages$(vzpkg_log)"
 
 # --- v2: newer versions of two installed packages ------------------------------
 BUMP=()
