@@ -29,6 +29,15 @@ static void split_args(struct vz_ctx *ctx, int argc, char **argv, bool all, char
                 vz_strv_push(rest, argv[i]);
 }
 
+/* vztt's grammar: the first argument is a container; when it names none,
+ * that is vztt's "CT does not exist" (16), not a usage error. */
+static int no_such_container(struct vz_ctx *ctx, char **rest)
+{
+        fprintf(stderr, "vzpkg: container %s: no config %s/%s.conf; 'vzpkg list' shows the templates, vzctl the containers\n",
+                rest[0], ctx->cfg.conf_dir, rest[0]);
+        return VZ_EXIT_NO_CT;
+}
+
 static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const char *help)
 {
         if (!ids[0]) {
@@ -84,6 +93,8 @@ static int apps_or_packages(struct vz_ctx *ctx, int argc, char **argv, enum vz_c
                 fputs(help, stderr);
                 return VZ_EXIT_USAGE;
         }
+        if (!ids[0] && !o.all)
+                return no_such_container(ctx, rest);
         struct vz_ct_request req = { .action = action, .cleandeps = o.clean_deps, .with_depends = o.with_depends,
                                      .dry_run = o.dry_run, .timeout = o.timeout };
         if (o.packages)
@@ -142,6 +153,8 @@ int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv)
         if (r >= 0)
                 return r;
         split_args(ctx, argc, argv, o.all, &ids, &rest);
+        if (!ids[0] && !o.all && rest[0])
+                return no_such_container(ctx, rest);
         struct vz_ct_request req = { .action = VZ_CT_UPDATE, .pkgs = rest, .dry_run = o.dry_run, .timeout = o.timeout };
         return run(ctx, ids, &req, update_help);
 }
