@@ -51,6 +51,7 @@ cat >"$ETC/vztt/vztt.conf" <<-EOF
 EOF
 export VZPKG_VZ_CONF=$ETC/vz/vz.conf VZPKG_VZTT_CONF=$ETC/vztt/vztt.conf
 # url.map as vztt ships it: a key with a path, replaced literally
+# shellcheck disable=SC2016 # the $TOKENs are url.map keys, not shell
 printf '# moved from vztt.conf\n$VZT_SERVER/pub/debian\t%s\n$OTHER_SERVER\thttp://unused.example\n' "$MIRROR" \
 	>"$TEMPLATE/conf/vztt/url.map"
 echo "\$VZT_SERVER/pub/debian $SUITE main" >"$TDIR/repositories"
