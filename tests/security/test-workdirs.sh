@@ -8,7 +8,7 @@
 # entries, as in /tmp or /var/tmp: a TMP_DIR it created first, a LOCK_DIR or
 # TMP_DIR that is its symlink to its own decoy, a parent writable without
 # the sticky bit, a group-writable LOG_DIR, and a lock file that is a
-# symlink. Each run must exit 2 (1 for the lock file) with one line naming
+# symlink. Each run must exit 80, configuration (1 for the lock file) with one line naming
 # the place, and write nothing through the link.
 . "$(dirname "$0")/../integration/lib.sh"
 
@@ -71,7 +71,7 @@ reset_conf() { printf '%s\n' "$BASE" >"$CONF"; }
 # --- TMP_DIR created first by another user ------------------------------------
 as_user mkdir "$W/tmp2"
 config_set TMP_DIR "$W/tmp2"
-expect_refusal 2 TMP_DIR "$W/tmp2" "owned by uid 65534"
+expect_refusal "$EXIT_CONFIG" TMP_DIR "$W/tmp2" "owned by uid 65534"
 [ -z "$(ls -A "$W/tmp2")" ] || fail "vzpkg wrote into $W/tmp2 owned by another user"
 
 # --- LOCK_DIR and TMP_DIR: the user's symlinks to its decoy -------------------
@@ -80,10 +80,10 @@ as_user ln -s "$W/decoy" "$W/lock2"
 as_user ln -s "$W/decoy" "$W/tmp3"
 reset_conf
 config_set LOCK_DIR "$W/lock2"
-expect_refusal 2 LOCK_DIR "$W/lock2" "symbolic link"
+expect_refusal "$EXIT_CONFIG" LOCK_DIR "$W/lock2" "symbolic link"
 reset_conf
 config_set TMP_DIR "$W/tmp3"
-expect_refusal 2 TMP_DIR "$W/tmp3" "symbolic link"
+expect_refusal "$EXIT_CONFIG" TMP_DIR "$W/tmp3" "symbolic link"
 [ -z "$(ls -A "$W/decoy")" ] || fail "vzpkg wrote through a symlink into $W/decoy: $(ls -A "$W/decoy")"
 
 # --- a parent writable by all without the sticky bit --------------------------
@@ -91,7 +91,7 @@ mkdir -m 0777 "$W/open"
 chmod 0777 "$W/open"
 reset_conf
 config_set PKG_CACHE "$W/open/pkgs"
-expect_refusal 2 PKG_CACHE "$W/open" "writable by group or others"
+expect_refusal "$EXIT_CONFIG" PKG_CACHE "$W/open" "writable by group or others"
 [ ! -e "$W/open/pkgs" ] || fail "PKG_CACHE was created below a directory anyone may rename in"
 
 # --- a group-writable LOG_DIR ---------------------------------------------------
@@ -99,7 +99,7 @@ mkdir "$TEST_TMP/log-gw"
 chmod 0775 "$TEST_TMP/log-gw"
 reset_conf
 config_set LOG_DIR "$TEST_TMP/log-gw"
-expect_refusal 2 LOG_DIR "$TEST_TMP/log-gw"
+expect_refusal "$EXIT_CONFIG" LOG_DIR "$TEST_TMP/log-gw"
 
 # --- the template's lock file is a symlink -------------------------------------
 reset_conf
@@ -114,7 +114,7 @@ for kv in MEMORY_LIMIT=99999999999G PIDS_LIMIT=99999999999999999999 PARALLEL_DOW
 	METADATA_EXPIRE=9999999999999999d PKG_CACHE_MAX=-1; do
 	reset_conf
 	config_set "${kv%%=*}" "${kv#*=}"
-	expect_refusal 2 "$kv" "$CONF"
+	expect_refusal "$EXIT_CONFIG" "$kv" "$CONF"
 done
 
 # and after all that, the legitimate configuration still works
