@@ -260,14 +260,18 @@ static void enter(void)
         if (setns(ATTACH_FD_PIDFD, JOIN_FLAGS) < 0)
                 fail(errno, "join the container's namespaces: %m");
         /* setns put us at the namespace's root; the init's root may be below
-         * it (a chroot), so go where the init is. */
-        if (fchdir(ATTACH_FD_ROOT) < 0 || chroot(".") < 0 || chdir("/") < 0)
+         * it (a chroot). Our binds go to a copy of the mounts, which
+         * receives the container's later mounts but sends nothing back.
+         * unshare() carries our root and working directory over into the
+         * copy (an fd taken before would still name the original's mounts),
+         * so: the init's root as working directory, unshare, then chroot. */
+        if (fchdir(ATTACH_FD_ROOT) < 0)
                 fail(errno, "enter the container's root: %m");
         close(ATTACH_FD_ROOT);
-        /* Our binds go to a copy of its mounts, which receives the
-         * container's later mounts but sends nothing back. */
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 fail(errno, "private copy of the container's mounts: %m");
+        if (chroot(".") < 0 || chdir("/") < 0)
+                fail(errno, "enter the container's root: %m");
         for (int i = 0; i < n_binds; i++)
                 mount_bind(i);
 }
