@@ -8,15 +8,19 @@
  * container's ld.so after joining its mount namespace).
  *
  * Two processes:
- *  - the joiner (this program as exec'd, a host PID): joins the init's
- *    mount, UTS, IPC, network and PID namespaces, enters its root, makes a
- *    private (slave) copy of the mount namespace and moves the plan's
- *    binds (detached mounts made on the host) into it, then clone3()s the
- *    command straight into our leaf cgroup and waits for it. It is never
- *    visible in the container's PID namespace.
- *  - the command (a PID of the container): joins the cgroup namespace,
- *    confines itself (capabilities, no_new_privs, seccomp; the filter is
- *    built by vzpkg with libseccomp and passed as BPF) and execs.
+ *  - the joiner (this program as exec'd, a host PID): moves itself into
+ *    our cgroup below the init's (and the init's v1 cgroups), joins the
+ *    init's mount, UTS, IPC, network, PID and cgroup namespaces, enters its
+ *    root, makes a private (slave) copy of the mount namespace and moves
+ *    the plan's binds (detached mounts made on the host) into it, cuts its
+ *    own capabilities to the init's bounding set plus what its teardown
+ *    needs, then clone3()s the command straight into the command's cgroup
+ *    and waits for it. It is never visible in the container's PID
+ *    namespace.
+ *  - the command (a PID of the container, born in every namespace and
+ *    cgroup): cuts its capabilities first thing, then no_new_privs and
+ *    seccomp (the filter is built by vzpkg with libseccomp and passed as
+ *    BPF), and execs.
  * attach-helper.h has the interface; docs/internals/runtime.md, "Attaching
  * to a running container", the reasons. */
 #include "attach-helper.h"
@@ -44,7 +48,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define JOIN_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID)
+#define JOIN_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP)
 
 struct bind {
         const char *target;
@@ -223,25 +227,18 @@ static void load_seccomp(void)
 
 static void __attribute__((noreturn)) run_command(uint64_t mask, char **cmd)
 {
+        /* Visible in the container from here on: confined before anything
+         * else (a container root that may ptrace finds no more than its own
+         * capabilities plus the joiner's few, for a few system calls). */
+        drop_caps(mask);
+        load_seccomp();
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 fail(errno, "PR_SET_PDEATHSIG: %m");
-        /* In our cgroup of the unified hierarchy since clone3; on a hybrid
-         * host also in the init's cgroup of each v1 hierarchy (its memory
-         * and pids limits live there). Written before joining the cgroup
-         * namespace, where these paths are out of sight. */
-        for (int i = 0; i < n_v1; i++)
-                if (write(ATTACH_FD_BINDS + n_binds + i, "0", 1) != 1)
-                        fail(errno, "join the container's v1 cgroups: %m");
-        /* Now see the cgroups as the container does. */
-        if (setns(ATTACH_FD_PIDFD, CLONE_NEWCGROUP) < 0)
-                fail(errno, "join the container's cgroup namespace: %m");
         if (dup2(ATTACH_FD_OUT, 1) < 0 || dup2(ATTACH_FD_OUT, 2) < 0)
                 fail(errno, "redirect output: %m");
         if (fcntl(ATTACH_FD_ERR, F_SETFD, FD_CLOEXEC) < 0)
                 fail(errno, "error channel: %m");
-        drop_caps(mask);
-        load_seccomp();
         /* Nothing of the host's but stdin (an empty pipe), the output and
          * the close-on-exec error channel reaches the command. */
         close(ATTACH_FD_OUT);
@@ -257,6 +254,14 @@ static void __attribute__((noreturn)) run_command(uint64_t mask, char **cmd)
 
 static void enter(void)
 {
+        /* Into the container's cgroups while our cgroup namespace is still
+         * the host's (where these paths are in sight); the command is then
+         * born in the cgroup below ours, inside the container's namespace. */
+        if (write(ATTACH_FD_CGPROCS, "0", 1) != 1)
+                fail(errno, "join the container's cgroup: %m");
+        for (int i = 0; i < n_v1; i++)
+                if (write(ATTACH_FD_BINDS + n_binds + i, "0", 1) != 1)
+                        fail(errno, "join the container's v1 cgroups: %m");
         if (setns(ATTACH_FD_PIDFD, JOIN_FLAGS) < 0)
                 fail(errno, "join the container's namespaces: %m");
         /* setns put us at the namespace's root; the init's root may be below
@@ -306,19 +311,22 @@ static int supervise(int pidfd, pid_t pid)
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int parse_args(int argc, char **argv, uint64_t *mask)
+static int parse_args(int argc, char **argv, uint64_t *mask, uint64_t *own)
 {
         char *end;
-        int i = 5;
-        if (argc < 6 || strcmp(argv[1], ATTACH_MAGIC) != 0)
+        int i = 6;
+        if (argc < 7 || strcmp(argv[1], ATTACH_MAGIC) != 0)
                 return -1;
         *mask = strtoull(argv[2], &end, 16);
         if (*end)
                 return -1;
-        n_binds = (int)strtol(argv[3], &end, 10);
+        *own = strtoull(argv[3], &end, 16);
+        if (*end)
+                return -1;
+        n_binds = (int)strtol(argv[4], &end, 10);
         if (*end || n_binds < 0 || n_binds > ATTACH_MAX_BINDS)
                 return -1;
-        n_v1 = (int)strtol(argv[4], &end, 10);
+        n_v1 = (int)strtol(argv[5], &end, 10);
         if (*end || n_v1 < 0 || n_v1 > ATTACH_MAX_V1)
                 return -1;
         for (int b = 0; b < n_binds; b++, i += 2) {
@@ -333,13 +341,13 @@ static int parse_args(int argc, char **argv, uint64_t *mask)
 
 int main(int argc, char **argv)
 {
-        uint64_t mask;
+        uint64_t mask, own;
         int pidfd = -1, cmd;
 
         /* First of all: no process of the container may open our memory,
          * descriptors or executable, nor trace us. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        cmd = parse_args(argc, argv, &mask);
+        cmd = parse_args(argc, argv, &mask, &own);
         if (cmd < 0 || fcntl(ATTACH_FD_ERR, F_GETFD) < 0) {
                 /* run by hand, or by a tenant's "#!/proc/self/exe" script */
                 static const char msg[] = "vzpkg-attach: internal helper of vzpkg, not to be run\n";
@@ -349,6 +357,7 @@ int main(int argc, char **argv)
                 _exit(ATTACH_SETUP_FAILED);
         }
         enter();
+        drop_caps(own);
         struct clone_args ca = {
                 .flags = CLONE_INTO_CGROUP | CLONE_PIDFD,
                 .pidfd = (uint64_t)(uintptr_t)&pidfd,

@@ -30,6 +30,7 @@
 #include "runtime-internal.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <poll.h>
@@ -118,17 +119,18 @@ int vz_attach_parse_cgroup(const char *text, char **ret_path)
 
 struct attach {
         pid_t init;
-        int pidfd, rootfd, cgfd, initcgfd, bpffd, helperfd, selffd;
+        int pidfd, rootfd, cgfd, initcgfd, leaffd, procsfd, bpffd, helperfd, selffd;
         int binds[ATTACH_MAX_BINDS];
         int v1[ATTACH_MAX_V1];   /* cgroup.procs of the init's v1 cgroups */
         size_t n_v1;
-        uint64_t caps;
+        uint64_t caps, own_caps;
         char *cgname, *cgtext;
 };
 
 static void attach_done(struct attach *a)
 {
-        int *fds[] = { &a->pidfd, &a->rootfd, &a->cgfd, &a->initcgfd, &a->bpffd, &a->helperfd, &a->selffd };
+        int *fds[] = { &a->pidfd,  &a->rootfd, &a->cgfd,     &a->initcgfd, &a->leaffd,
+                       &a->procsfd, &a->bpffd, &a->helperfd, &a->selffd };
         for (size_t i = 0; i < ELEMENTSOF(fds); i++)
                 if (*fds[i] >= 0)
                         close(*fds[i]);
@@ -198,6 +200,10 @@ static int inspect_init(const struct vz_ct_plan *p, struct attach *a, struct vz_
         /* Raw sockets and low ports only where the container has its own
          * network, as for vz_ct_run(). */
         a->caps = vz_confine_caps_mask(same_ns(a->init, "net")) & bnd;
+        /* The helper's own, once in: the init's set, plus dropping
+         * capabilities for the command and its teardown (unmounting our
+         * binds, removing the mount points it made). */
+        a->own_caps = bnd | 1ULL << CAP_SETPCAP | 1ULL << CAP_SYS_ADMIN | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
         r = read_proc(a->init, "cgroup", text, sizeof(text));
         if (r == 0)
                 r = vz_attach_parse_cgroup(text, &a->cgname);
@@ -272,9 +278,11 @@ static int open_v1(const struct vz_ct_plan *p, struct attach *a, struct vz_error
         return 0;
 }
 
-/* vzpkg-attach.<pid> below the init's cgroup: the container's limits
- * apply to the command (hierarchically), and cgroup.kill there kills the
- * command's whole tree and nothing of the container's own. */
+/* vzpkg-attach.<pid> below the init's cgroup, for the helper, and cmd
+ * below that for the command: the container's limits apply to both
+ * (hierarchically), and cgroup.kill on cmd kills the command's whole tree
+ * and nothing of the container's own. No controller is enabled in them, so
+ * the helper's cgroup may hold a process and a child. */
 static int make_cgroup(const struct vz_ct_plan *p, struct attach *a, struct vz_error *err)
 {
         _cleanup_close_ int top = open_unified();
@@ -289,10 +297,15 @@ static int make_cgroup(const struct vz_ct_plan *p, struct attach *a, struct vz_e
         snprintf(name, sizeof(name), "vzpkg-attach.%d", (int)getpid());
         if (mkdirat(a->initcgfd, name, 0700) < 0 && errno != EEXIST)
                 return vz_error_set(err, -errno, "container %s: cgroup %s/%s: %m", p->root, a->cgname, name);
-        a->cgfd = open_beneath(a->initcgfd, name, O_DIRECTORY | O_RDONLY);
-        if (a->cgfd < 0)
-                return vz_error_set(err, a->cgfd, "container %s: cgroup %s/%s: %s", p->root, a->cgname, name,
-                                    strerror(-a->cgfd));
+        a->leaffd = open_beneath(a->initcgfd, name, O_DIRECTORY | O_RDONLY);
+        if (a->leaffd >= 0 && mkdirat(a->leaffd, "cmd", 0700) < 0 && errno != EEXIST)
+                return vz_error_set(err, -errno, "container %s: cgroup %s/%s/cmd: %m", p->root, a->cgname, name);
+        if (a->leaffd >= 0)
+                a->cgfd = open_beneath(a->leaffd, "cmd", O_DIRECTORY | O_RDONLY);
+        if (a->cgfd >= 0)
+                a->procsfd = open_beneath(a->leaffd, "cgroup.procs", O_WRONLY);
+        if (a->leaffd < 0 || a->cgfd < 0 || a->procsfd < 0)
+                return vz_error_set(err, -EIO, "container %s: cgroup %s/%s: cannot open it", p->root, a->cgname, name);
         return open_v1(p, a, err);
 }
 
@@ -339,6 +352,8 @@ static void remove_cgroup(struct attach *a, bool killed)
                 }
                 nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
         }
+        if (a->leaffd >= 0)
+                unlinkat(a->leaffd, "cmd", AT_REMOVEDIR);
         if (a->initcgfd >= 0) {
                 snprintf(name, sizeof(name), "vzpkg-attach.%d", (int)getpid());
                 unlinkat(a->initcgfd, name, AT_REMOVEDIR);
@@ -429,11 +444,13 @@ static char **helper_argv(const struct vz_ct_plan *p, const struct attach *a)
 {
         char **argv = vz_xmalloc(sizeof(char *));
         _cleanup_free_ char *mask = vz_asprintf("%llx", (unsigned long long)a->caps);
+        _cleanup_free_ char *own = vz_asprintf("%llx", (unsigned long long)a->own_caps);
         _cleanup_free_ char *n = vz_asprintf("%zu", p->n_binds);
         _cleanup_free_ char *nv1 = vz_asprintf("%zu", a->n_v1);
         vz_strv_push(&argv, "vzpkg-attach");
         vz_strv_push(&argv, ATTACH_MAGIC);
         vz_strv_push(&argv, mask);
+        vz_strv_push(&argv, own);
         vz_strv_push(&argv, n);
         vz_strv_push(&argv, nv1);
         for (size_t i = 0; i < p->n_binds; i++) {
@@ -464,6 +481,7 @@ static void __attribute__((noreturn)) exec_helper(const struct attach *a, size_t
         src[ATTACH_FD_CGROUP] = a->cgfd;
         src[ATTACH_FD_SECCOMP] = a->bpffd;
         src[ATTACH_FD_PARENT] = a->selffd;
+        src[ATTACH_FD_CGPROCS] = a->procsfd;
         for (size_t i = 0; i < n_binds; i++)
                 src[ATTACH_FD_BINDS + i] = a->binds[i];
         for (size_t i = 0; i < a->n_v1; i++)
@@ -598,7 +616,7 @@ out:
 int vz_attach_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err)
 {
         struct attach a = { .init = p->attach_pid, .pidfd = -1, .rootfd = -1, .cgfd = -1, .initcgfd = -1,
-                            .bpffd = -1, .helperfd = -1, .selffd = -1 };
+                            .leaffd = -1, .procsfd = -1, .bpffd = -1, .helperfd = -1, .selffd = -1 };
         int r;
 
         for (size_t i = 0; i < ATTACH_MAX_BINDS; i++)
@@ -612,7 +630,7 @@ int vz_attach_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err)
         r = prepare(p, &a, err);
         if (r == 0)
                 r = run_helper(p, &a, ret_status, err);
-        else if (a.cgfd >= 0)
+        else if (a.initcgfd >= 0)
                 remove_cgroup(&a, true);
 out:
         attach_done(&a);
