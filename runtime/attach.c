@@ -29,6 +29,7 @@
 #include "attach-helper.h"
 #include "runtime-internal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
@@ -278,6 +279,30 @@ static int open_v1(const struct vz_ct_plan *p, struct attach *a, struct vz_error
         return 0;
 }
 
+/* Cgroups of attaches whose vzpkg was killed (its helper killed the
+ * command and exited, but could not remove them): removed when their pid is
+ * gone; rmdir refuses a cgroup that still holds a process. */
+static void sweep_cgroups(int initcgfd)
+{
+        DIR *d = fdopendir(openat(initcgfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+                char *end;
+                long pid;
+                if (strncmp(e->d_name, "vzpkg-attach.", 13) != 0)
+                        continue;
+                pid = strtol(e->d_name + 13, &end, 10);
+                if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                        continue;
+                _cleanup_close_ int fd = open_beneath(initcgfd, e->d_name, O_DIRECTORY | O_RDONLY);
+                if (fd >= 0)
+                        unlinkat(fd, "cmd", AT_REMOVEDIR);
+                unlinkat(initcgfd, e->d_name, AT_REMOVEDIR);
+        }
+        if (d)
+                closedir(d);
+}
+
 /* vzpkg-attach.<pid> below the init's cgroup, for the helper, and cmd
  * below that for the command: the container's limits apply to both
  * (hierarchically), and cgroup.kill on cmd kills the command's whole tree
@@ -294,6 +319,7 @@ static int make_cgroup(const struct vz_ct_plan *p, struct attach *a, struct vz_e
         if (a->initcgfd < 0)
                 return vz_error_set(err, a->initcgfd, "container %s: cgroup %s: %s", p->root, a->cgname,
                                     strerror(-a->initcgfd));
+        sweep_cgroups(a->initcgfd);
         snprintf(name, sizeof(name), "vzpkg-attach.%d", (int)getpid());
         if (mkdirat(a->initcgfd, name, 0700) < 0 && errno != EEXIST)
                 return vz_error_set(err, -errno, "container %s: cgroup %s/%s: %m", p->root, a->cgname, name);
