@@ -619,6 +619,15 @@ static int run_helper(struct vz_ct_plan *p, struct attach *a, int *ret_status, s
         close_fd(&pp.err[1]);
         close_fd(&pp.out[1]);
         helper = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (helper < 0) {  /* without it we could not tell when it ends */
+                r = vz_error_set(err, -errno, "container: pidfd_open: %m");
+                kill(pid, SIGKILL);
+                cg_write(a->cgfd, "cgroup.kill", "1");
+                while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                        ;
+                remove_cgroup(a, true);
+                goto out;
+        }
         r = pump(p, a, helper, pp.out[0]);
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
