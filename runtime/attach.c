@@ -180,11 +180,15 @@ static int inspect_init(const struct vz_ct_plan *p, struct attach *a, struct vz_
 
         a->pidfd = (int)syscall(SYS_pidfd_open, a->init, 0);
         if (a->pidfd < 0)
-                return vz_error_set(err, -errno, "container %s: init process %d: %m", p->root, (int)a->init);
+                return vz_error_set(err, errno == ESRCH ? -ESRCH : -errno, "container %s: init process %d: %m",
+                                    p->root, (int)a->init);
+        if (stat(p->root, &want) < 0)
+                return vz_error_set(err, -errno, "container %s: %m", p->root);
         snprintf(path, sizeof(path), "/proc/%d/root", (int)a->init);
         a->rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (a->rootfd < 0 || fstat(a->rootfd, &got) < 0 || stat(p->root, &want) < 0)
-                return vz_error_set(err, -errno, "container %s: root of process %d: %m", p->root, (int)a->init);
+        if (a->rootfd < 0 || fstat(a->rootfd, &got) < 0)
+                return vz_error_set(err, -ESRCH, "container %s: root of process %d: %m (has it stopped?)", p->root,
+                                    (int)a->init);
         if (got.st_dev != want.st_dev || got.st_ino != want.st_ino)
                 return vz_error_set(err, -ESRCH, "container %s: process %d does not run from it", p->root,
                                     (int)a->init);
@@ -665,8 +669,18 @@ int vz_attach_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err)
         r = prepare(p, &a, err);
         if (r == 0)
                 r = run_helper(p, &a, ret_status, err);
-        else if (a.initcgfd >= 0)
-                remove_cgroup(&a, true);
+        else {
+                if (a.initcgfd >= 0)
+                        remove_cgroup(&a, true);
+                /* Not the container's init (gone, or another root) and not
+                 * attachable stay distinct for the caller; the rest is a
+                 * container that could not be set up, as for vz_ct_run(). */
+                if (r != -ESRCH && r != -ENOTSUP) {
+                        r = -VZ_E_RUNTIME;
+                        if (err)
+                                err->code = r;
+                }
+        }
 out:
         attach_done(&a);
         return r;

@@ -6,6 +6,8 @@
  * /proc/self/fd (ETXTBSY while anything runs it) and, if that works,
  * written. One line per event in LOG:
  *   seen PID EXE             a new process and its executable
+ *   unreadable PID ERROR     a new process whose executable it could not
+ *                            open (gone already, a zombie)
  *   WROTE EXE                the attack worked: EXE was overwritten
  *   refused EXE ERROR        reopening or writing EXE failed for good
  * Usage: attach-attacker LOG SECONDS */
@@ -43,10 +45,18 @@ static void scan(FILE *log, pid_t self, int hold)
                 kill((pid_t)pid, SIGSTOP);
                 snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
                 int fd = open(path, O_PATH | O_CLOEXEC);
-                char exe[256] = "?";
+                char exe[256];
                 ssize_t n = readlink(path, exe, sizeof(exe) - 1);
-                exe[n > 0 ? n : 1] = '\0';
+                int e = errno;
                 kill((pid_t)pid, SIGCONT);
+                if (n <= 0 || fd < 0) {
+                        /* gone already (or a zombie): nothing to attack */
+                        fprintf(log, "unreadable %ld %s\n", pid, strerror(n <= 0 ? e : errno));
+                        if (fd >= 0)
+                                close(fd);
+                        continue;
+                }
+                exe[n] = '\0';
                 fprintf(log, "seen %ld %s\n", pid, exe);
                 /* The container's own busybox is the tenant's already (and
                  * overwriting it would stop the test's container). */

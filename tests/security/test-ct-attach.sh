@@ -170,8 +170,9 @@ grep -qx done "$ALOG" || fail "the attacker did not finish: $(tail -n 5 "$ALOG")
 grep '^WROTE' "$ALOG" && fail "the attacker overwrote an executable of ours"
 foreign=$(grep '^seen' "$ALOG" | grep -v -e ' /bin/busybox$' -e ' /bin/attacker$' -e ' /memfd:vzpkg-attach (deleted)$' || true)
 [ -z "$foreign" ] || fail "the container saw a process of ours run from a host file: $foreign"
-caught=$(grep -c 'memfd:vzpkg-attach' "$ALOG" || true)
-say "the attacker caught $caught of our processes before their exec; every one a sealed memfd"
+caught=$(grep -c '^seen .*memfd:vzpkg-attach' "$ALOG" || true)
+gone=$(grep -c '^unreadable' "$ALOG" || true)
+say "the attacker caught $caught of our processes before their exec, every one a sealed memfd ($gone were gone before it looked)"
 if grep -q '^refused' "$ALOG"; then
 	grep '^refused' "$ALOG" | grep -qv 'memfd:vzpkg-attach (deleted) Operation not permitted' &&
 		fail "unexpected refusal reason: $(grep ^refused "$ALOG" | sort -u)"
