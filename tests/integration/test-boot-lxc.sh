@@ -58,6 +58,12 @@ k2=$(cat "$(ct_private 202)/etc/ssh/ssh_host_ed25519_key.pub")
 run_vzpkg create ct --lxc web --ostemplate "$OST" --hostname web.example
 [ "$RC" = 0 ] || fail "create ct --lxc web exited $RC$(vzpkg_log)"
 W=$LXCP/web
+# LXC's own defaults for a system container, where LXC ships them
+inc=/usr/share/lxc/config/$(cat "$TDIR/distribution").common.conf
+[ -f "$inc" ] || inc=/usr/share/lxc/config/common.conf
+if [ -f "$inc" ]; then
+	grep -qx "lxc.include = $inc" "$W/config" || fail "$W/config does not include $inc: $(cat "$W/config")"
+fi
 grep -qx "lxc.rootfs.path = dir:$W/rootfs" "$W/config" || fail "$W/config has no lxc.rootfs.path = dir:$W/rootfs: $(cat "$W/config")"
 for l in "lxc.uts.name = web.example" "lxc.net.0.type = empty" "lxc.apparmor.profile = unconfined" \
 	"lxc.signal.halt = SIGRTMIN+3"; do
@@ -108,6 +114,19 @@ for x in "201 $p201" "web $pweb"; do
 	[ "$(ct_block "$OUT" "$id")" = "container $id: up to date (running, init $pid)" ] ||
 		fail "status 201 web: expected 'container $id: up to date (running, init $pid)'$(vzpkg_log)"
 done
+# Where vzctl is installed its status is asked too (a stand-in here): a
+# container it calls running without any process on its private area is
+# an error, not "stopped"; one it calls down is still found by the scan.
+fake=$TEST_TMP/fake-vzctl
+printf '#!/bin/sh\necho "CTID $2 exist mounted running"\n' >"$fake"
+chmod 755 "$fake"
+VZPKG_VZCTL=$fake run_vzpkg status 202
+[ "$RC" = 2 ] && grep -q "202: vzctl says it runs" "$ERR" ||
+	fail "status 202 with a vzctl saying 'running': exit $RC, expected 2 and 'vzctl says it runs'$(vzpkg_log)"
+printf '#!/bin/sh\necho "CTID $2 exist unmounted down"\n' >"$fake"
+VZPKG_VZCTL=$fake run_vzpkg status 201
+[ "$RC" = 0 ] && [ "$(ct_block "$OUT" 201)" = "container 201: up to date (running, init $p201)" ] ||
+	fail "status 201 with a vzctl saying 'down': exit $RC, expected 201 running (init $p201) by the scan$(vzpkg_log)"
 run_vzpkg status --all --json
 [ "$RC" = 0 ] || fail "status --all --json exited $RC$(vzpkg_log)"
 facts=$(python3 -c 'import json, sys
