@@ -3,10 +3,18 @@
 
 #include <getopt.h>
 
+/* vzctl's CTID.conf, an LXC container of that name, or lxc:NAME / vzctl:ID */
 static bool is_container(struct vz_ctx *ctx, const char *id)
 {
-        _cleanup_free_ char *p = vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, id);
-        return access(p, F_OK) == 0;
+        return vz_ct_exists(ctx, id);
+}
+
+/* The container as locked and loaded later: a bare name LXC has (and
+ * vzctl not) becomes lxc:NAME, so both steps mean the same container. */
+static char *canonical(struct vz_ctx *ctx, const char *id)
+{
+        const char *name;
+        return vz_ct_resolve(ctx, id, &name) == VZ_CT_LXC && name == id ? vz_asprintf("lxc:%s", id) : vz_xstrdup(id);
 }
 
 /* Leading arguments naming containers are containers; the rest are what
@@ -20,7 +28,7 @@ static void split_args(struct vz_ctx *ctx, int argc, char **argv, bool all, char
         else {
                 *ids = vz_xmalloc(sizeof(char *));
                 for (; i < argc && is_container(ctx, argv[i]); i++)
-                        vz_strv_push(ids, argv[i]);
+                        vz_strv_push_take(ids, canonical(ctx, argv[i]));
         }
         for (; i < argc; i++)
                 vz_strv_push(rest, argv[i]);
@@ -83,7 +91,7 @@ static const char install_help[] =
         "transaction, post-install-hn, post-install. Containers share solves and\n"
         "downloads; each is snapshotted first and rolled back if its transaction fails.\n\n"
         "  -p, --packages   the names are packages, not application templates\n"
-        "  -a, --all        every container in CONF_DIR\n"
+        "  -a, --all        every container in CONF_DIR and LXC_PATH\n"
         "      --timeout S  wait at most S seconds for a container's lock (default 0)\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
@@ -123,7 +131,7 @@ static const char remove_help[] =
         "template caches.)\n\n"
         "  -p, --packages   the names are packages, not application templates\n"
         "  -w, --whatneeds  also remove packages nothing else needs any more\n"
-        "  -a, --all        every container in CONF_DIR\n"
+        "  -a, --all        every container in CONF_DIR and LXC_PATH\n"
         "      --timeout S  wait at most S seconds for a container's lock\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
@@ -141,7 +149,7 @@ static const char update_help[] =
         "post-update hooks, after a snapshot, and is rolled back if it fails. Works\n"
         "whether or not the container is running.\n\n"
         "  -n, --dry-run    print the plan, change nothing\n"
-        "  -a, --all        every container in CONF_DIR\n"
+        "  -a, --all        every container in CONF_DIR and LXC_PATH\n"
         "      --timeout S  wait at most S seconds for a container's lock\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";

@@ -34,6 +34,7 @@ struct target {
         int result;              /* exit code of its transaction */
         char message[1024];
         bool rolled_back;
+        pid_t init_pid;          /* running: its init (vz_ct_find_init); 0: stopped */
 };
 
 struct group {
@@ -248,14 +249,14 @@ static void update_config(struct vz_build *b, struct group *g, struct target *t,
                         t->ct->apps = kept;
                         _cleanup_free_ char *dir = vz_asprintf("templates/%s", name);
                         /* the tenant's tree: a link in it is removed, never followed */
-                        r = t->ct->priv_fd >= 0 ? vz_at_rm_rf(t->ct->priv_fd, dir, VZ_AT_NOLINKS) : 0;
+                        r = vz_ct_meta_fd(t->ct) >= 0 ? vz_at_rm_rf(vz_ct_meta_fd(t->ct), dir, VZ_AT_NOLINKS) : 0;
                         if (r < 0)
                                 vz_warn("container %s: cannot remove %s: %s", t->ct->id, dir, strerror(-r));
                 }
         }
         vz_ct_save(t->ct, NULL, NULL, &e);
         if (vz_backend_for(b->tmpl)->installed(b, &have, &e) >= 0)
-                if ((r = vz_manifest_write_vzpackages_at(t->ct->priv_fd, &have)) < 0)
+                if ((r = vz_manifest_write_vzpackages_at(vz_ct_meta_fd(t->ct), &have)) < 0)
                         vz_warn("container %s: cannot write templates/vzpackages: %s", t->ct->id, strerror(-r));
         vz_pkglist_done(&have);
 }
@@ -499,6 +500,9 @@ static void plan_json(json_t *arr, struct target *t)
         json_object_set_new(o, "result", json_integer(t->result));
         json_object_set_new(o, "message", json_string(t->message));
         json_object_set_new(o, "rolled_back", json_boolean(t->rolled_back));
+        json_object_set_new(o, "kind", json_string(t->ct->kind == VZ_CT_LXC ? "lxc" : "vzctl"));
+        json_object_set_new(o, "running", json_boolean(t->init_pid > 0));
+        json_object_set_new(o, "init_pid", t->init_pid > 0 ? json_integer(t->init_pid) : json_null());
         json_array_append_new(arr, o);
 }
 
@@ -512,7 +516,10 @@ static void plan_human(struct target *t, bool dry)
                 printf("container %s: %s\n", t->ct->id, t->message);
                 return;
         }
-        printf("container %s: %s\n", t->ct->id, nothing_to_do(t) ? "up to date" : "pending");
+        printf("container %s: %s", t->ct->id, nothing_to_do(t) ? "up to date" : "pending");
+        if (t->init_pid > 0)
+                printf(" (running, init %d)", (int)t->init_pid);
+        putchar('\n');
         for (size_t i = 0; i < t->sol->install.n; i++)
                 printf("  install %s %s\n", t->sol->install.pkgs[i].name, t->sol->install.pkgs[i].version);
         for (size_t i = 0; i < t->sol->erase.n; i++)
@@ -601,9 +608,12 @@ static int add_target(struct vz_ctx *ctx, struct group **groups, size_t *n, cons
         r = lock_ct(ctx, id, req->timeout, &t->lock, err);
         if (r >= 0)
                 r = vz_ct_load(ctx, id, &t->ct, err);
+        if (r >= 0)
+                r = vz_ct_find_init(t->ct, &t->init_pid, err);
         if (r < 0) {
                 if (t->lock >= 0)
                         close(t->lock);
+                vz_ct_free(t->ct);
                 free(t);
                 return r;
         }

@@ -56,6 +56,9 @@ struct vz_config {
         struct vz_kv *vars;      /* "$TOKEN value" lines, with defaults */
         size_t n_vars;
         long long started;       /* time(): when this run began: older temp files of dead pids are stale */
+        char *lxc_path;          /* LXC_PATH: LXC's lxcpath; NULL: liblxc's lxc.lxcpath; "": no LXC */
+        char *lxc_network;       /* LXC_NETWORK: "empty" or a bridge, for create ct --lxc */
+        char *lxc_apparmor;      /* LXC_APPARMOR_PROFILE: NULL/"": LXC's default */
 };
 
 int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err);
@@ -89,7 +92,9 @@ void vz_progress_clear(void);
 int vz_interrupted(void);        /* SIGINT/SIGTERM seen */
 void vz_signals_install(void);
 
-/* ---- containers (ct.c): vzctl's <CTID>.conf and private area ---------------- */
+/* ---- containers (ct.c): vzctl's <CTID>.conf and private area, or an LXC
+ * container (ctlxc.c) with vzpkg's record <lxcpath>/<name>/vzpkg.conf ---------- */
+enum vz_ct_kind { VZ_CT_VZCTL, VZ_CT_LXC };
 struct vz_ct {
         char *id;
         char *conf_path;
@@ -98,15 +103,31 @@ struct vz_ct {
         char **apps;             /* TEMPLATES, without the dots */
         char **lines;            /* the file as read, rewritten faithfully */
         int priv_fd;             /* the private area, opened after validation; -1: missing */
+        enum vz_ct_kind kind;
+        char *lxc_dir;           /* LXC: <lxcpath>/<name>: LXC's config, vzpkg.conf, templates/ */
+        int lxc_fd;              /* LXC: lxc_dir opened after validation; -1 otherwise */
 };
+/* Where templates/ (vzpackages, timestamps) is kept: the private area of a
+ * vzctl container, LXC's directory of an LXC one (never its rootfs). */
+static inline int vz_ct_meta_fd(const struct vz_ct *ct) { return ct->kind == VZ_CT_LXC ? ct->lxc_fd : ct->priv_fd; }
+/* id: "lxc:NAME", "vzctl:ID", or a bare ID: vzctl's $CONF_DIR/ID.conf when
+ * it exists, else the LXC container of that name (docs/internals/containers.md). */
 int vz_ct_load(struct vz_ctx *ctx, const char *id, struct vz_ct **ret, struct vz_error *err);
 int vz_ct_new(struct vz_ctx *ctx, const char *id, const char *ostemplate, struct vz_ct **ret, struct vz_error *err);
+/* A new LXC container NAME in LXC_PATH, its rootfs <lxcpath>/<name>/rootfs. */
+int vz_ct_new_lxc(struct vz_ctx *ctx, const char *name, const char *ostemplate, struct vz_ct **ret,
+                  struct vz_error *err);
+/* The kind a container argument names and its bare name (a pointer into id). */
+enum vz_ct_kind vz_ct_resolve(struct vz_ctx *ctx, const char *id, const char **ret_name);
+/* id names an existing container of either kind (LXC: defined, with or without vzpkg.conf). */
+bool vz_ct_exists(struct vz_ctx *ctx, const char *id);
 /* Write the config: OSTEMPLATE, TEMPLATES, VE_PRIVATE and the given
  * DISTRIBUTION/OSRELEASE (NULL: unchanged), other lines kept. */
 int vz_ct_save(struct vz_ct *ct, const char *distribution, const char *osrelease, struct vz_error *err);
 void vz_ct_free(struct vz_ct *ct);
 static inline void vz_ct_freep(struct vz_ct **c) { vz_ct_free(*c); }
 #define _cleanup_ct_ _cleanup_(vz_ct_freep)
+/* vzctl IDs, then "lxc:NAME" for every LXC container with a vzpkg.conf. */
 int vz_ct_list(struct vz_ctx *ctx, char ***ret_ids);
 int vz_ct_lock(struct vz_ctx *ctx, const char *id, int *ret_fd, struct vz_error *err);
 int vz_ct_stamp(struct vz_ct *ct, const char *tmpl);  /* templates/<tmpl>/timestamp */
@@ -125,6 +146,24 @@ int vz_ct_read_stamp(const struct vz_ct *ct, const char *tmpl, long long *ret);
 /* ctrun.c: the host PID of the running container's init in *ret_pid, 0
  * when it is not running. */
 int vz_ct_find_init(const struct vz_ct *ct, pid_t *ret_pid, struct vz_error *err);
+
+/* ctlxc.c: LXC containers through liblxc. */
+const char *vz_lxc_path(struct vz_ctx *ctx);  /* LXC_PATH or liblxc's lxcpath; NULL: LXC off */
+/* lxc.rootfs.path's value as a directory: "dir:/p" or "/p" -> "/p";
+ * -EOPNOTSUPP for other storage backends (overlay:, btrfs:, zfs:, lvm:,
+ * loop:, ...), -EINVAL when empty or relative. */
+int vz_lxc_rootfs_parse(const char *value, char **ret_path);
+/* LXC's init of a running container (liblxc), 0 when LXC says it is not running. */
+int vz_lxc_init_pid(const struct vz_ct *ct, pid_t *ret_pid, struct vz_error *err);
+/* create ct --lxc: LXC's config for a new container (written atomically). */
+int vz_lxc_write_config(struct vz_ctx *ctx, struct vz_ct *ct, const char *hostname, const char *distribution,
+                        struct vz_error *err);
+/* The text of that config; NULL include: explicit keys instead. */
+struct vz_lxc_settings {
+        const char *uts_name, *rootfs, *include, *network, *apparmor, *hwaddr;
+        bool systemd;            /* the root's init is systemd: halt with SIGRTMIN+3 */
+};
+int vz_lxc_config_text(const struct vz_lxc_settings *s, char **ret_text);
 
 /* ---- operations on containers (ctops.c) --------------------------------------- */
 enum vz_ct_action { VZ_CT_INSTALL, VZ_CT_REMOVE, VZ_CT_UPDATE, VZ_CT_STATUS };
