@@ -22,6 +22,7 @@ enum {
         VZ_EXIT_CACHE = 8,
         VZ_EXIT_LOCKED = 9,
         VZ_EXIT_STALE = 22,      /* status: not up to date (the vzpkg tradition) */
+        VZ_EXIT_RESTART = 23,    /* status: up to date, but processes run replaced files */
         VZ_EXIT_INTERRUPTED = 130,
 };
 int vz_exit_code(int r);
