@@ -455,7 +455,7 @@ static void check_restart(struct vz_ctx *ctx, struct target *t, const struct vz_
                 return;
         vz_info("container %s: restarting what runs replaced files", t->ct->id);
         if (restart_services(ctx, t, &err) < 0)
-                t->restart_error = vz_xstrdup(err.msg);
+                t->restart_error = vz_restart_sanitize(err.msg);  /* may quote the container's output */
 }
 
 /* ---- groups ---------------------------------------------------------------------- */
