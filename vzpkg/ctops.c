@@ -35,6 +35,10 @@ struct target {
         char message[1024];
         bool rolled_back;
         pid_t init_pid;          /* running: its init (vz_ct_find_init); 0: stopped */
+        bool scanned;            /* restart holds what runs replaced files */
+        struct vz_restart restart;
+        char **restarted;        /* --restart: what was restarted */
+        char *restart_error;     /* --restart failed */
 };
 
 struct group {
@@ -419,6 +423,41 @@ static void apply_all(struct vz_build *b, struct group *g, const struct vz_ct_re
         free(who);
 }
 
+/* ---- what still runs old code ------------------------------------------------------ */
+
+static int restart_services(struct vz_ctx *ctx, struct target *t, struct vz_error *err)
+{
+        _cleanup_free_ char *logpath = vz_asprintf("%s/ct-%s.log", ctx->cfg.log_dir, t->ct->id);
+        _cleanup_fclose_ FILE *log = fopen(logpath, "ae");
+        int r = vz_restart_apply(t->ct, t->init_pid, &t->restart, ctx->cfg.run_timeout, log, &t->restarted, err);
+        vz_restart_done(&t->restart);
+        t->scanned = false;
+        /* what is left after the restarts (what --restart does not touch) */
+        struct vz_error e2 = { 0 };
+        if (vz_restart_scan(t->ct, t->init_pid, &t->restart, &e2) >= 0)
+                t->scanned = true;
+        return r;
+}
+
+/* A running container: which processes map replaced code; with
+ * --restart, after a successful transaction, restart their services. */
+static void check_restart(struct vz_ctx *ctx, struct target *t, const struct vz_ct_request *req)
+{
+        struct vz_error err = { 0 };
+        if (!t->ct || vz_ct_find_init(t->ct, &t->init_pid, &err) < 0 || t->init_pid <= 0)
+                return;
+        if (vz_restart_scan(t->ct, t->init_pid, &t->restart, &err) < 0) {
+                vz_verbose("%s", err.msg);  /* it stopped meanwhile, or /proc is not ours to read */
+                return;
+        }
+        t->scanned = true;
+        if (!req->restart || t->result || req->dry_run || t->restart.n == 0)
+                return;
+        vz_info("container %s: restarting what runs replaced files", t->ct->id);
+        if (restart_services(ctx, t, &err) < 0)
+                t->restart_error = vz_restart_sanitize(err.msg);  /* may quote the container's output */
+}
+
 /* ---- groups ---------------------------------------------------------------------- */
 
 static void group_free(struct group *g)
@@ -427,6 +466,9 @@ static void group_free(struct group *g)
                 if (g->targets[i]->lock >= 0)
                         close(g->targets[i]->lock);
                 vz_ct_free(g->targets[i]->ct);
+                vz_restart_done(&g->targets[i]->restart);
+                vz_strv_free(g->targets[i]->restarted);
+                free(g->targets[i]->restart_error);
                 free(g->targets[i]);
         }
         free(g->targets);
@@ -503,17 +545,37 @@ static void plan_json(json_t *arr, struct target *t)
         json_object_set_new(o, "kind", json_string(t->ct->kind == VZ_CT_LXC ? "lxc" : "vzctl"));
         json_object_set_new(o, "running", json_boolean(t->init_pid > 0));
         json_object_set_new(o, "init_pid", t->init_pid > 0 ? json_integer(t->init_pid) : json_null());
+        json_t *rs = t->scanned ? vz_restart_json(&t->restart, t->restarted) : json_null();
+        if (t->restart_error)
+                json_object_set_new(rs, "error", json_string(t->restart_error));
+        json_object_set_new(o, "restart", rs);
         json_array_append_new(arr, o);
+}
+
+static void restart_human(struct target *t)
+{
+        if (t->restarted && t->restarted[0]) {
+                printf("container %s: restarted:", t->ct->id);
+                for (char **u = t->restarted; *u; u++)
+                        printf(" %s", *u);
+                putchar('\n');
+        }
+        if (t->restart_error)
+                printf("container %s: restart FAILED: %s\n", t->ct->id, t->restart_error);
+        if (t->scanned && t->restart.n)
+                vz_restart_print(stdout, t->ct->id, &t->restart);
 }
 
 static void plan_human(struct target *t, bool dry)
 {
         if (t->result) {
                 printf("container %s: FAILED: %s\n", t->ct->id, t->message);
+                restart_human(t);
                 return;
         }
         if (!dry) {
                 printf("container %s: %s\n", t->ct->id, t->message);
+                restart_human(t);
                 return;
         }
         printf("container %s: %s", t->ct->id, nothing_to_do(t) ? "up to date" : "pending");
@@ -524,6 +586,7 @@ static void plan_human(struct target *t, bool dry)
                 printf("  install %s %s\n", t->sol->install.pkgs[i].name, t->sol->install.pkgs[i].version);
         for (size_t i = 0; i < t->sol->erase.n; i++)
                 printf("  remove %s %s\n", t->sol->erase.pkgs[i].name, t->sol->erase.pkgs[i].version);
+        restart_human(t);
 }
 
 /* ---- the operation ----------------------------------------------------------------- */
@@ -593,6 +656,8 @@ static int run_group(struct vz_ctx *ctx, struct group *g, const struct vz_ct_req
                                 g->targets[i]->result = vz_exit_code(r);
                                 snprintf(g->targets[i]->message, sizeof(g->targets[i]->message), "%s", err.msg);
                         }
+        for (size_t i = 0; i < g->n_targets && !vz_interrupted(); i++)
+                check_restart(ctx, g->targets[i], req);
         if (b.ctx)
                 vz_build_end(&b);
         return 0;
@@ -634,6 +699,23 @@ static int add_target(struct vz_ctx *ctx, struct group **groups, size_t *n, cons
         return 0;
 }
 
+/* The exit status so far and one more container: a failure outranks "not
+ * up to date" (22), which outranks "old code still runs" (23, status only);
+ * a failed --restart is an error (1). */
+static int merge_rc(int rc, const struct target *t, const struct vz_ct_request *req)
+{
+        bool status = req->action == VZ_CT_STATUS;
+        if (t->result)
+                return !rc || rc == VZ_EXIT_STALE || rc == VZ_EXIT_RESTART ? t->result : rc;
+        if (status && !nothing_to_do(t) && (!rc || rc == VZ_EXIT_RESTART))
+                return VZ_EXIT_STALE;
+        if (status && t->scanned && t->restart.n && !rc)
+                return VZ_EXIT_RESTART;
+        if (t->restart_error && !rc)
+                return VZ_EXIT_ERROR;
+        return rc;
+}
+
 static int summarise(struct vz_ctx *ctx, struct group *groups, size_t n, const struct vz_ct_request *req)
 {
         json_t *arr = json_array();
@@ -646,10 +728,7 @@ static int summarise(struct vz_ctx *ctx, struct group *groups, size_t n, const s
                                 plan_json(arr, t);
                         else
                                 plan_human(t, dry && !t->result);
-                        if (t->result && (!rc || rc == VZ_EXIT_STALE))
-                                rc = t->result;  /* a failure outranks "not up to date" */
-                        if (!t->result && req->action == VZ_CT_STATUS && !nothing_to_do(t) && !rc)
-                                rc = VZ_EXIT_STALE;
+                        rc = merge_rc(rc, t, req);
                 }
         if (ctx->json) {
                 char *s = json_dumps(arr, JSON_INDENT(2));

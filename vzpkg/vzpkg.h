@@ -22,6 +22,7 @@ enum {
         VZ_EXIT_CACHE = 8,
         VZ_EXIT_LOCKED = 9,
         VZ_EXIT_STALE = 22,      /* status: not up to date (the vzpkg tradition) */
+        VZ_EXIT_RESTART = 23,    /* status: up to date, but processes run replaced files */
         VZ_EXIT_INTERRUPTED = 130,
 };
 int vz_exit_code(int r);
@@ -165,6 +166,57 @@ struct vz_lxc_settings {
 };
 int vz_lxc_config_text(const struct vz_lxc_settings *s, char **ret_text);
 
+/* ---- processes running replaced files (restart.c) -------------------------------- */
+enum vz_restart_kind {
+        VZ_RESTART_SERVICE,      /* in a system service: restart it */
+        VZ_RESTART_SESSION,      /* a login session or a user's manager */
+        VZ_RESTART_INIT,         /* the container's PID 1 (or its init.scope) */
+        VZ_RESTART_OTHER,        /* no unit: a non-systemd init's processes, ... */
+};
+struct vz_restart_proc {
+        pid_t pid;               /* host PID */
+        long ct_pid;             /* PID in the container (0: unknown) */
+        char *comm;              /* sanitised */
+        enum vz_restart_kind kind;
+        char *unit;              /* VZ_RESTART_SERVICE: a checked unit name */
+        char **files;            /* sanitised paths (the first few) of deleted code it maps */
+        size_t n_files;          /* how many in all */
+};
+struct vz_restart {
+        struct vz_restart_proc *procs;
+        size_t n;                /* 0: nothing runs replaced code */
+        char **services;         /* sorted, unique: what --restart restarts */
+        char **manual;           /* services --restart leaves to the admin (dbus, gettys) */
+        bool sessions, others;
+        bool init_affected, init_systemd;
+};
+/* Scan the processes of the running container whose init is `init` (host
+ * PID) in the host's /proc. */
+int vz_restart_scan(const struct vz_ct *ct, pid_t init, struct vz_restart *ret, struct vz_error *err);
+int vz_restart_scan_at(int procfd, pid_t init, const char *root, struct vz_restart *ret, struct vz_error *err);
+void vz_restart_done(struct vz_restart *r);
+/* Restart r's services (and re-execute a systemd init that maps replaced
+ * files) with systemctl inside the container; ret_done: what was done. */
+int vz_restart_apply(const struct vz_ct *ct, pid_t init, const struct vz_restart *r, long long timeout, FILE *log,
+                     char ***ret_done, struct vz_error *err);
+struct json_t *vz_restart_json(const struct vz_restart *r, char *const *restarted);
+char *vz_restart_line(const struct vz_restart *r);   /* "restart needed: ..." */
+void vz_restart_print(FILE *out, const char *id, const struct vz_restart *r);
+const char *vz_restart_init_action(const struct vz_restart *r);  /* NULL, "daemon-reexec", "reboot" */
+/* Pure parts: printable ASCII, other bytes as \xNN, long strings cut; a
+ * path of a deleted file (" (deleted)") that counts, in *ret without the
+ * suffix and the root (1), or 0; a maps line likewise (executable
+ * mappings only; -EINVAL when malformed); the unit of a /proc/PID/cgroup
+ * text, relative to the container's (its init's) cgroup; NSpid's last
+ * value in a /proc/PID/status text. */
+char *vz_restart_sanitize(const char *s);
+int vz_restart_classify_path(const char *path, const char *root, char **ret);
+int vz_restart_maps_line(const char *line, const char *root, char **ret);
+enum vz_restart_kind vz_restart_unit(const char *cgroup_text, const char *init_cgroup_text, char **ret_unit);
+bool vz_restart_unit_valid(const char *unit);
+bool vz_restart_unit_automatic(const char *unit);
+long vz_restart_nspid(const char *status_text);
+
 /* ---- operations on containers (ctops.c) --------------------------------------- */
 enum vz_ct_action { VZ_CT_INSTALL, VZ_CT_REMOVE, VZ_CT_UPDATE, VZ_CT_STATUS };
 struct vz_ct_request {
@@ -174,6 +226,7 @@ struct vz_ct_request {
         bool cleandeps;          /* remove -w */
         bool dry_run;            /* -n: print the plan only */
         double timeout;          /* --timeout: seconds to wait for a container's lock */
+        bool restart;            /* --restart: restart what runs replaced files */
 };
 int vz_ct_operate(struct vz_ctx *ctx, char **ids, const struct vz_ct_request *req);
 
