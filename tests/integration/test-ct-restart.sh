@@ -83,7 +83,7 @@ cmp -s "$TEST_TMP/want" "$TEST_TMP/facts" ||
 
 run_vzpkg status 101
 [ "$RC" = 23 ] || fail "status with only a restart needed exited $RC, expected 23$(vzpkg_log)"
-grep -qx 'container 101: up to date' "$OUT" && grep -qx 'container 101: restart needed: vzdemo.service' "$OUT" ||
+grep -Eqx 'container 101: up to date \(running, init [0-9]+\)' "$OUT" && grep -qx 'container 101: restart needed: vzdemo.service' "$OUT" ||
 	fail "status does not say 'up to date' and 'restart needed: vzdemo.service'$(vzpkg_log)"
 
 # Library v3 with --restart: restarted through the container's systemd.
