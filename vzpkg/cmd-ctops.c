@@ -27,9 +27,11 @@ static void split_args(struct vz_ctx *ctx, int argc, char **argv, bool all, char
 }
 
 struct opts {
-        bool all, pkgs, cleandeps, dry_run;
+        bool all, pkgs, cleandeps, dry_run, accept_no_rollback;
         double timeout;
 };
+
+enum { OPT_ACCEPT = 256 };  /* long only */
 
 static int parse(struct vz_ctx *ctx, int argc, char **argv, const char *shortopts, struct opts *o, const char *help)
 {
@@ -37,13 +39,14 @@ static int parse(struct vz_ctx *ctx, int argc, char **argv, const char *shortopt
                 { "all", no_argument, NULL, 'a' },      { "packages", no_argument, NULL, 'p' },
                 { "whatneeds", no_argument, NULL, 'w' }, { "dry-run", no_argument, NULL, 'n' },
                 { "timeout", required_argument, NULL, 'T' }, { "json", no_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },     {},
+                { "help", no_argument, NULL, 'h' },     { "accept-no-rollback", no_argument, NULL, OPT_ACCEPT },
+                {},
         };
         int c;
         memset(o, 0, sizeof(*o));
         while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
                 /* the long options are shared: refuse those this command lacks */
-                if (c != 'J' && c != 'h' && c != '?' && c != 'T' && !strchr(shortopts, c)) {
+                if (c != 'J' && c != 'h' && c != '?' && c != 'T' && c != OPT_ACCEPT && !strchr(shortopts, c)) {
                         fputs(help, stderr);
                         return VZ_EXIT_USAGE;
                 }
@@ -54,6 +57,7 @@ static int parse(struct vz_ctx *ctx, int argc, char **argv, const char *shortopt
                 case 'n': o->dry_run = true; break;
                 case 'T': o->timeout = strtod(optarg, NULL); break;
                 case 'J': ctx->json = true; break;
+                case OPT_ACCEPT: o->accept_no_rollback = true; break;
                 default:
                         fputs(help, c == 'h' ? stdout : stderr);
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
@@ -77,14 +81,18 @@ static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const 
 }
 
 static const char install_help[] =
-        "Usage: vzpkg install [-p] [--all] [--timeout S] [--json] CTID... APP...\n\n"
+        "Usage: vzpkg install [-p] [--all] [--timeout S] [--accept-no-rollback] [--json] CTID... APP...\n\n"
         "Install application templates (with -p: plain packages) into each container,\n"
         "in the EZ hook order: pre-install-hn (host), pre-install (container),\n"
         "transaction, post-install-hn, post-install. Containers share solves and\n"
-        "downloads; each is snapshotted first and rolled back if its transaction fails.\n\n"
+        "downloads; each is rolled back if its transaction fails: a stopped one from\n"
+        "a snapshot, a running one (worked on in place, services restarted by its own\n"
+        "init) by reinstalling its previous versions.\n\n"
         "  -p, --packages   the names are packages, not application templates\n"
         "  -a, --all        every container in CONF_DIR\n"
         "      --timeout S  wait at most S seconds for a container's lock (default 0)\n"
+        "      --accept-no-rollback  go on with a running container whose installed\n"
+        "                   version of a package is no longer published\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
 
@@ -102,7 +110,8 @@ static int apps_or_packages(struct vz_ctx *ctx, int argc, char **argv, enum vz_c
                 fputs(help, stderr);
                 return VZ_EXIT_USAGE;
         }
-        struct vz_ct_request req = { .action = action, .cleandeps = o.cleandeps, .timeout = o.timeout };
+        struct vz_ct_request req = { .action = action, .cleandeps = o.cleandeps, .timeout = o.timeout,
+                                     .accept_no_rollback = o.accept_no_rollback };
         if (o.pkgs)
                 req.pkgs = rest;
         else
@@ -116,7 +125,7 @@ int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv)
 }
 
 static const char remove_help[] =
-        "Usage: vzpkg remove [-p] [-w] [--all] [--timeout S] [--json] CTID... APP...\n\n"
+        "Usage: vzpkg remove [-p] [-w] [--all] [--timeout S] [--accept-no-rollback] [--json] CTID... APP...\n\n"
         "Remove application templates (with -p: packages) from each container: the\n"
         "app's packages that neither the OS template nor another installed app lists,\n"
         "with the pre-remove and post-remove hooks. (vzpkg remove cache OST removes\n"
@@ -125,6 +134,7 @@ static const char remove_help[] =
         "  -w, --whatneeds  also remove packages nothing else needs any more\n"
         "  -a, --all        every container in CONF_DIR\n"
         "      --timeout S  wait at most S seconds for a container's lock\n"
+        "      --accept-no-rollback  see install --help\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
 
@@ -134,15 +144,18 @@ int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv)
 }
 
 static const char update_help[] =
-        "Usage: vzpkg update [-n] [--all] [--timeout S] [--json] CTID... [PKG...]\n\n"
+        "Usage: vzpkg update [-n] [--all] [--timeout S] [--accept-no-rollback] [--json] CTID... [PKG...]\n\n"
         "Update the packages of each container (all, or the PKGs named) from the\n"
         "repositories of its OS template: its own package database is what is\n"
         "installed; the transaction runs inside it with the pre-update and\n"
-        "post-update hooks, after a snapshot, and is rolled back if it fails. Works\n"
-        "whether or not the container is running.\n\n"
+        "post-update hooks and is rolled back if it fails: a stopped container from a\n"
+        "snapshot, a running one (worked on in place, its services restarted by its\n"
+        "own init) by reinstalling its previous versions.\n\n"
         "  -n, --dry-run    print the plan, change nothing\n"
         "  -a, --all        every container in CONF_DIR\n"
         "      --timeout S  wait at most S seconds for a container's lock\n"
+        "      --accept-no-rollback  go on with a running container whose installed\n"
+        "                   version of a package is no longer published\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
 
@@ -154,7 +167,8 @@ int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv)
         if (r >= 0)
                 return r;
         split_args(ctx, argc, argv, o.all, &ids, &rest);
-        struct vz_ct_request req = { .action = VZ_CT_UPDATE, .pkgs = rest, .dry_run = o.dry_run, .timeout = o.timeout };
+        struct vz_ct_request req = { .action = VZ_CT_UPDATE, .pkgs = rest, .dry_run = o.dry_run, .timeout = o.timeout,
+                                     .accept_no_rollback = o.accept_no_rollback };
         return run(ctx, ids, &req, update_help);
 }
 
@@ -171,6 +185,10 @@ int vz_cmd_status_ct(struct vz_ctx *ctx, int argc, char **argv)
         int r = parse(ctx, argc, argv, "aTh", &o, status_help);
         if (r >= 0)
                 return r;
+        if (o.accept_no_rollback) {  /* status changes nothing */
+                fputs(status_help, stderr);
+                return VZ_EXIT_USAGE;
+        }
         split_args(ctx, argc, argv, o.all, &ids, &rest);
         if (rest[0]) {
                 fprintf(stderr, "vzpkg: status: %s is neither a container nor was --all given\n", rest[0]);
