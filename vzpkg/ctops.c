@@ -282,7 +282,7 @@ static int still_running(struct target *t, pid_t pid, struct vz_error *err)
 }
 
 static int transact(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
-                    struct vz_error *err)
+                    bool *ret_applied, struct vz_error *err)
 {
         static const char *const install_hooks[2][2] = { { "pre-install-hn", "pre-install" },
                                                           { "post-install-hn", "post-install" } };
@@ -297,8 +297,10 @@ static int transact(struct vz_build *b, struct group *g, struct target *t, const
                 r = vz_hook_ct(b, "pre-update", err);
         if (r >= 0 && b->attach_pid > 0)
                 r = still_running(t, b->attach_pid, err);
-        if (r >= 0)
+        if (r >= 0) {
+                *ret_applied = true;  /* from here the package manager may have changed the database */
                 r = vz_backend_for(b->tmpl)->apply(b, &t->sol->install, NULL, t->sol->erase_names, err);
+        }
         if (r >= 0 && apps)
                 r = run_app_hooks(b, g, hooks[1], err);
         else if (r >= 0)
@@ -330,10 +332,11 @@ static int work_running(struct vz_build *b, struct group *g, struct target *t, c
                 snprintf(msg, size, "%.900s; nothing was changed", err.msg);
                 return vz_exit_code(r);
         }
-        r = transact(b, g, t, req, &err);
+        bool applied = false;
+        r = transact(b, g, t, req, &applied, &err);
         if (r < 0) {
                 struct vz_error e2 = { 0 };
-                int k = vz_rollback_run(b, rb, &e2);
+                int k = vz_rollback_run(b, rb, applied, &e2);
                 *rolled_back = k >= 0;
                 snprintf(msg, size, "%.600s%s%.300s", err.msg[0] ? err.msg : vz_strerror(r),
                          k >= 0 ? "; rolled back to the previous versions" : "; ROLL-BACK FAILED: ",
@@ -375,7 +378,8 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
                 snprintf(msg, size, "%.900s; nothing was changed", err.msg);
                 return vz_exit_code(r);
         }
-        r = transact(b, g, t, req, &err);
+        bool applied = false;
+        r = transact(b, g, t, req, &applied, &err);
         if (r < 0) {
                 struct vz_error e2 = { 0 };
                 *rolled_back = vz_tree_restore(t->ct->private_dir, snap, &e2) >= 0;
@@ -640,7 +644,7 @@ static int check_running(struct vz_build *b, struct target *t, const struct vz_c
         if (req->dry_run || req->action == VZ_CT_STATUS)
                 return 0;
         if (vz_backend_for(b->tmpl)->in_process)
-                return vz_error_set(err, -VZ_E_RUNTIME,
+                return vz_error_set(err, -ENOTSUP,
                                     "container %s is running; stop it first (%s packages are installed by librpm "
                                     "in vzpkg's own process, which cannot enter a running container)",
                                     t->ct->id, vz_backend_for(b->tmpl)->name);

@@ -260,7 +260,7 @@ static int verify(struct vz_build *b, struct vz_rollback *rb, struct vz_error *e
         return 0;
 }
 
-int vz_rollback_run(struct vz_build *b, struct vz_rollback *rb, struct vz_error *err)
+int vz_rollback_run(struct vz_build *b, struct vz_rollback *rb, bool applied, struct vz_error *err)
 {
         const struct vz_backend *be = vz_backend_for(b->tmpl);
         const struct vz_pkglist *prev = &rb->plan->previous;
@@ -268,6 +268,10 @@ int vz_rollback_run(struct vz_build *b, struct vz_rollback *rb, struct vz_error 
         struct vz_pkglist now = { 0 };
         int r;
 
+        if (!applied) {  /* failed before the package manager ran (a hook, the container stopped) */
+                r = restore_files(b, rb, err);
+                return r < 0 ? r : verify(b, rb, err);
+        }
         if (b->log)
                 fputs("\n### roll-back: the previous versions\n", b->log), fflush(b->log);
         r = be->installed(b, &now, err);

@@ -160,9 +160,10 @@ struct vz_build;
 int vz_rollback_save(struct vz_build *b, const struct vz_rollback_plan *p, struct vz_rollback **ret,
                      struct vz_error *err);
 /* The reverse transaction: previous versions reinstalled, fresh packages
- * purged, configuration files put back, the database checked against the
- * saved set. err says what is left when it fails. */
-int vz_rollback_run(struct vz_build *b, struct vz_rollback *rb, struct vz_error *err);
+ * purged (only when `applied`: the package manager ran), configuration
+ * files put back, the database checked against the saved set. err says
+ * what is left when it fails. */
+int vz_rollback_run(struct vz_build *b, struct vz_rollback *rb, bool applied, struct vz_error *err);
 void vz_rollback_free(struct vz_rollback *rb);
 
 /* ---- commands ---------------------------------------------------------------- */
