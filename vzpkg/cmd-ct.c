@@ -368,8 +368,10 @@ static const char exec_help[] =
         "Usage: vzpkg exec [--net] CTID -- CMD [ARG...]\n\n"
         "Run a command inside the container with vzpkg's own runtime (new mount,\n"
         "PID, UTS, IPC and network namespaces; loopback only unless --net) and\n"
-        "exit with its status. Output goes to this terminal.\n\n"
-        "      --net     share the host's network\n"
+        "exit with its status. Output goes to this terminal. When the container is\n"
+        "running, the command runs inside it instead: in its namespaces and cgroup,\n"
+        "with the same confinement.\n\n"
+        "      --net     share the host's network (stopped containers only)\n"
         "  -h, --help    this help\n";
 
 static void to_stdout(void *userdata, const char *buf, size_t len)
@@ -387,6 +389,7 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv)
         _cleanup_plan_ struct vz_ct_plan *p = NULL;
         bool net = false;
         int c, r, status = 0;
+        pid_t init = 0;
 
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 if (c == 'N')
@@ -406,12 +409,17 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv)
         r = vz_ct_load(ctx, argv[optind], &ct, &err);
         if (r < 0)
                 return fail(&err, r);
+        r = vz_ct_find_init(ct, &init, &err);
+        if (r < 0)
+                return fail(&err, r);
         p = vz_plan_new(ct->private_dir);
         vz_plan_hostname(p, ct->id);
         vz_plan_env(p, "HOME=/root");
         vz_plan_env(p, "TERM=dumb");
+        if (init > 0)  /* running: in its own namespaces, network and all */
+                vz_plan_attach(p, init);
         vz_plan_network(p, net);
-        if (net && access("/etc/resolv.conf", R_OK) == 0)  /* names resolve as on the host */
+        if (net && !init && access("/etc/resolv.conf", R_OK) == 0)  /* names resolve as on the host */
                 vz_plan_bind(p, "/etc/resolv.conf", "/etc/resolv.conf", VZ_BIND_RO | VZ_BIND_FILE);
         vz_plan_command(p, argv + cmd);
         vz_plan_output(p, to_stdout, NULL);
