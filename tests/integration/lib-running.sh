@@ -10,8 +10,9 @@ DAEMON=vzt-daemon
 DAEMON_CONF=/etc/vzt-daemon.conf
 
 # build_daemon_deb VERSION [fail]: $TEST_TMP/daemon/vzt-daemon_VERSION_amd64.deb;
-# with "fail" its postinst exits 1 after the service was restarted on the
-# new binary (a broken upgrade).  The binary says its version, and its
+# with "fail" its postinst, after the service was restarted on the new
+# binary, rewrites the conffile (a configuration migration) and exits 1
+# (a broken upgrade).  The binary says its version, and its
 # SHA-256 is left in DAEMON_SHA[VERSION].
 declare -A DAEMON_SHA=()
 build_daemon_deb() {
@@ -67,7 +68,7 @@ build_daemon_deb() {
 				deb-systemd-invoke restart $DAEMON.service >/dev/null || true
 			fi
 		fi
-		${how:+echo "$DAEMON $v: postinst fails on purpose" >&2; exit 1}
+		${how:+sed -i 's/^listen /bind /' $DAEMON_CONF; echo "$DAEMON $v: postinst fails on purpose" >&2; exit 1}
 	EOF
 	cat >"$d/DEBIAN/prerm" <<-EOF
 		#!/bin/sh
