@@ -35,9 +35,11 @@ static void split_args(struct vz_ctx *ctx, int argc, char **argv, bool all, char
 }
 
 struct opts {
-        bool all, pkgs, cleandeps, dry_run, restart;
+        bool all, pkgs, cleandeps, dry_run, restart, accept_no_rollback;
         double timeout;
 };
+
+enum { OPT_ACCEPT = 256 };  /* long only */
 
 static int parse(struct vz_ctx *ctx, int argc, char **argv, const char *shortopts, struct opts *o, const char *help)
 {
@@ -45,13 +47,14 @@ static int parse(struct vz_ctx *ctx, int argc, char **argv, const char *shortopt
                 { "all", no_argument, NULL, 'a' },      { "packages", no_argument, NULL, 'p' },
                 { "whatneeds", no_argument, NULL, 'w' }, { "dry-run", no_argument, NULL, 'n' },
                 { "timeout", required_argument, NULL, 'T' }, { "json", no_argument, NULL, 'J' },
-                { "restart", no_argument, NULL, 'R' },  { "help", no_argument, NULL, 'h' }, {},
+                { "restart", no_argument, NULL, 'R' },  { "help", no_argument, NULL, 'h' },
+                { "accept-no-rollback", no_argument, NULL, OPT_ACCEPT }, {},
         };
         int c;
         memset(o, 0, sizeof(*o));
         while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
                 /* the long options are shared: refuse those this command lacks */
-                if (c != 'J' && c != 'h' && c != '?' && c != 'T' && c != 'R' && !strchr(shortopts, c)) {
+                if (c != 'J' && c != 'h' && c != '?' && c != 'T' && c != 'R' && c != OPT_ACCEPT && !strchr(shortopts, c)) {
                         fputs(help, stderr);
                         return VZ_EXIT_USAGE;
                 }
@@ -63,6 +66,7 @@ static int parse(struct vz_ctx *ctx, int argc, char **argv, const char *shortopt
                 case 'T': o->timeout = strtod(optarg, NULL); break;
                 case 'J': ctx->json = true; break;
                 case 'R': o->restart = true; break;
+                case OPT_ACCEPT: o->accept_no_rollback = true; break;
                 default:
                         fputs(help, c == 'h' ? stdout : stderr);
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
@@ -86,16 +90,20 @@ static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const 
 }
 
 static const char install_help[] =
-        "Usage: vzpkg install [-p] [--all] [--timeout S] [--restart] [--json] CTID... APP...\n\n"
+        "Usage: vzpkg install [-p] [--all] [--timeout S] [--restart] [--accept-no-rollback] [--json] CTID... APP...\n\n"
         "Install application templates (with -p: plain packages) into each container,\n"
         "in the EZ hook order: pre-install-hn (host), pre-install (container),\n"
         "transaction, post-install-hn, post-install. Containers share solves and\n"
-        "downloads; each is snapshotted first and rolled back if its transaction fails.\n\n"
+        "downloads; each is rolled back if its transaction fails: a stopped one from\n"
+        "a snapshot, a running one (worked on in place, services restarted by its own\n"
+        "init) by reinstalling its previous versions.\n\n"
         "  -p, --packages   the names are packages, not application templates\n"
         "  -a, --all        every container in CONF_DIR and LXC_PATH\n"
         "      --timeout S  wait at most S seconds for a container's lock (default 0)\n"
         "      --restart    then restart the services of a running container that\n"
         "                   still run replaced files (through its systemd)\n"
+        "      --accept-no-rollback  go on with a running container whose installed\n"
+        "                   version of a package is no longer published\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
 
@@ -114,7 +122,7 @@ static int apps_or_packages(struct vz_ctx *ctx, int argc, char **argv, enum vz_c
                 return VZ_EXIT_USAGE;
         }
         struct vz_ct_request req = { .action = action, .cleandeps = o.cleandeps, .timeout = o.timeout,
-                                     .restart = o.restart };
+                                     .restart = o.restart, .accept_no_rollback = o.accept_no_rollback };
         if (o.pkgs)
                 req.pkgs = rest;
         else
@@ -128,7 +136,7 @@ int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv)
 }
 
 static const char remove_help[] =
-        "Usage: vzpkg remove [-p] [-w] [--all] [--timeout S] [--restart] [--json] CTID... APP...\n\n"
+        "Usage: vzpkg remove [-p] [-w] [--all] [--timeout S] [--restart] [--accept-no-rollback] [--json] CTID... APP...\n\n"
         "Remove application templates (with -p: packages) from each container: the\n"
         "app's packages that neither the OS template nor another installed app lists,\n"
         "with the pre-remove and post-remove hooks. (vzpkg remove cache OST removes\n"
@@ -139,6 +147,7 @@ static const char remove_help[] =
         "      --timeout S  wait at most S seconds for a container's lock\n"
         "      --restart    then restart the services of a running container that\n"
         "                   still run replaced files (through its systemd)\n"
+        "      --accept-no-rollback  see install --help\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
 
@@ -148,12 +157,13 @@ int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv)
 }
 
 static const char update_help[] =
-        "Usage: vzpkg update [-n] [--all] [--timeout S] [--restart] [--json] CTID... [PKG...]\n\n"
+        "Usage: vzpkg update [-n] [--all] [--timeout S] [--restart] [--accept-no-rollback] [--json] CTID... [PKG...]\n\n"
         "Update the packages of each container (all, or the PKGs named) from the\n"
         "repositories of its OS template: its own package database is what is\n"
         "installed; the transaction runs inside it with the pre-update and\n"
-        "post-update hooks, after a snapshot, and is rolled back if it fails. Works\n"
-        "whether or not the container is running. In a running container, the\n"
+        "post-update hooks and is rolled back if it fails: a stopped container from a\n"
+        "snapshot, a running one (worked on in place, its services restarted by its\n"
+        "own init) by reinstalling its previous versions. In a running container, the\n"
         "processes that still map replaced files are reported by service; with\n"
         "--restart those services are restarted (also when nothing is to update).\n\n"
         "  -n, --dry-run    print the plan, change nothing\n"
@@ -161,6 +171,8 @@ static const char update_help[] =
         "      --timeout S  wait at most S seconds for a container's lock\n"
         "      --restart    then restart the services of a running container that\n"
         "                   still run replaced files (through its systemd)\n"
+        "      --accept-no-rollback  go on with a running container whose installed\n"
+        "                   version of a package is no longer published\n"
         "      --json       JSON summary on stdout\n"
         "  -h, --help       this help\n";
 
@@ -173,7 +185,7 @@ int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv)
                 return r;
         split_args(ctx, argc, argv, o.all, &ids, &rest);
         struct vz_ct_request req = { .action = VZ_CT_UPDATE, .pkgs = rest, .dry_run = o.dry_run, .timeout = o.timeout,
-                                     .restart = o.restart };
+                                     .restart = o.restart, .accept_no_rollback = o.accept_no_rollback };
         return run(ctx, ids, &req, update_help);
 }
 
@@ -194,6 +206,10 @@ int vz_cmd_status_ct(struct vz_ctx *ctx, int argc, char **argv)
         if (o.restart) {
                 /* status changes nothing (and runs without root): update --restart does it */
                 fprintf(stderr, "vzpkg: status: --restart belongs to install, remove and update (update --restart CTID)\n");
+                return VZ_EXIT_USAGE;
+        }
+        if (o.accept_no_rollback) {  /* status changes nothing */
+                fputs(status_help, stderr);
                 return VZ_EXIT_USAGE;
         }
         split_args(ctx, argc, argv, o.all, &ids, &rest);

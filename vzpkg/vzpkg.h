@@ -227,8 +227,36 @@ struct vz_ct_request {
         bool dry_run;            /* -n: print the plan only */
         double timeout;          /* --timeout: seconds to wait for a container's lock */
         bool restart;            /* --restart: restart what runs replaced files */
+        bool accept_no_rollback; /* --accept-no-rollback: a running container's previous versions may be unpublished */
 };
 int vz_ct_operate(struct vz_ctx *ctx, char **ids, const struct vz_ct_request *req);
+
+/* ---- roll-back of a running container (ctrollback.c) ------------------------
+ * Without swapping the root: the previous versions of every package a plan
+ * touches are fetched into the package cache beforehand and reinstalled by
+ * the package manager in the container. docs/internals/containers.md. */
+struct vz_rollback_plan {
+        struct vz_pkglist previous;  /* installed versions the plan replaces or removes, as published */
+        char **fresh;                /* names the plan installs that were not installed */
+        char **unpublished;          /* "name version": installed versions no repository publishes */
+};
+/* From the solve: res (repositories and installed set loaded), the
+ * installed list and the plan. */
+void vz_rollback_plan_make(struct vz_resolver *res, const struct vz_pkglist *have, const struct vz_pkglist *install,
+                           const struct vz_pkglist *erase, struct vz_rollback_plan *ret);
+void vz_rollback_plan_done(struct vz_rollback_plan *p);
+struct vz_rollback;
+struct vz_build;
+/* In the worker, right before the transaction: the installed set and the
+ * configuration files of the previous packages (b->root, through its fd). */
+int vz_rollback_save(struct vz_build *b, const struct vz_rollback_plan *p, struct vz_rollback **ret,
+                     struct vz_error *err);
+/* The reverse transaction: previous versions reinstalled, fresh packages
+ * purged (only when `applied`: the package manager ran), configuration
+ * files put back, the database checked against the saved set. err says
+ * what is left when it fails. */
+int vz_rollback_run(struct vz_build *b, struct vz_rollback *rb, bool applied, struct vz_error *err);
+void vz_rollback_free(struct vz_rollback *rb);
 
 /* ---- commands ---------------------------------------------------------------- */
 struct vz_command {
@@ -295,6 +323,7 @@ struct vz_build {
         const char *ctid;        /* the container worked on, $2 of host hooks */
         size_t n_pkgs;
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
+        pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
 };
 
 /* Package-format backends: the pipeline calls these, never branches on the
@@ -312,6 +341,12 @@ struct vz_backend {
                      struct vz_error *err);
         /* A refreshed cache's package manager state, as install leaves it. */
         int (*finish_cache)(struct vz_build *b, struct vz_error *err);
+        /* The configuration files the named installed packages own, as
+         * paths relative to the root (read host-side from the database). */
+        int (*conffiles)(struct vz_build *b, char **names, char ***ret, struct vz_error *err);
+        /* Transactions run in this process (librpm), which cannot enter a
+         * running container: such containers are refused. */
+        bool in_process;
 };
 extern const struct vz_backend vz_backend_deb;
 extern const struct vz_backend vz_backend_rpm;
