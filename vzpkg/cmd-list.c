@@ -12,7 +12,8 @@ static void help(FILE *f)
                    "       vzpkg list [--json] CTID...\n\n"
                    "List the OS templates in $TEMPLATE, with their cache file when one exists;\n"
                    "with container IDs, the OS and application templates installed in each\n"
-                   "and when (templates/<tmpl>/timestamp), and its package count.\n\n"
+                   "and when (templates/<tmpl>/timestamp), its package count, its kind (LXC\n"
+                   "or vzctl) and whether it runs (its init's host PID).\n\n"
                    "  -c, --cached  only templates that have a cache\n"
                    "      --json    JSON array on stdout\n"
                    "  -h, --help    this help\n");
@@ -40,7 +41,7 @@ static size_t package_count(const struct vz_ct *ct)
 {
         _cleanup_free_ char *text = NULL;
         size_t n = 0;
-        if (ct->priv_fd < 0 || vz_at_read(ct->priv_fd, "templates/vzpackages", VZPACKAGES_MAX, VZ_AT_NOLINKS, &text, NULL) < 0)
+        if (vz_ct_meta_fd(ct) < 0 || vz_at_read(vz_ct_meta_fd(ct), "templates/vzpackages", VZPACKAGES_MAX, VZ_AT_NOLINKS, &text, NULL) < 0)
                 return 0;
         for (char *line = text; line && *line;) {
                 char *nl = strchr(line, '\n');
@@ -59,25 +60,34 @@ static int list_container(struct vz_ctx *ctx, const char *id, json_t *arr)
         _cleanup_ct_ struct vz_ct *ct = NULL;
         size_t npkgs;
         char buf[32];
+        pid_t init = 0;
         int r = vz_ct_load(ctx, id, &ct, &err);
+        if (r >= 0)
+                r = vz_ct_find_init(ct, &init, &err);
         if (r < 0) {
                 vz_fail(&err, r);
                 return vz_exit_code(r);
         }
         npkgs = package_count(ct);
+        const char *kind = ct->kind == VZ_CT_LXC ? "lxc" : "vzctl";
         if (ctx->json) {
                 json_t *apps = json_array();
                 for (char **a = ct->apps; *a; a++)
                         json_array_append_new(apps, json_pack("{s:s, s:I}", "name", *a, "installed",
                                                               (json_int_t)stamp_of(ct, *a)));
-                json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o, s:I}", "ct", ct->id, "ostemplate",
-                                                     ct->ostemplate, "installed",
+                json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:o, s:I, s:b, s:o, s:s}", "ct", ct->id,
+                                                     "kind", kind, "ostemplate", ct->ostemplate, "installed",
                                                      (json_int_t)stamp_of(ct, ct->ostemplate), "apps", apps,
-                                                     "packages", (json_int_t)npkgs));
+                                                     "packages", (json_int_t)npkgs, "running", init > 0, "init_pid",
+                                                     init > 0 ? json_integer(init) : json_null(), "root",
+                                                     ct->private_dir));
                 return 0;
         }
         when(stamp_of(ct, ct->ostemplate), buf, sizeof(buf));
-        printf("%s: %zu packages\n  %-38s %s (OS template)\n", ct->id, npkgs, ct->ostemplate, buf);
+        printf("%s: %zu packages%s", ct->id, npkgs, ct->kind == VZ_CT_LXC ? ", LXC" : "");
+        if (init > 0)
+                printf(", running (init %d)", (int)init);
+        printf("\n  %-38s %s (OS template)\n", ct->ostemplate, buf);
         for (char **a = ct->apps; *a; a++) {
                 when(stamp_of(ct, *a), buf, sizeof(buf));
                 printf("  %-38s %s\n", *a, buf);
