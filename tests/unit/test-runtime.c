@@ -475,6 +475,23 @@ static bool alive(pid_t pid)
 
 static int dummy_fn(void *userdata) { return 0; }
 
+/* Our attach cgroup (vzpkg-attach.<our pid>) below the init's, which is
+ * ours too here: gone after every run. */
+static bool attach_cgroup_left(pid_t init)
+{
+        _cleanup_free_ char *path = vz_asprintf("/proc/%d/cgroup", (int)init), *text = NULL, *cg = NULL;
+        static const char *const tops[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+        assert_int_equal(vz_read_file(path, &text, NULL), 0);
+        assert_int_equal(vz_attach_parse_cgroup(text, &cg), 0);
+        for (size_t i = 0; i < ELEMENTSOF(tops); i++) {
+                _cleanup_free_ char *d = vz_asprintf("%s%s/vzpkg-attach.%d", tops[i], strcmp(cg, "/") ? cg : "",
+                                                     (int)getpid());
+                if (access(d, F_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
 static void test_attach_running(void **state)
 {
         if (!can_run_containers())
@@ -521,6 +538,7 @@ static void test_attach_running(void **state)
         assert_int_equal(vz_read_file(mi, &mdata, NULL), 0);
         assert_null(strstr(mdata, "/run/vzpkg"));     /* nor in the container */
         assert_true(alive(init));
+        assert_false(attach_cgroup_left(init));
 
         /* a timeout kills the command's processes, not the container */
         _cleanup_free_ char *script = sleepers_script();
@@ -533,6 +551,7 @@ static void test_attach_running(void **state)
         assert_non_null(strstr(err.msg, "did not finish within 1 s"));
         assert_int_equal(sleepers_after_grace(), 0);
         assert_true(alive(init));
+        assert_false(attach_cgroup_left(init));
 
         /* function plans are refused, a wrong root too */
         _cleanup_plan_ struct vz_ct_plan *f = vz_plan_new(root);
