@@ -89,7 +89,7 @@ running_no_leftovers "$CT"
 withdraw_daemon 3
 run_vzpkg status "$CT"
 [ "$RC" = 0 ] || fail "status $CT exited $RC after the roll-back, expected 0 (up to date)$(vzpkg_log)"
-[[ $(ct_block "$OUT" "$CT") == "container $CT: up to date" ]] || fail "status: '$(ct_block "$OUT" "$CT")'"
+[[ $(ct_block "$OUT" "$CT") =~ ^"container $CT: up to date (running, init "[0-9]+")"$ ]] || fail "status: '$(ct_block "$OUT" "$CT")'"
 ct_check_deb "$CT"
 in_ct "$CT" systemctl is-system-running >/dev/null || fail "container $CT is '$(in_ct "$CT" systemctl is-system-running)'"
 lxc_shutdown "$CT"
