@@ -7,6 +7,15 @@
 #                vs  apt-get update && apt-get -y install nginx-light  in each container
 # The apt-get commands run inside the containers with `vzpkg exec --net CTID`.
 #
+# With --running the containers run while both sides work on them: each is
+# started with lxc-start (its own systemd, LXC path in the bench directory,
+# no network device of its own) before every timed run, vzpkg updates them
+# where they run (attached to their init), and the loop is the one an admin
+# would run, `lxc-attach NAME -- sh -c 'apt-get update && apt-get -y upgrade'`
+# (attached to every namespace but the network, so apt-get reaches the
+# mirror through the host's). The template is then debian-12-x86_64, whose
+# default set boots (the minimal one has no init).
+#
 # The containers (-c N, default 20) are created with `vzpkg create ct` from a
 # debian-12-x86_64-minimal cache built from the stable suite only (the
 # template's repository lines for suite bookworm); then the template gets its
@@ -20,14 +29,14 @@
 # in one bench directory that is removed on exit; /vz and /etc/vz are never
 # touched.
 #
-# Usage: bench/ct-mass.sh [-c N] [-n N] [--vzpkg PATH] [--templates DIR]
+# Usage: bench/ct-mass.sh [-c N] [-n N] [--running] [--vzpkg PATH] [--templates DIR]
 #                         [--workdir DIR] [--keep] [--json]
 set -euo pipefail
 export LC_ALL=C   # '.' as decimal point in printf/awk, plain sort order
 
-readonly OST=debian-12-x86_64-minimal      # the containers' OS template
+OST=debian-12-x86_64-minimal               # the containers' OS template (--running: debian-12-x86_64)
 readonly OST_DIR=debian/12/x86_64          # its place in the template area
-readonly OST_SET=minimal
+OST_SET=minimal
 readonly SUITE=bookworm                    # the stable suite the containers are created from
 readonly APP=web                           # the application template the bench writes
 readonly APP_PKGS=(nginx-light lighttpd)   # its package: the first one the stable suite has
@@ -44,6 +53,7 @@ reps=1
 templates=$REPO_ROOT/templates
 value_option -c n_cts "a number"
 value_option --templates templates "a directory"
+flag_option --running running
 
 usage() {
 	cat <<EOF
@@ -59,6 +69,8 @@ copy of the same containers.
 
   -c N             containers (default $n_cts)
   -n N             repetitions of each kind (default $reps: a loop over 20 containers takes minutes)
+  --running        the containers run (lxc-start, their own systemd) during both sides' work;
+                   the loop uses lxc-attach, the template is debian-12-x86_64
   --vzpkg PATH     vzpkg binary (default: build/vzpkg/vzpkg in the repo); copied into the bench directory
   --templates DIR  template area to copy (default: the repo's templates/)
   --workdir DIR    where to create the bench directory (default: \$TMPDIR or /var/tmp)
@@ -74,11 +86,14 @@ EOF
 
 parse_options "$@"
 if ! [[ $n_cts =~ ^[1-9][0-9]*$ ]] || ((n_cts > 500)); then die "-c wants an integer from 1 to 500, got '$n_cts'"; fi
+if ((running)); then OST=debian-12-x86_64 OST_SET=default; fi
+readonly OST OST_SET
 
 # ---------------------------------------------------------------- preconditions
 need_root "vzpkg needs it to create, enter and update containers"
 
 [[ -x /usr/bin/time ]] || missing+=(time)
+if ((running)); then command -v lxc-start >/dev/null || missing+=(lxc); fi
 command -v xz >/dev/null || missing+=(xz-utils)
 exit_if_missing
 
@@ -98,6 +113,9 @@ read_repositories strip
 
 # --------------------------------------------------------------- bench area
 make_bench vzpkg-bench
+LXC_PATH=""                  # --running: the containers' LXC path
+if ((running)); then LXC_PATH=$BENCH/lxc; mkdir -p "$LXC_PATH"; fi
+export LXC_PATH
 VZ=$BENCH/bin/vzpkg         # a copy: the build tree's binary may be rebuilt meanwhile
 CONF_DIR=$BENCH/conf         # the containers' configs (CTID.conf)
 PRIVATE=$BENCH/private       # their private areas (VE_PRIVATE)
@@ -160,6 +178,7 @@ appeared() {   # BEFORE AFTER metadata|packages
 # Fresh containers for a timed run: the baseline copied into place and
 # vzpkg's caches put back as creating the containers left them.
 prepare_run() {
+	if ((running)); then stop_containers; fi
 	rm -rf --one-file-system "$CONF_DIR" "$PRIVATE" "$PKG_CACHE" "$METADATA_CACHE"
 	cp -a "$BASELINE/conf" "$CONF_DIR"
 	cp -a "$BASELINE/private" "$PRIVATE"
@@ -167,7 +186,57 @@ prepare_run() {
 	cp -a "$SNAPSHOT/metadata-cache" "$METADATA_CACHE"
 	wipe_dir "$VZ_TMP"
 	rm -f "$LOG_DIR"/ct-*.log
+	if ((running)); then start_containers; fi
 	sync   # don't let the copy's writeback land in the timed run
+}
+
+# --running: the containers under LXC, from their private areas, in an LXC
+# path of the bench directory.
+lxc_name() { echo "vzbench-$1"; }
+start_containers() {
+	local id name state i
+	for id in "${ctids[@]}"; do
+		name=$(lxc_name "$id")
+		mkdir -p "$LXC_PATH/$name"
+		cat >"$LXC_PATH/$name/config" <<-EOF
+			lxc.uts.name = ct$id
+			lxc.rootfs.path = dir:$PRIVATE/$id
+			lxc.init.cmd = /sbin/init
+			lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed
+			lxc.net.0.type = empty
+			lxc.apparmor.profile = unconfined
+			lxc.cap.drop = sys_module mac_admin mac_override sys_time sys_rawio
+			lxc.signal.halt = SIGRTMIN+3
+			lxc.tty.max = 1
+			lxc.pty.max = 16
+			lxc.log.file = $LXC_PATH/$name.log
+			lxc.log.level = WARN
+		EOF
+		lxc-start -P "$LXC_PATH" -n "$name" -d || die "lxc-start of container $id failed (log: $LXC_PATH/$name.log)"
+	done
+	for id in "${ctids[@]}"; do
+		name=$(lxc_name "$id")
+		for ((i = 0; i < 180; i++)); do
+			state=$(timeout 10 lxc-attach -P "$LXC_PATH" -n "$name" -- systemctl is-system-running 2>/dev/null) || true
+			[[ $state == running || $state == degraded ]] && break
+			sleep 1
+		done
+		[[ $state == running || $state == degraded ]] || die "container $id did not boot within 180 s (state '$state')"
+	done
+}
+stop_containers() {
+	local id name
+	[[ -d ${LXC_PATH:-} ]] || return 0
+	for id in "${ctids[@]}"; do
+		name=$(lxc_name "$id")
+		[[ -d $LXC_PATH/$name ]] || continue
+		lxc-stop -P "$LXC_PATH" -n "$name" -k >/dev/null 2>&1 || true
+	done
+}
+cleanup_more() { stop_containers; }
+
+loop_prefix() {
+	if ((running)); then echo "lxc-attach -n CT -s 'MOUNT|PID|UTS|IPC'"; else echo "vzpkg exec --net CTID"; fi
 }
 
 # The loop a user runs without vzpkg: one container after the other. Each
@@ -181,7 +250,12 @@ readonly APT_LOOP='
 	child=""
 	trap '\''[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; [ -n "$child" ] && wait "$child"; exit 143'\'' TERM INT
 	for id; do
-		"$vz" -c "$conf" exec --net "$id" -- sh -c "$cmd" </dev/null >"$out/ct-$id.log" 2>&1 &
+		if [ -n "$LXC_PATH" ]; then
+			lxc-attach -P "$LXC_PATH" -n "vzbench-$id" -s "MOUNT|PID|UTS|IPC" --clear-env \
+				-v PATH=/usr/sbin:/usr/bin:/sbin:/bin -v LC_ALL=C -- sh -c "$cmd" </dev/null >"$out/ct-$id.log" 2>&1 &
+		else
+			"$vz" -c "$conf" exec --net "$id" -- sh -c "$cmd" </dev/null >"$out/ct-$id.log" 2>&1 &
+		fi
 		child=$!
 		rc=0
 		wait "$child" || rc=$?
@@ -272,7 +346,7 @@ timed_loop() {
 	out=$RUNLOG/$label.ct-logs
 	prepare_run
 	mkdir -p "$out"
-	run_desc="for each of ${ctids[*]}: vzpkg exec --net CTID -- sh -c '$cmd'"
+	run_desc="for each of ${ctids[*]}: $(loop_prefix) -- sh -c '$cmd'"
 	run_step "$label" bash -c "$APT_LOOP" apt-loop "$VZ" "$CONF" "$out" "$cmd" "${ctids[@]}"
 	run_desc=""
 	((step_rc == 0)) || note "  WARNING: the loop itself exited $step_rc"
@@ -441,8 +515,8 @@ cmd_of() {
 	case $1 in
 	vz-update) echo "vzpkg update --all" ;;
 	vz-install) echo "vzpkg install --all $APP" ;;
-	apt-update) echo "for each CTID: vzpkg exec --net CTID -- sh -c '$UPDATE_CMD'" ;;
-	apt-install) echo "for each CTID: vzpkg exec --net CTID -- sh -c '$INSTALL_CMD'" ;;
+	apt-update) echo "for each CTID: $(loop_prefix) -- sh -c '$UPDATE_CMD'" ;;
+	apt-install) echo "for each CTID: $(loop_prefix) -- sh -c '$INSTALL_CMD'" ;;
 	esac
 }
 
@@ -474,6 +548,7 @@ if ((json)); then
 		printf '{\n'
 		printf '  "template": %s,\n' "$(json_str "$OST")"
 		printf '  "containers": %d,\n' "$n_cts"
+		printf '  "running": %s,\n' "$( ((running)) && echo true || echo false)"
 		printf '  "parallel_containers": %d,\n' "$PARALLEL_CONTAINERS"
 		printf '  "repetitions": %d,\n' "$reps"
 		printf '  "order": %s,\n' "$(json_str "interleaved: ${kinds[*]}")"
@@ -521,7 +596,8 @@ if ((json)); then
 		printf '  }\n}\n'
 	}
 else
-	printf '\nvzpkg on %d containers vs a per-container apt-get loop, %s, %d repetition(s), interleaved\n' "$n_cts" "$OST" "$reps"
+	printf '\nvzpkg on %d %scontainers vs a per-container apt-get loop, %s, %d repetition(s), interleaved\n' "$n_cts" \
+		"$( ((running)) && echo 'running (LXC) ')" "$OST" "$reps"
 	printf 'vzpkg:      %s (%s), PARALLEL_CONTAINERS=%d\n' "$vzpkg_bin" "${vzpkg_version:-version unknown}" "$PARALLEL_CONTAINERS"
 	for s in "${stable_sources[@]}"; do printf 'stale from: %s\n' "$s"; done
 	for s in "${full_sources[@]}"; do printf 'full:       %s\n' "$s"; done

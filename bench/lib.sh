@@ -31,6 +31,9 @@ declare -A opt_var=() opt_what=()
 value_option() {   # OPTION VARIABLE WHAT: without a value, "OPTION needs WHAT"
 	opt_var[$1]=$2 opt_what[$1]=$3
 }
+# Options without a value ("--running"): flag_option OPTION VARIABLE sets it to 1.
+declare -A flag_var=()
+flag_option() { flag_var[$1]=$2; printf -v "$2" '%s' 0; }
 value_option -n reps "a number"
 value_option --vzpkg vzpkg_bin "a path"
 value_option --workdir workdir_parent "a directory"
@@ -46,6 +49,11 @@ parse_options() {
 		--json) json=1; shift; continue ;;
 		-h | --help) usage; exit 0 ;;
 		esac
+		if [[ -n ${flag_var[$1]:-} ]]; then
+			printf -v "${flag_var[$1]}" '%s' 1
+			shift
+			continue
+		fi
 		opt="" val="" n=1
 		if [[ -n $1 && -n ${opt_var[$1]:-} ]]; then
 			[[ $# -ge 2 ]] || die "$1 needs ${opt_what[$1]}"

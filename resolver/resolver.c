@@ -646,6 +646,35 @@ static void assign_batches(struct vz_pkglist *l)
         free(rest);
 }
 
+int vz_resolver_find(struct vz_resolver *r, const char *name, const char *arch, const char *version,
+                     struct vz_pkg *ret)
+{
+        Pool *pool = r->pool;
+        Id n = pool_str2id(pool, name, 0), evr = pool_str2id(pool, version, 0);
+        Id a = arch ? pool_str2id(pool, arch, 0) : 0;
+        Id p;
+        Solvable *s;
+
+        if (!n || !evr || (arch && !a))
+                return -ENOENT;  /* a string the pool never saw names no package */
+        FOR_POOL_SOLVABLES(p) {
+                s = pool_id2solvable(pool, p);
+                if (s->repo == pool->installed || s->name != n || s->evr != evr || (a && s->arch != a))
+                        continue;
+                memset(ret, 0, sizeof(*ret));
+                fill_pkg(pool, p, ret, r->essential);
+                if (!ret->sha256 || !ret->filename) {
+                        struct vz_pkglist one = { .pkgs = vz_xmalloc(sizeof(*ret)), .n = 1 };
+                        one.pkgs[0] = *ret;
+                        vz_pkglist_done(&one);
+                        memset(ret, 0, sizeof(*ret));
+                        return -VZ_E_CHECKSUM;
+                }
+                return 0;
+        }
+        return -ENOENT;
+}
+
 int vz_resolver_evrcmp(struct vz_resolver *r, const char *a, const char *b)
 {
         return pool_evrcmp_str(r->pool, a, b, EVRCMP_COMPARE);

@@ -108,6 +108,14 @@ struct vz_job {
 int vz_resolver_solve_job(struct vz_resolver *r, const struct vz_job *job, const char *what,
                           struct vz_pkglist *ret_install, struct vz_pkglist *ret_erase, struct vz_error *err);
 
+/* The repository package (not an installed one) with exactly this name,
+ * arch and version, as a solve would give it (location, SHA-256, size):
+ * where an installed version can be fetched again for a roll-back. arch
+ * NULL: any. -ENOENT when no repository publishes it any more, -VZ_E_CHECKSUM
+ * when its repository gives no SHA-256. */
+int vz_resolver_find(struct vz_resolver *r, const char *name, const char *arch, const char *version,
+                     struct vz_pkg *ret);
+
 /* Compare two versions with the pool's semantics (Debian: dpkg's rules). */
 int vz_resolver_evrcmp(struct vz_resolver *r, const char *a, const char *b);
 

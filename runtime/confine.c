@@ -48,6 +48,17 @@ static bool cap_kept(cap_value_t c, bool host_network)
         return false;
 }
 
+/* The kept set as a bit mask (bit n = capability n), for attach.c, which
+ * cuts it further to what the container's init may have. */
+uint64_t vz_confine_caps_mask(bool host_network)
+{
+        uint64_t mask = 0;
+        for (cap_value_t c = 0; c < 64; c++)
+                if (cap_kept(c, host_network))
+                        mask |= 1ULL << c;
+        return mask;
+}
+
 int vz_confine_caps(bool host_network)
 {
         cap_t caps = cap_init();
@@ -111,13 +122,9 @@ static int deny_device_nodes(scmp_filter_ctx ctx)
         return r;
 }
 
-int vz_confine_seccomp(void)
+static int build_filter(scmp_filter_ctx ctx)
 {
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r = 0;
-
-        if (!ctx)
-                return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(denied_syscalls) && r == 0; i++) {
                 int nr = seccomp_syscall_resolve_name(denied_syscalls[i]);
                 if (nr == __NR_SCMP_ERROR)
@@ -136,8 +143,35 @@ int vz_confine_seccomp(void)
                                              SCMP_A0(SCMP_CMP_MASKED_EQ, 1UL << bit, 1UL << bit));
         if (r == 0)
                 r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+        return r;
+}
+
+int vz_confine_seccomp(void)
+{
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        int r;
+
+        if (!ctx)
+                return -ENOMEM;
+        r = build_filter(ctx);
         if (r == 0)
                 r = seccomp_load(ctx);
+        seccomp_release(ctx);
+        return r;
+}
+
+/* The same filter as a BPF program written to fd, for a process that
+ * loads it without libseccomp (the attach helper). */
+int vz_confine_seccomp_export(int fd)
+{
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        int r;
+
+        if (!ctx)
+                return -ENOMEM;
+        r = build_filter(ctx);
+        if (r == 0)
+                r = seccomp_export_bpf(ctx, fd);
         seccomp_release(ctx);
         return r;
 }

@@ -3,6 +3,8 @@
 
 #include "runtime.h"
 
+#include <stdint.h>
+
 struct vz_mount {
         char *source, *target;
         unsigned flags;
@@ -38,9 +40,15 @@ void vz_cgroup_sweep(void);   /* cgroups of vzpkg runs that died */
 int vz_confine_caps(bool host_network);
 int vz_confine_seccomp(void);
 int vz_confine_fds(const int *keep, size_t n);
+uint64_t vz_confine_caps_mask(bool host_network);
+int vz_confine_seccomp_export(int fd);
 
 /* attach.c: vz_ct_run() of a plan with attach_pid set. */
 int vz_attach_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err);
+/* Pure parts of attach.c, for the unit tests. */
+int vz_attach_parse_capbnd(const char *status, uint64_t *ret_mask);
+int vz_attach_parse_cgroup(const char *text, char **ret_path);
+bool vz_attach_cgroup_path_ok(const char *path);
 
 /* run.c: the child side, executed inside the new namespaces. */
 void vz_child_main(const struct vz_ct_plan *p, int errfd, int outfd, int syncfd) __attribute__((noreturn));

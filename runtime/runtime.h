@@ -44,7 +44,10 @@ void vz_plan_output(struct vz_ct_plan *p, vz_output_fn fn, void *userdata);
  * private copy of the container's mount namespace only. The plan's root is
  * the container's root as the host sees it (checked against init_pid's
  * root). Hostname, limits and network settings of the plan are ignored:
- * the container's own apply. Command plans only. See
+ * the container's own apply. Command plans only. vz_ct_run() then fails
+ * with -ESRCH when init_pid is gone or does not run from the plan's root,
+ * -ENOTSUP when the container cannot be attached to (a function plan, an
+ * init in a user namespace, no cgroup v2), -VZ_E_RUNTIME for the rest. See
  * docs/internals/runtime.md, "Attaching to a running container". */
 void vz_plan_attach(struct vz_ct_plan *p, pid_t init_pid);
 void vz_plan_cancel(struct vz_ct_plan *p, int (*cancelled)(void));

@@ -691,11 +691,14 @@ static int dpkg_purge(struct vz_build *b, char **remove, struct vz_error *err)
         return vz_build_ct_run(b, argv, "dpkg --purge", -VZ_E_INSTALL, NULL, err);
 }
 
+/* In a running container services restart through its own init, as a
+ * plain apt-get upgrade inside it would: no policy-rc.d there. */
 static int deb_apply(struct vz_build *b, struct vz_pkglist *l, const bool *select, char **remove,
                      struct vz_error *err)
 {
         _cleanup_free_ bool *all = NULL;
-        int r = block_services(b, true);
+        bool block = b->attach_pid <= 0;
+        int r = block ? block_services(b, true) : 0;
         if (r < 0)
                 return vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
         if (!select) {
@@ -709,7 +712,7 @@ static int deb_apply(struct vz_build *b, struct vz_pkglist *l, const bool *selec
                 r = dpkg_purge(b, remove, err);
         if (r >= 0)
                 r = audit(b, err);
-        int k = block_services(b, false);
+        int k = block ? block_services(b, false) : 0;
         if (r >= 0 && k < 0)
                 r = vz_error_set(err, k, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
         return r;
@@ -772,6 +775,53 @@ static int deb_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_e
         return 0;
 }
 
+/* One " /path hash [obsolete|remove-on-upgrade]" line of a Conffiles field:
+ * the path without its leading slash, or NULL. The path may hold blanks. */
+static char *conffile_path(char *line)
+{
+        char *l = vz_strip(line), *sp;
+        if (*l != '/')
+                return NULL;
+        for (int i = 0; i < 2 && (sp = strrchr(l, ' ')); i++) {
+                bool flag = strcmp(sp + 1, "obsolete") == 0 || strcmp(sp + 1, "remove-on-upgrade") == 0;
+                *sp = '\0';  /* the hash, or a flag and then the hash */
+                if (!flag)
+                        break;
+        }
+        while (*l == '/')
+                l++;
+        return *l ? vz_xstrdup(l) : NULL;
+}
+
+static int deb_conffiles(struct vz_build *b, char **names, char ***ret, struct vz_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *what = vz_asprintf("container %s", b->ctid ? b->ctid : "?");
+        char *line, *next;
+        bool wanted = false, in_field = false;
+        int r = vz_dpkg_status_read(b->root, what, &text, NULL, err);
+
+        if (r < 0)
+                return r;
+        *ret = vz_xmalloc(sizeof(char *));
+        for (line = text; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (*line == ' ' || *line == '\t') {
+                        char *path = in_field && wanted ? conffile_path(line) : NULL;
+                        if (path && !vz_strv_contains(*ret, path))
+                                vz_strv_push(ret, path);
+                        free(path);
+                        continue;
+                }
+                in_field = vz_startswith(line, "Conffiles:");
+                if (vz_startswith(line, "Package:"))
+                        wanted = vz_strv_contains(names, vz_strip(line + 8));
+        }
+        return 0;
+}
+
 const struct vz_backend vz_backend_deb = {
         .name = "deb",
         .pkg_suffix = ".deb",
@@ -780,4 +830,5 @@ const struct vz_backend vz_backend_deb = {
         .installed = deb_installed,
         .apply = deb_apply,
         .finish_cache = deb_finish_cache,
+        .conffiles = deb_conffiles,
 };

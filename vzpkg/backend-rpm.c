@@ -781,5 +781,6 @@ const struct vz_backend vz_backend_rpm = {
         .install = rpm_install,
         .installed = rpm_installed,
         .apply = rpm_apply,
+        .in_process = true,
         .finish_cache = rpm_finish_cache,
 };

@@ -93,7 +93,7 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
         vz_plan_env(p, "DEBIAN_FRONTEND=noninteractive");
         vz_plan_env(p, "DEBCONF_NONINTERACTIVE_SEEN=true");
         b->source_date_epoch = vz_source_date_epoch(b);
-        if (b->source_date_epoch >= 0) {
+        if (b->source_date_epoch >= 0 && b->attach_pid <= 0) {
                 /* package scripts that stamp dates (shadow's last change, ...) use it */
                 _cleanup_free_ char *sde = vz_asprintf("SOURCE_DATE_EPOCH=%lld", b->source_date_epoch);
                 vz_plan_env(p, sde);
@@ -105,6 +105,8 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
         vz_plan_timeout(p, b->ctx->cfg.run_timeout);
         vz_plan_output(p, vz_build_output, b);
         vz_plan_cancel(p, vz_interrupted);
+        if (b->attach_pid > 0)  /* a running container: its namespaces, its cgroup, its init */
+                vz_plan_attach(p, b->attach_pid);
         return p;
 }
 

@@ -17,15 +17,20 @@ static int fail(struct vz_error *err, int r)
 }
 
 static const char create_help[] =
-        "Usage: vzpkg create ct CTID... --ostemplate OST [--hostname NAME]\n\n"
+        "Usage: vzpkg create ct [--lxc] CTID... --ostemplate OST [--hostname NAME]\n\n"
         "Create containers: unpack the OS template's cache (built first when\n"
         "missing) into its private area (VE_PRIVATE, default /vz/private/$VEID),\n"
         "give it /etc/hostname, a 127.0.1.1 line in /etc/hosts, /etc/resolv.conf\n"
         "(the host's nameservers) and its own SSH host keys, and write\n"
         "$CONF_DIR/CTID.conf with OSTEMPLATE, TEMPLATES, VE_PRIVATE, HOSTNAME,\n"
-        "DISTRIBUTION and OSRELEASE, as vzctl reads them.\n\n"
+        "DISTRIBUTION and OSRELEASE, as vzctl reads them.\n"
+        "With --lxc: LXC containers NAME in LXC_PATH instead: the root in\n"
+        "<lxcpath>/NAME/rootfs, LXC's config <lxcpath>/NAME/config (start it with\n"
+        "lxc-start -n NAME) and vzpkg's record <lxcpath>/NAME/vzpkg.conf.\n\n"
         "  -t, --ostemplate OST  the OS template\n"
         "  -H, --hostname NAME   the host name (one CTID only; default: the CTID)\n"
+        "      --lxc             make LXC containers (LXC_PATH, LXC_NETWORK,\n"
+        "                        LXC_APPARMOR_PROFILE)\n"
         "  -h, --help            this help\n";
 
 static int ensure_cache(struct vz_ctx *ctx, const struct vz_template *t, char **ret_path, struct vz_error *err)
@@ -229,52 +234,93 @@ static int personalize(struct vz_ctx *ctx, struct vz_ct *ct, const char *host, s
         return make_secrets(ctx, ct, host, err);
 }
 
-static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, const char *hostname,
+/* An LXC container's directory is made here: it must not exist yet. */
+static int make_root(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
+{
+        int r;
+        if (ct->kind == VZ_CT_LXC && (r = vz_mkdir_p(ct->lxc_dir, 0755)) < 0)
+                return vz_error_set(err, r, "container %s: cannot create %s: %s", ct->id, ct->lxc_dir, strerror(-r));
+        if ((r = vz_mkdir_p(ct->private_dir, 0700)) < 0)
+                return vz_error_set(err, r, "container %s: cannot create %s: %s", ct->id, ct->private_dir, strerror(-r));
+        return vz_ct_open_private(ctx, ct, err);  /* checked again now that it exists */
+}
+
+/* The cache's templates/ (vzpackages) goes beside vzpkg.conf for an LXC
+ * container: its rootfs stays the distribution's own tree. */
+static int move_bookkeeping(struct vz_ct *ct, struct vz_error *err)
+{
+        if (ct->kind != VZ_CT_LXC || !ct_exists(ct->priv_fd, "templates"))
+                return 0;
+        if (renameat(ct->priv_fd, "templates", ct->lxc_fd, "templates") < 0)
+                return vz_error_set(err, -errno, "container %s: cannot move templates/ out of the rootfs: %m", ct->id);
+        return 0;
+}
+
+/* The last step: the records that make the container exist. */
+static int write_records(struct vz_ctx *ctx, struct vz_ct *ct, const struct vz_template *t, const char *host,
+                         struct vz_error *err)
+{
+        int r = 0;
+        vz_strv_push_take(&ct->lines, vz_asprintf("HOSTNAME=\"%s\"", host));
+        if (ct->kind == VZ_CT_LXC)
+                r = vz_lxc_write_config(ctx, ct, host, vz_template_field(t, "distribution"), err);
+        return r < 0 ? r : vz_ct_save(ct, vz_template_field(t, "distribution"), vz_template_field(t, "osrelease"), err);
+}
+
+static void report_created(struct vz_ctx *ctx, const struct vz_ct *ct, const char *host)
+{
+        bool lxc = ct->kind == VZ_CT_LXC;
+        if (ctx->json)
+                printf("{\"ct\":\"%s\",\"kind\":\"%s\",\"ostemplate\":\"%s\",\"hostname\":\"%s\",\"private\":\"%s\","
+                       "\"conf\":\"%s\"}\n",
+                       ct->id, lxc ? "lxc" : "vzctl", ct->ostemplate, host, ct->private_dir, ct->conf_path);
+        else if (ctx->verbosity >= 0)
+                printf("container %s: created from %s in %s%s\n", ct->id, ct->ostemplate, ct->private_dir,
+                       lxc ? " (LXC)" : "");
+}
+
+static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, const char *hostname, bool lxc,
                      struct vz_error *err)
 {
         _cleanup_free_ char *host = hostname ? vz_xstrdup(hostname) : default_hostname(id);
+        _cleanup_free_ char *lock_name = vz_asprintf("%s%s", lxc ? "lxc:" : "vzctl:", id);
         struct vz_vars vars = vz_config_vars(&ctx->cfg);
         _cleanup_template_ struct vz_template *t = NULL;
         _cleanup_ct_ struct vz_ct *ct = NULL;
         _cleanup_free_ char *cache = NULL;
         _cleanup_close_ int lock = -1;
-        int r = vz_ct_lock(ctx, id, &lock, err);
+        int r = vz_ct_lock(ctx, lock_name, &lock, err);
         if (r >= 0)
                 r = vz_template_load(ctx->cfg.template_area, ost, &vars, &t, err);
         if (r >= 0)
-                r = vz_ct_new(ctx, id, vz_template_name(t), &ct, err);
+                r = lxc ? vz_ct_new_lxc(ctx, id, vz_template_name(t), &ct, err)
+                        : vz_ct_new(ctx, id, vz_template_name(t), &ct, err);
         if (r < 0)
                 return r;
         if (!host)
                 return vz_error_set(err, -VZ_E_CONFIG, "container %s: the ID is no valid host name; give one with --hostname",
                                     id);
-        if (access(ct->conf_path, F_OK) == 0 || access(ct->private_dir, F_OK) == 0)
-                return vz_error_set(err, -EEXIST, "container %s: exists already (%s); destroy it first", id,
-                                    access(ct->conf_path, F_OK) == 0 ? ct->conf_path : ct->private_dir);
+        const char *there = lxc ? ct->lxc_dir : access(ct->conf_path, F_OK) == 0 ? ct->conf_path : ct->private_dir;
+        if (access(there, F_OK) == 0 || (!lxc && access(ct->private_dir, F_OK) == 0))
+                return vz_error_set(err, -EEXIST, "container %s: exists already (%s); destroy it first", id, there);
         r = ensure_cache(ctx, t, &cache, err);
-        if (r >= 0 && (r = vz_mkdir_p(ct->private_dir, 0700)) < 0)
-                vz_error_set(err, r, "container %s: cannot create %s: %s", id, ct->private_dir, strerror(-r));
         if (r >= 0)
-                r = vz_ct_open_private(ctx, ct, err);  /* checked again now that it exists */
+                r = make_root(ctx, ct, err);
         if (r >= 0)
                 r = vz_cache_unpack(cache, ct->private_dir, vz_interrupted, err);
+        if (r >= 0)
+                r = move_bookkeeping(ct, err);
         if (r >= 0 && (r = vz_ct_stamp(ct, vz_template_name(t))) < 0)
                 vz_error_set(err, r, "container %s: cannot write its template timestamp: %s", id, strerror(-r));
         if (r >= 0)
                 r = personalize(ctx, ct, host, err);
-        if (r >= 0) {
-                vz_strv_push_take(&ct->lines, vz_asprintf("HOSTNAME=\"%s\"", host));
-                r = vz_ct_save(ct, vz_template_field(t, "distribution"), vz_template_field(t, "osrelease"), err);
-        }
+        if (r >= 0)
+                r = write_records(ctx, ct, t, host, err);
         if (r < 0) {
-                vz_rm_rf(ct->private_dir);  /* no half-made container */
+                vz_rm_rf(lxc ? ct->lxc_dir : ct->private_dir);  /* no half-made container */
                 return r;
         }
-        if (ctx->json)
-                printf("{\"ct\":\"%s\",\"ostemplate\":\"%s\",\"hostname\":\"%s\",\"private\":\"%s\",\"conf\":\"%s\"}\n",
-                       id, ct->ostemplate, host, ct->private_dir, ct->conf_path);
-        else if (ctx->verbosity >= 0)
-                printf("container %s: created from %s in %s\n", id, ct->ostemplate, ct->private_dir);
+        report_created(ctx, ct, host);
         return 0;
 }
 
@@ -282,15 +328,19 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = { { "ostemplate", required_argument, NULL, 't' },
                                                { "hostname", required_argument, NULL, 'H' },
+                                               { "lxc", no_argument, NULL, 'L' },
                                                { "help", no_argument, NULL, 'h' }, {} };
         struct vz_error err = { 0 };
         const char *ost = NULL, *hostname = NULL;
+        bool lxc = false;
         int c, r;
         while ((c = getopt_long(argc, argv, "t:H:h", opts, NULL)) != -1) {
                 if (c == 't')
                         ost = optarg;
                 else if (c == 'H')
                         hostname = optarg;
+                else if (c == 'L')
+                        lxc = true;
                 else {
                         fputs(create_help, c == 'h' ? stdout : stderr);
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
@@ -309,7 +359,7 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
         int rc = 0;
         for (int i = optind; i < argc && !vz_interrupted(); i++) {
                 memset(&err, 0, sizeof(err));
-                r = create_ct(ctx, argv[i], ost, hostname, &err);
+                r = create_ct(ctx, argv[i], ost, hostname, lxc, &err);
                 if (r < 0 && !rc)
                         rc = fail(&err, r);
                 else if (r < 0)
@@ -320,26 +370,37 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
 
 static const char destroy_help[] =
         "Usage: vzpkg destroy ct CTID...\n\n"
-        "Remove each container's private area and its config file.\n\n"
+        "Remove each container's private area and its config file; of an LXC\n"
+        "container (lxc:NAME, or a NAME vzctl does not have) its rootfs and\n"
+        "LXC's directory <lxcpath>/NAME with LXC's config and vzpkg.conf.\n"
+        "A running container is refused.\n\n"
         "  -h, --help    this help\n";
 
 static int destroy_ct(struct vz_ctx *ctx, const char *id, struct vz_error *err)
 {
         _cleanup_ct_ struct vz_ct *ct = NULL;
         _cleanup_close_ int lock = -1;
+        pid_t init = 0;
         int r = vz_ct_lock(ctx, id, &lock, err);
         if (r >= 0)
                 r = vz_ct_load(ctx, id, &ct, err);
+        if (r >= 0)
+                r = vz_ct_find_init(ct, &init, err);
         if (r < 0)
                 return r;  /* vz_ct_load refused a private area that is not one */
+        if (init > 0)
+                return vz_error_set(err, -EBUSY, "container %s: it is running (init %d); stop it first", ct->id,
+                                    (int)init);
         r = vz_rm_rf(ct->private_dir);  /* an fd walk: no link followed, no mount crossed */
         if (r < 0)
                 return vz_error_set(err, r, "container %s: cannot remove %s: %s (something mounted there?)", id,
                                     ct->private_dir, strerror(-r));
-        if (unlink(ct->conf_path) < 0)
+        if (ct->kind == VZ_CT_LXC && (r = vz_rm_rf(ct->lxc_dir)) < 0)  /* config, vzpkg.conf, templates/ */
+                return vz_error_set(err, r, "container %s: cannot remove %s: %s", id, ct->lxc_dir, strerror(-r));
+        if (ct->kind == VZ_CT_VZCTL && unlink(ct->conf_path) < 0)
                 return vz_error_set(err, -errno, "container %s: cannot remove %s: %m", id, ct->conf_path);
         if (ctx->verbosity >= 0 && !ctx->json)
-                printf("container %s: destroyed\n", id);
+                printf("container %s: destroyed\n", ct->id);
         return 0;
 }
 
@@ -368,8 +429,10 @@ static const char exec_help[] =
         "Usage: vzpkg exec [--net] CTID -- CMD [ARG...]\n\n"
         "Run a command inside the container with vzpkg's own runtime (new mount,\n"
         "PID, UTS, IPC and network namespaces; loopback only unless --net) and\n"
-        "exit with its status. Output goes to this terminal.\n\n"
-        "      --net     share the host's network\n"
+        "exit with its status. Output goes to this terminal. When the container is\n"
+        "running, the command runs inside it instead: in its namespaces and cgroup,\n"
+        "with the same confinement.\n\n"
+        "      --net     share the host's network (stopped containers only)\n"
         "  -h, --help    this help\n";
 
 static void to_stdout(void *userdata, const char *buf, size_t len)
@@ -387,6 +450,7 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv)
         _cleanup_plan_ struct vz_ct_plan *p = NULL;
         bool net = false;
         int c, r, status = 0;
+        pid_t init = 0;
 
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 if (c == 'N')
@@ -406,12 +470,17 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv)
         r = vz_ct_load(ctx, argv[optind], &ct, &err);
         if (r < 0)
                 return fail(&err, r);
+        r = vz_ct_find_init(ct, &init, &err);
+        if (r < 0)
+                return fail(&err, r);
         p = vz_plan_new(ct->private_dir);
         vz_plan_hostname(p, ct->id);
         vz_plan_env(p, "HOME=/root");
         vz_plan_env(p, "TERM=dumb");
+        if (init > 0)  /* running: in its own namespaces, network and all */
+                vz_plan_attach(p, init);
         vz_plan_network(p, net);
-        if (net && access("/etc/resolv.conf", R_OK) == 0)  /* names resolve as on the host */
+        if (net && !init && access("/etc/resolv.conf", R_OK) == 0)  /* names resolve as on the host */
                 vz_plan_bind(p, "/etc/resolv.conf", "/etc/resolv.conf", VZ_BIND_RO | VZ_BIND_FILE);
         vz_plan_command(p, argv + cmd);
         vz_plan_output(p, to_stdout, NULL);

@@ -23,7 +23,8 @@ static const char help[] =
         "  -p, --packages    a container's packages (templates/vzpackages): name.arch version\n"
         "      --available   a container's application templates not installed yet\n"
         "  -q, --quiet       names only, no time\n"
-        "      --json        JSON array on stdout (vzpkg's own fields)\n"
+        "      --json        JSON array on stdout (vzpkg's own fields; for a container\n"
+        "                    also its kind, LXC or vzctl, and whether it runs)\n"
         "  -h, --help        this help\n";
 
 #define VZPACKAGES_MAX (64 << 20)
@@ -73,7 +74,8 @@ static size_t packages(const struct vz_ct *ct, bool print)
 {
         _cleanup_free_ char *text = NULL;
         size_t n = 0;
-        if (ct->priv_fd < 0 || vz_at_read(ct->priv_fd, "templates/vzpackages", VZPACKAGES_MAX, VZ_AT_NOLINKS, &text, NULL) < 0)
+        int fd = vz_ct_meta_fd(ct);
+        if (fd < 0 || vz_at_read(fd, "templates/vzpackages", VZPACKAGES_MAX, VZ_AT_NOLINKS, &text, NULL) < 0)
                 return 0;
         for (char *line = text; line && *line;) {
                 char *nl = strchr(line, '\n');
@@ -119,20 +121,26 @@ static int list_container(struct vz_ctx *ctx, const struct vz_opts *o, const cha
 {
         struct vz_error err = { 0 };
         _cleanup_ct_ struct vz_ct *ct = NULL;
+        pid_t init = 0;
         int r = vz_ct_load(ctx, id, &ct, &err);
+        if (r >= 0)
+                r = vz_ct_find_init(ct, &init, &err);
         if (r < 0) {
                 vz_fail(&err, r);
                 return vz_exit_code(r);
         }
-        if (ctx->json) {
+        if (ctx->json) {  /* vzpkg's own: also its kind and whether it runs */
                 json_t *apps = json_array();
                 for (char **a = ct->apps; *a; a++)
                         json_array_append_new(apps, json_pack("{s:s, s:I}", "name", *a, "installed",
                                                               (json_int_t)stamp_of(ct, *a)));
-                json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o, s:I}", "ct", ct->id, "ostemplate",
+                json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:o, s:I, s:b, s:o, s:s}", "ct", ct->id,
+                                                     "kind", ct->kind == VZ_CT_LXC ? "lxc" : "vzctl", "ostemplate",
                                                      ct->ostemplate, "installed",
                                                      (json_int_t)stamp_of(ct, ct->ostemplate), "apps", apps,
-                                                     "packages", (json_int_t)packages(ct, false)));
+                                                     "packages", (json_int_t)packages(ct, false), "running", init > 0,
+                                                     "init_pid", init > 0 ? json_integer(init) : json_null(), "root",
+                                                     ct->private_dir));
                 return 0;
         }
         if (o->packages) {

@@ -2,6 +2,7 @@
  * style. Every path is relocatable so tests never touch /vz. */
 #include "vzpkg.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <time.h>
 
@@ -39,6 +40,7 @@ static void defaults(struct vz_config *c)
         c->download_timeout = 1800;
         c->low_speed_limit = 1024;
         c->low_speed_time = 60;
+        c->lxc_network = vz_xstrdup("empty");
 }
 
 /* Every number of the configuration goes through here: digits, one unit
@@ -185,6 +187,29 @@ static int apply_download_limits(struct vz_config *c, const struct vz_kv *kv, si
         return 0;
 }
 
+/* A word that goes into LXC's config as it is: a network interface name
+ * (at most 15 bytes, IFNAMSIZ) or an AppArmor profile name; no blanks,
+ * newlines or '#', which would change what LXC reads. */
+static bool lxc_word(const char *v, size_t max)
+{
+        size_t n = strlen(v);
+        if (n == 0 || n > max || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+                return false;
+        for (const char *p = v; *p; p++)
+                if (!isalnum((unsigned char)*p) && !strchr(max == 15 ? "-_." : "-_.:/", *p))
+                        return false;
+        return true;
+}
+
+static int check_lxc_keys(const struct vz_config *c, struct vz_error *err)
+{
+        if (!lxc_word(c->lxc_network, 15))
+                return vz_error_set(err, -VZ_E_CONFIG, "LXC_NETWORK=%s: use \"empty\" or a bridge's name", c->lxc_network);
+        if (c->lxc_apparmor && *c->lxc_apparmor && !lxc_word(c->lxc_apparmor, 255))
+                return vz_error_set(err, -VZ_E_CONFIG, "LXC_APPARMOR_PROFILE=%s: not a profile name", c->lxc_apparmor);
+        return 0;
+}
+
 static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct vz_error *err)
 {
         const char *v;
@@ -204,6 +229,9 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
         set_str(&c->conf_dir, vz_kv_get(kv, n, "CONF_DIR"));
         set_str(&c->ve_private, vz_kv_get(kv, n, "VE_PRIVATE"));
         set_str(&c->ve_private_prefixes, vz_kv_get(kv, n, "VE_PRIVATE_PREFIXES"));
+        set_str(&c->lxc_path, vz_kv_get(kv, n, "LXC_PATH"));
+        set_str(&c->lxc_network, vz_kv_get(kv, n, "LXC_NETWORK"));
+        set_str(&c->lxc_apparmor, vz_kv_get(kv, n, "LXC_APPARMOR_PROFILE"));
         if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS")) &&
             (r = parse_count("PARALLEL_CONTAINERS", v, 1, 255, &c->parallel_cts, err)) < 0)
                 return r;
@@ -222,7 +250,7 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
                 return r;
         if ((v = vz_kv_get(kv, n, "CHECK_VALID_UNTIL")))
                 c->check_valid_until = strcmp(v, "no") != 0;
-        return 0;
+        return check_lxc_keys(c, err);
 }
 
 int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err)
@@ -261,6 +289,7 @@ int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err
                 }
         }
         env_vars(cfg);
+        set_str(&cfg->lxc_path, getenv("VZPKG_LXC_PATH"));
         free(cfg->cache_dir);
         cfg->cache_dir = vz_path_join(cfg->template_area, "cache");
         return r;
@@ -304,6 +333,9 @@ void vz_config_done(struct vz_config *c)
         free(c->conf_dir);
         free(c->ve_private);
         free(c->ve_private_prefixes);
+        free(c->lxc_path);
+        free(c->lxc_network);
+        free(c->lxc_apparmor);
         vz_kv_free(c->vars, c->n_vars);
         memset(c, 0, sizeof(*c));
 }

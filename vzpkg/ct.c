@@ -2,8 +2,11 @@
  * lines; OSTEMPLATE=".<ost>", TEMPLATES=" .app1 .app2", VE_PRIVATE=...)
  * and a private area holding the root, with templates/vzpackages and
  * templates/<tmpl>/timestamp. Existing configs are read as they are and
- * rewritten keeping every line vzpkg does not own. */
+ * rewritten keeping every line vzpkg does not own. LXC containers (ctlxc.c
+ * asks liblxc) use the same record, <lxcpath>/<name>/vzpkg.conf, with
+ * templates/ beside it and their rootfs as the private area. */
 #include "vzpkg.h"
+#include "ct-internal.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -280,15 +283,56 @@ static int check_conf_dir(struct vz_ctx *ctx, const char *id, struct vz_error *e
         return check_dir(id, "CONF_DIR", ctx->cfg.conf_dir, path_problem(ctx->cfg.conf_dir), NULL, err);
 }
 
+/* LXC's directory of the container, <lxcpath>/<name>: not / or a system
+ * directory, no link below the admin's lxcpath (which may be one). */
+static int check_lxc_dir(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
+{
+        _cleanup_free_ char *norm = normalize(vz_lxc_path(ctx));
+        _cleanup_free_ char *trusted = norm ? vz_asprintf("%s/", strcmp(norm, "/") ? norm : "") : NULL;
+        return check_dir(ct->id, "LXC_PATH", ct->lxc_dir, path_problem(ct->lxc_dir), trusted, err);
+}
+
+int vz_lxc_open_dir(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
+{
+        struct stat st;
+        int r = check_lxc_dir(ctx, ct, err);
+        if (r < 0)
+                return r;
+        r = vz_root_open(ct->lxc_dir, &ct->lxc_fd);
+        if (r < 0)
+                return vz_error_set(err, r == -ENOENT ? -VZ_E_NOTEMPLATE : -VZ_E_CONFIG, "container %s: %s: %s", ct->id,
+                                    ct->lxc_dir, strerror(-r));
+        if (fstat(ct->lxc_fd, &st) < 0)
+                return vz_error_set(err, -errno, "container %s: %s: %m", ct->id, ct->lxc_dir);
+        /* vzpkg's record and bookkeeping live there: only root may change them */
+        if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & S_IWOTH) ||
+            ((st.st_mode & S_IWGRP) && st.st_gid != 0))
+                return refuse_dir(ct->id, "LXC directory", ct->lxc_dir,
+                                  "it is owned by another user than root or writable by others", err);
+        return 0;
+}
+
+/* The pattern a container's root is checked against: VE_PRIVATE, or for
+ * an LXC container its own directory <lxcpath>/<name>/ (plus, for both,
+ * VE_PRIVATE_PREFIXES). */
+static char *root_pattern(struct vz_ctx *ctx, const struct vz_ct *ct)
+{
+        return ct->kind == VZ_CT_LXC ? vz_path_join(ct->lxc_dir, "rootfs") : vz_xstrdup(ctx->cfg.ve_private);
+}
+
 /* Validate the private area and open it: from here on every access to it
  * goes through this fd (rootfd.c), never through its path again. */
 static int open_private(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
 {
-        const char *why = vz_ct_private_problem(ctx->cfg.ve_private, ctx->cfg.ve_private_prefixes, ct->private_dir);
+        _cleanup_free_ char *pattern = root_pattern(ctx, ct);
+        const char *key = ct->kind == VZ_CT_LXC ? "lxc.rootfs.path" : "VE_PRIVATE";
+        const char *why = vz_ct_private_problem(pattern, ctx->cfg.ve_private_prefixes, ct->private_dir);
         _cleanup_free_ char *norm = normalize(ct->private_dir);
         _cleanup_free_ char *trusted = why || !norm ? NULL
-                : trusted_prefix(ctx->cfg.ve_private, ctx->cfg.ve_private_prefixes, norm);
-        int r = check_dir(ct->id, "VE_PRIVATE", ct->private_dir, why, trusted, err);
+                : trusted_prefix(pattern, ctx->cfg.ve_private_prefixes, norm);
+        if (why && ct->kind == VZ_CT_LXC && !path_problem(ct->private_dir))
+                why = "it is not under the container's LXC directory nor VE_PRIVATE_PREFIXES";
+        int r = check_dir(ct->id, key, ct->private_dir, why, trusted, err);
         if (r < 0)
                 return r;
         r = vz_root_open(ct->private_dir, &ct->priv_fd);
@@ -304,7 +348,9 @@ int vz_ct_open_private(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *er
                 close(ct->priv_fd);
                 ct->priv_fd = -1;
         }
-        int r = open_private(ctx, ct, err);
+        int r = ct->kind == VZ_CT_LXC && ct->lxc_fd < 0 ? vz_lxc_open_dir(ctx, ct, err) : 0;
+        if (r >= 0)
+                r = open_private(ctx, ct, err);
         if (r >= 0 && ct->priv_fd < 0)
                 r = vz_error_set(err, -ENOENT, "container %s: private area %s is missing", ct->id, ct->private_dir);
         return r;
@@ -384,79 +430,153 @@ int vz_ct_read_stamp(const struct vz_ct *ct, const char *tmpl, long long *ret)
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         int r;
-        if (ct->priv_fd < 0)
+        if (vz_ct_meta_fd(ct) < 0)
                 return -ENOENT;
-        r = vz_at_read(ct->priv_fd, rel, 64, VZ_AT_NOLINKS, &text, &len);
+        r = vz_at_read(vz_ct_meta_fd(ct), rel, 64, VZ_AT_NOLINKS, &text, &len);
         return r < 0 ? r : vz_timestamp_parse(text, len, ret);
+}
+
+/* ---- which container an argument names ------------------------------------- */
+
+static bool vzctl_conf_exists(struct vz_ctx *ctx, const char *id)
+{
+        _cleanup_free_ char *p = ctx->cfg.conf_dir ? vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, id) : NULL;
+        return p && access(p, F_OK) == 0;
+}
+
+enum vz_ct_kind vz_ct_resolve(struct vz_ctx *ctx, const char *id, const char **ret_name)
+{
+        if (vz_startswith(id, "lxc:")) {
+                *ret_name = id + 4;
+                return VZ_CT_LXC;
+        }
+        if (vz_startswith(id, "vzctl:")) {
+                *ret_name = id + 6;
+                return VZ_CT_VZCTL;
+        }
+        *ret_name = id;
+        /* vzctl's layout first: the default, and what vzpkg always read */
+        if (valid_id(id) && !vzctl_conf_exists(ctx, id) && vz_lxc_defined(ctx, id))
+                return VZ_CT_LXC;
+        return VZ_CT_VZCTL;
+}
+
+bool vz_ct_exists(struct vz_ctx *ctx, const char *id)
+{
+        const char *name;
+        enum vz_ct_kind kind = vz_ct_resolve(ctx, id, &name);
+        if (!valid_id(name))
+                return false;
+        return kind == VZ_CT_LXC ? vz_lxc_defined(ctx, name) : vzctl_conf_exists(ctx, name);
+}
+
+static struct vz_ct *ct_alloc(const char *id, enum vz_ct_kind kind)
+{
+        struct vz_ct *ct = vz_xmalloc(sizeof(*ct));
+        ct->priv_fd = -1;
+        ct->lxc_fd = -1;
+        ct->kind = kind;
+        ct->id = vz_xstrdup(id);
+        return ct;
+}
+
+/* vzctl's CTID.conf, or the LXC container's vzpkg.conf, as lines */
+static int read_record(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
+{
+        int r;
+        if (ct->kind == VZ_CT_LXC)
+                return vz_lxc_describe(ctx, ct, err);
+        r = check_conf_dir(ctx, ct->id, err);
+        if (r < 0)
+                return r;
+        ct->conf_path = vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, ct->id);
+        if ((r = read_raw_lines(ct->conf_path, &ct->lines)) >= 0)
+                return 0;
+        if (r == -EFBIG || r == -EINVAL)
+                return vz_error_set(err, -VZ_E_CONFIG, "container %s: %s is not a container config (%s)", ct->id,
+                                    ct->conf_path, r == -EFBIG ? "too large" : "NUL bytes");
+        return vz_error_set(err, -VZ_E_NOCT,
+                            "container %s: no config %s%s; create it with 'vzpkg create ct %s --ostemplate OST'", ct->id,
+                            ct->conf_path, vz_lxc_path(ctx) ? " nor an LXC container of that name" : "", ct->id);
 }
 
 int vz_ct_load(struct vz_ctx *ctx, const char *id, struct vz_ct **ret, struct vz_error *err)
 {
-        struct vz_ct *ct;
+        _cleanup_ct_ struct vz_ct *ct = NULL;
         _cleanup_free_ char *priv = NULL, *ost = NULL, *tmpls = NULL;
+        const char *name;
+        enum vz_ct_kind kind = vz_ct_resolve(ctx, id, &name);
         int r;
-        if (!valid_id(id))
+        if (!valid_id(name))
                 return vz_error_set(err, -EINVAL, "container %s: not a valid container ID", id);
-        r = check_conf_dir(ctx, id, err);
+        ct = ct_alloc(name, kind);
+        r = read_record(ctx, ct, err);
         if (r < 0)
                 return r;
-        ct = vz_xmalloc(sizeof(*ct));
-        ct->priv_fd = -1;
-        ct->id = vz_xstrdup(id);
-        ct->conf_path = vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, id);
-        if ((r = read_raw_lines(ct->conf_path, &ct->lines)) < 0) {
-                if (r == -EFBIG || r == -EINVAL) {
-                        r = vz_error_set(err, -VZ_E_CONFIG, "container %s: %s is not a container config (%s)", id,
-                                         ct->conf_path, r == -EFBIG ? "too large" : "NUL bytes");
-                        vz_ct_free(ct);
-                        return r;
-                }
-                r = vz_error_set(err, -VZ_E_NOCT, "container %s: no config %s; create it with 'vzpkg create ct %s --ostemplate OST'",
-                                     id, ct->conf_path, id);
-                vz_ct_free(ct);
-                return r;
-        }
-        priv = get(ct->lines, "VE_PRIVATE");
         ost = get(ct->lines, "OSTEMPLATE");
         tmpls = get(ct->lines, "TEMPLATES");
-        ct->private_dir = expand_private(ctx, priv ? priv : ctx->cfg.ve_private, id);
+        if (kind == VZ_CT_VZCTL) {
+                priv = get(ct->lines, "VE_PRIVATE");
+                ct->private_dir = expand_private(ctx, priv ? priv : ctx->cfg.ve_private, name);
+        }
         ct->ostemplate = ost ? vz_xstrdup(ost[0] == '.' ? ost + 1 : ost) : NULL;
         ct->apps = parse_templates(tmpls);
         if (!ct->ostemplate)
-                r = vz_error_set(err, -VZ_E_METADATA, "container %s: %s has no OSTEMPLATE", id, ct->conf_path);
+                r = vz_error_set(err, -VZ_E_METADATA, "container %s: %s has no OSTEMPLATE", name, ct->conf_path);
         else
                 r = open_private(ctx, ct, err);
-        if (r < 0) {
-                vz_ct_free(ct);
+        if (r < 0)
                 return r;
-        }
-        *ret = ct;
+        *ret = TAKE_PTR(ct);
         return 0;
 }
 
 int vz_ct_new(struct vz_ctx *ctx, const char *id, const char *ostemplate, struct vz_ct **ret, struct vz_error *err)
 {
-        struct vz_ct *ct;
+        _cleanup_ct_ struct vz_ct *ct = NULL;
         int r;
         if (!valid_id(id))
                 return vz_error_set(err, -EINVAL, "container %s: not a valid container ID (letters, digits, - _ .)", id);
         r = check_conf_dir(ctx, id, err);
         if (r < 0)
                 return r;
-        ct = vz_xmalloc(sizeof(*ct));
-        ct->priv_fd = -1;
-        ct->id = vz_xstrdup(id);
+        ct = ct_alloc(id, VZ_CT_VZCTL);
         ct->conf_path = vz_asprintf("%s/%s.conf", ctx->cfg.conf_dir, id);
         ct->private_dir = expand_private(ctx, ctx->cfg.ve_private, id);
         ct->ostemplate = vz_xstrdup(ostemplate);
         ct->apps = vz_xmalloc(sizeof(char *));
         ct->lines = vz_xmalloc(sizeof(char *));
         r = open_private(ctx, ct, err);
-        if (r < 0) {
-                vz_ct_free(ct);
+        if (r < 0)
                 return r;
-        }
-        *ret = ct;
+        *ret = TAKE_PTR(ct);
+        return 0;
+}
+
+int vz_ct_new_lxc(struct vz_ctx *ctx, const char *name, const char *ostemplate, struct vz_ct **ret,
+                  struct vz_error *err)
+{
+        _cleanup_ct_ struct vz_ct *ct = NULL;
+        const char *lxcpath = vz_lxc_path(ctx);
+        int r;
+        if (!valid_id(name))
+                return vz_error_set(err, -EINVAL, "container %s: not a valid container name (letters, digits, - _ .)",
+                                    name);
+        if (!lxcpath)
+                return vz_error_set(err, -VZ_E_CONFIG, "container %s: LXC_PATH is empty: LXC containers are off", name);
+        ct = ct_alloc(name, VZ_CT_LXC);
+        ct->lxc_dir = vz_path_join(lxcpath, name);
+        ct->conf_path = vz_path_join(ct->lxc_dir, "vzpkg.conf");
+        ct->private_dir = vz_path_join(ct->lxc_dir, "rootfs");
+        ct->ostemplate = vz_xstrdup(ostemplate);
+        ct->apps = vz_xmalloc(sizeof(char *));
+        ct->lines = vz_xmalloc(sizeof(char *));
+        r = check_lxc_dir(ctx, ct, err);
+        if (r >= 0)
+                r = open_private(ctx, ct, err);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(ct);
         return 0;
 }
 
@@ -466,9 +586,12 @@ void vz_ct_free(struct vz_ct *ct)
                 return;
         if (ct->priv_fd >= 0)
                 close(ct->priv_fd);
+        if (ct->lxc_fd >= 0)
+                close(ct->lxc_fd);
         free(ct->id);
         free(ct->conf_path);
         free(ct->private_dir);
+        free(ct->lxc_dir);
         free(ct->ostemplate);
         vz_strv_free(ct->apps);
         vz_strv_free(ct->lines);
@@ -504,7 +627,7 @@ int vz_ct_save(struct vz_ct *ct, const char *distribution, const char *osrelease
         set_line(&ct->lines, "OSTEMPLATE", ost);
         set_line(&ct->lines, "TEMPLATES", tmpls);
         _cleanup_free_ char *have = get(ct->lines, "VE_PRIVATE");
-        if (!have)  /* as written by the admin ($VEID and all) when present */
+        if (!have && ct->kind == VZ_CT_VZCTL)  /* as written by the admin ($VEID and all) when present */
                 set_line(&ct->lines, "VE_PRIVATE", ct->private_dir);
         if (distribution)
                 set_line(&ct->lines, "DISTRIBUTION", distribution);
@@ -516,8 +639,13 @@ int vz_ct_save(struct vz_ct *ct, const char *distribution, const char *osrelease
                 text = x;
         }
         *strrchr(dir, '/') = '\0';
-        vz_mkdir_p(dir, 0755);
-        r = vz_write_file_atomic(ct->conf_path, text, strlen(text), 0644);
+        if (ct->kind == VZ_CT_LXC)  /* through the checked directory fd */
+                r = ct->lxc_fd < 0 ? -ENOENT
+                                   : vz_at_write_atomic(ct->lxc_fd, "vzpkg.conf", text, strlen(text), 0644, VZ_AT_NOLINKS);
+        else {
+                vz_mkdir_p(dir, 0755);
+                r = vz_write_file_atomic(ct->conf_path, text, strlen(text), 0644);
+        }
         if (r < 0)
                 return vz_error_set(err, r, "container %s: cannot write %s: %s", ct->id, ct->conf_path, strerror(-r));
         return 0;
@@ -539,13 +667,19 @@ int vz_ct_list(struct vz_ctx *ctx, char ***ret_ids)
                 free(ents[i]);
         }
         free(ents);
+        vz_lxc_list(ctx, &ids);
         *ret_ids = ids;
         return 0;
 }
 
-int vz_ct_lock(struct vz_ctx *ctx, const char *id, int *ret_fd, struct vz_error *err)
+int vz_ct_lock(struct vz_ctx *ctx, const char *arg, int *ret_fd, struct vz_error *err)
 {
-        _cleanup_free_ char *path = vz_asprintf("%s/ct-%s.lock", ctx->cfg.lock_dir, id);
+        const char *id;
+        /* one lock per kind: vzctl's 101 and LXC's 101 are two containers */
+        enum vz_ct_kind kind = vz_ct_resolve(ctx, arg, &id);
+        if (!valid_id(id))
+                return vz_error_set(err, -EINVAL, "container %s: not a valid container ID", arg);
+        _cleanup_free_ char *path = vz_asprintf("%s/%s-%s.lock", ctx->cfg.lock_dir, kind == VZ_CT_LXC ? "lxc" : "ct", id);
         int r = vz_mkdir_p(ctx->cfg.lock_dir, 0755);
         if (r >= 0)
                 r = vz_lock(path, LOCK_EX, false, ret_fd);
@@ -563,13 +697,14 @@ int vz_ct_stamp(struct vz_ct *ct, const char *tmpl)
         _cleanup_free_ char *path = vz_path_join(dir, "timestamp");
         char stamp[32], now[40];
         int r;
-        if (ct->priv_fd < 0)
+        int fd = vz_ct_meta_fd(ct);
+        if (fd < 0)
                 return -ENOENT;
         /* vztt's format: vztt reads no other (vz_timestamp_parse reads both) */
         if (vz_timestamp_format((long long)time(NULL), stamp, sizeof(stamp)) < 0)
                 return -EINVAL;
         snprintf(now, sizeof(now), "%s\n", stamp);
         /* vzpkg's own bookkeeping: a link anywhere on the way is the tenant's doing */
-        r = vz_at_mkdir_p(ct->priv_fd, dir, 0755, VZ_AT_NOLINKS);
-        return r < 0 ? r : vz_at_write_atomic(ct->priv_fd, path, now, strlen(now), 0644, VZ_AT_NOLINKS);
+        r = vz_at_mkdir_p(fd, dir, 0755, VZ_AT_NOLINKS);
+        return r < 0 ? r : vz_at_write_atomic(fd, path, now, strlen(now), 0644, VZ_AT_NOLINKS);
 }

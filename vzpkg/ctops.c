@@ -25,6 +25,8 @@ struct solution {
         char *key;               /* the installed set it was made for */
         struct vz_pkglist install, erase;
         char **erase_names;
+        struct vz_rollback_plan rb;  /* what a roll-back in a running container reinstalls */
+        bool need_previous;          /* a running container uses it: download rb.previous */
 };
 
 struct target {
@@ -34,6 +36,11 @@ struct target {
         int result;              /* exit code of its transaction */
         char message[1024];
         bool rolled_back;
+        pid_t init_pid;          /* running: its init (vz_ct_find_init); 0: stopped */
+        bool scanned;            /* restart holds what runs replaced files */
+        struct vz_restart restart;
+        char **restarted;        /* --restart: what was restarted */
+        char *restart_error;     /* --restart failed */
 };
 
 struct group {
@@ -71,20 +78,18 @@ static int lock_ct(struct vz_ctx *ctx, const char *id, double timeout, int *fd, 
 
 /* ---- planning ----------------------------------------------------------------- */
 
-static char *installed_key(struct vz_build *b, struct vz_error *err)
+static char *installed_key(struct vz_build *b, struct vz_pkglist *have, struct vz_error *err)
 {
-        struct vz_pkglist have = { 0 };
         char *key = NULL;
         size_t len = 0;
         FILE *f;
-        int r = vz_backend_for(b->tmpl)->installed(b, &have, err);
+        int r = vz_backend_for(b->tmpl)->installed(b, have, err);
         if (r < 0)
                 return NULL;
         f = open_memstream(&key, &len);
-        for (size_t i = 0; i < have.n; i++)
-                fprintf(f, "%s %s %s\n", have.pkgs[i].name, have.pkgs[i].arch, have.pkgs[i].version);
+        for (size_t i = 0; i < have->n; i++)
+                fprintf(f, "%s %s %s\n", have->pkgs[i].name, have->pkgs[i].arch, have->pkgs[i].version);
         fclose(f);
-        vz_pkglist_done(&have);
         return key;
 }
 
@@ -158,6 +163,7 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
 {
         _cleanup_resolver_ struct vz_resolver *res = NULL;
         _cleanup_free_ char *key = NULL;
+        struct vz_pkglist have = { 0 };
         struct solution *s;
         struct vz_job job;
         int r;
@@ -166,7 +172,7 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         const char *own_ctid = b->ctid;
         b->root = t->ct->private_dir;
         b->ctid = t->ct->id;  /* errors about its files name the container */
-        key = installed_key(b, err);
+        key = installed_key(b, &have, err);
         b->root = own_root;
         b->ctid = own_ctid;
         if (!key)
@@ -181,6 +187,7 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         if ((t->sol = find_solution(g, key))) {
                 vz_strv_free(job.install);
                 vz_strv_free(job.erase);
+                vz_pkglist_done(&have);
                 return 0;  /* the same installed set and job were solved already */
         }
         r = vz_backend_for(b->tmpl)->load_repos(b, &res, err);
@@ -189,12 +196,16 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         if (r >= 0)
                 r = vz_resolver_load_installed(res, t->ct->private_dir, err);
         s = vz_xmalloc(sizeof(*s));
+        memset(s, 0, sizeof(*s));
         if (r >= 0)
                 r = vz_resolver_solve_job(res, &job, t->ct->id, &s->install, &s->erase, err);
         if (job.update != req->pkgs)
                 vz_strv_free(job.update);
         vz_strv_free(job.install);
         vz_strv_free(job.erase);
+        if (r >= 0)  /* cheap lookups: made for every solution, downloaded for running containers only */
+                vz_rollback_plan_make(res, &have, &s->install, &s->erase, &s->rb);
+        vz_pkglist_done(&have);
         if (r < 0) {
                 free(s);
                 return r;
@@ -249,20 +260,34 @@ static void update_config(struct vz_build *b, struct group *g, struct target *t,
                         t->ct->apps = kept;
                         _cleanup_free_ char *dir = vz_asprintf("templates/%s", name);
                         /* the tenant's tree: a link in it is removed, never followed */
-                        r = t->ct->priv_fd >= 0 ? vz_at_rm_rf(t->ct->priv_fd, dir, VZ_AT_NOLINKS) : 0;
+                        r = vz_ct_meta_fd(t->ct) >= 0 ? vz_at_rm_rf(vz_ct_meta_fd(t->ct), dir, VZ_AT_NOLINKS) : 0;
                         if (r < 0)
                                 vz_warn("container %s: cannot remove %s: %s", t->ct->id, dir, strerror(-r));
                 }
         }
         vz_ct_save(t->ct, NULL, NULL, &e);
         if (vz_backend_for(b->tmpl)->installed(b, &have, &e) >= 0)
-                if ((r = vz_manifest_write_vzpackages_at(t->ct->priv_fd, &have)) < 0)
+                if ((r = vz_manifest_write_vzpackages_at(vz_ct_meta_fd(t->ct), &have)) < 0)
                         vz_warn("container %s: cannot write templates/vzpackages: %s", t->ct->id, strerror(-r));
         vz_pkglist_done(&have);
 }
 
+/* Right before the package manager runs: the init the worker attached to is
+ * still the container's (not stopped, not restarted meanwhile). */
+static int still_running(struct target *t, pid_t pid, struct vz_error *err)
+{
+        pid_t now = 0;
+        int r = vz_ct_find_init(t->ct, &now, err);
+        if (r < 0)
+                return r;
+        if (now != pid)
+                return vz_error_set(err, -VZ_E_RUNTIME, "container %s %s during the operation", t->ct->id,
+                                    now ? "was restarted" : "stopped");
+        return 0;
+}
+
 static int transact(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
-                    struct vz_error *err)
+                    bool *ret_applied, struct vz_error *err)
 {
         static const char *const install_hooks[2][2] = { { "pre-install-hn", "pre-install" },
                                                           { "post-install-hn", "post-install" } };
@@ -275,8 +300,12 @@ static int transact(struct vz_build *b, struct group *g, struct target *t, const
                 r = run_app_hooks(b, g, hooks[0], err);
         else
                 r = vz_hook_ct(b, "pre-update", err);
-        if (r >= 0)
+        if (r >= 0 && b->attach_pid > 0)
+                r = still_running(t, b->attach_pid, err);
+        if (r >= 0) {
+                *ret_applied = true;  /* from here the package manager may have changed the database */
                 r = vz_backend_for(b->tmpl)->apply(b, &t->sol->install, NULL, t->sol->erase_names, err);
+        }
         if (r >= 0 && apps)
                 r = run_app_hooks(b, g, hooks[1], err);
         else if (r >= 0)
@@ -284,23 +313,78 @@ static int transact(struct vz_build *b, struct group *g, struct target *t, const
         return r;
 }
 
+static void success_message(struct target *t, bool running, char *msg, size_t size)
+{
+        snprintf(msg, size, "%zu installed or upgraded, %zu removed%s", t->sol->install.n, t->sol->erase.n,
+                 running ? ", in the running container" : "");
+}
+
+/* A running container: no snapshot (its root stays where its processes
+ * are), every command attached to its init; a failure runs the reverse
+ * transaction (ctrollback.c). */
+static int work_running(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
+                        pid_t pid, char *msg, size_t size, bool *rolled_back)
+{
+        struct vz_rollback *rb = NULL;
+        struct vz_error err = { 0 };
+        int r;
+
+        b->attach_pid = pid;
+        vz_verbose("container %s: running (init PID %d): working inside it", t->ct->id, (int)pid);
+        r = vz_rollback_save(b, &t->sol->rb, &rb, &err);
+        if (r < 0) {
+                vz_rollback_free(rb);
+                snprintf(msg, size, "%.900s; nothing was changed", err.msg);
+                return vz_exit_code(r);
+        }
+        bool applied = false;
+        r = transact(b, g, t, req, &applied, &err);
+        if (r < 0) {
+                struct vz_error e2 = { 0 };
+                int k = vz_rollback_run(b, rb, applied, &e2);
+                *rolled_back = k >= 0;
+                snprintf(msg, size, "%.600s%s%.300s", err.msg[0] ? err.msg : vz_strerror(r),
+                         k >= 0 ? "; rolled back to the previous versions" : "; ROLL-BACK FAILED: ",
+                         k >= 0 ? "" : e2.msg);
+                vz_rollback_free(rb);
+                return vz_exit_code(r);
+        }
+        vz_rollback_free(rb);
+        update_config(b, g, t, req);
+        success_message(t, true, msg, size);
+        return 0;
+}
+
 /* One container, in a worker process: snapshot, transaction, roll back on
- * failure. Returns the exit code; the message goes to msg. */
+ * failure; a running one is worked on in place. Returns the exit code; the
+ * message goes to msg. */
 static int work_on(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
                    char *msg, size_t size, bool *rolled_back)
 {
         _cleanup_free_ char *snap = vz_asprintf("%s.vzpkg-snapshot", t->ct->private_dir);
         struct vz_error err = { 0 };
+        pid_t pid = 0;
         int r;
 
         b->root = t->ct->private_dir;
         b->ctid = t->ct->id;
+        r = vz_ct_find_init(t->ct, &pid, &err);
+        if (r >= 0 && pid > 0 && t->init_pid <= 0)
+                r = vz_error_set(&err, -VZ_E_RUNTIME,
+                                 "container %s was started after it was planned for; run the command again", t->ct->id);
+        if (r < 0) {
+                snprintf(msg, size, "%.900s; nothing was changed", err.msg);
+                return vz_exit_code(r);
+        }
+        if (pid > 0)
+                return work_running(b, g, t, req, pid, msg, size, rolled_back);
         r = vz_tree_snapshot(t->ct->private_dir, snap, db_dirs, &err);
         if (r < 0) {
                 snprintf(msg, size, "%.900s; nothing was changed", err.msg);
                 return vz_exit_code(r);
         }
-        r = transact(b, g, t, req, &err);
+        bool applied = false;
+        r = transact(b, g, t, req, &applied, &err);
         if (r < 0) {
                 struct vz_error e2 = { 0 };
                 *rolled_back = vz_tree_restore(t->ct->private_dir, snap, &e2) >= 0;
@@ -310,7 +394,7 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
         }
         vz_rm_rf(snap);
         update_config(b, g, t, req);
-        snprintf(msg, size, "%zu installed or upgraded, %zu removed", t->sol->install.n, t->sol->erase.n);
+        success_message(t, false, msg, size);
         return 0;
 }
 
@@ -419,6 +503,41 @@ static void apply_all(struct vz_build *b, struct group *g, const struct vz_ct_re
         free(who);
 }
 
+/* ---- what still runs old code ------------------------------------------------------ */
+
+static int restart_services(struct vz_ctx *ctx, struct target *t, struct vz_error *err)
+{
+        _cleanup_free_ char *logpath = vz_asprintf("%s/ct-%s.log", ctx->cfg.log_dir, t->ct->id);
+        _cleanup_fclose_ FILE *log = fopen(logpath, "ae");
+        int r = vz_restart_apply(t->ct, t->init_pid, &t->restart, ctx->cfg.run_timeout, log, &t->restarted, err);
+        vz_restart_done(&t->restart);
+        t->scanned = false;
+        /* what is left after the restarts (what --restart does not touch) */
+        struct vz_error e2 = { 0 };
+        if (vz_restart_scan(t->ct, t->init_pid, &t->restart, &e2) >= 0)
+                t->scanned = true;
+        return r;
+}
+
+/* A running container: which processes map replaced code; with
+ * --restart, after a successful transaction, restart their services. */
+static void check_restart(struct vz_ctx *ctx, struct target *t, const struct vz_ct_request *req)
+{
+        struct vz_error err = { 0 };
+        if (!t->ct || vz_ct_find_init(t->ct, &t->init_pid, &err) < 0 || t->init_pid <= 0)
+                return;
+        if (vz_restart_scan(t->ct, t->init_pid, &t->restart, &err) < 0) {
+                vz_verbose("%s", err.msg);  /* it stopped meanwhile, or /proc is not ours to read */
+                return;
+        }
+        t->scanned = true;
+        if (!req->restart || t->result || req->dry_run || t->restart.n == 0)
+                return;
+        vz_info("container %s: restarting what runs replaced files", t->ct->id);
+        if (restart_services(ctx, t, &err) < 0)
+                t->restart_error = vz_restart_sanitize(err.msg);  /* may quote the container's output */
+}
+
 /* ---- groups ---------------------------------------------------------------------- */
 
 static void group_free(struct group *g)
@@ -427,6 +546,9 @@ static void group_free(struct group *g)
                 if (g->targets[i]->lock >= 0)
                         close(g->targets[i]->lock);
                 vz_ct_free(g->targets[i]->ct);
+                vz_restart_done(&g->targets[i]->restart);
+                vz_strv_free(g->targets[i]->restarted);
+                free(g->targets[i]->restart_error);
                 free(g->targets[i]);
         }
         free(g->targets);
@@ -434,6 +556,7 @@ static void group_free(struct group *g)
                 vz_pkglist_done(&g->sols[i]->install);
                 vz_pkglist_done(&g->sols[i]->erase);
                 vz_strv_free(g->sols[i]->erase_names);
+                vz_rollback_plan_done(&g->sols[i]->rb);
                 free(g->sols[i]->key);
                 free(g->sols[i]);
         }
@@ -500,24 +623,51 @@ static void plan_json(json_t *arr, struct target *t)
         json_object_set_new(o, "result", json_integer(t->result));
         json_object_set_new(o, "message", json_string(t->message));
         json_object_set_new(o, "rolled_back", json_boolean(t->rolled_back));
+        json_object_set_new(o, "kind", json_string(t->ct->kind == VZ_CT_LXC ? "lxc" : "vzctl"));
+        json_object_set_new(o, "running", json_boolean(t->init_pid > 0));
+        json_object_set_new(o, "init_pid", t->init_pid > 0 ? json_integer(t->init_pid) : json_null());
+        json_t *rs = t->scanned ? vz_restart_json(&t->restart, t->restarted) : json_null();
+        if (t->restart_error)
+                json_object_set_new(rs, "error", json_string(t->restart_error));
+        json_object_set_new(o, "restart", rs);
         json_array_append_new(arr, o);
+}
+
+static void restart_human(struct target *t)
+{
+        if (t->restarted && t->restarted[0]) {
+                printf("container %s: restarted:", t->ct->id);
+                for (char **u = t->restarted; *u; u++)
+                        printf(" %s", *u);
+                putchar('\n');
+        }
+        if (t->restart_error)
+                printf("container %s: restart FAILED: %s\n", t->ct->id, t->restart_error);
+        if (t->scanned && t->restart.n)
+                vz_restart_print(stdout, t->ct->id, &t->restart);
 }
 
 static void plan_human(struct target *t, bool dry)
 {
         if (t->result) {
                 printf("container %s: FAILED: %s\n", t->ct->id, t->message);
+                restart_human(t);
                 return;
         }
         if (!dry) {
                 printf("container %s: %s\n", t->ct->id, t->message);
+                restart_human(t);
                 return;
         }
-        printf("container %s: %s\n", t->ct->id, nothing_to_do(t) ? "up to date" : "pending");
+        printf("container %s: %s", t->ct->id, nothing_to_do(t) ? "up to date" : "pending");
+        if (t->init_pid > 0)
+                printf(" (running, init %d)", (int)t->init_pid);
+        putchar('\n');
         for (size_t i = 0; i < t->sol->install.n; i++)
                 printf("  install %s %s\n", t->sol->install.pkgs[i].name, t->sol->install.pkgs[i].version);
         for (size_t i = 0; i < t->sol->erase.n; i++)
                 printf("  remove %s %s\n", t->sol->erase.pkgs[i].name, t->sol->erase.pkgs[i].version);
+        restart_human(t);
 }
 
 /* ---- the operation ----------------------------------------------------------------- */
@@ -528,19 +678,52 @@ static int union_download(struct vz_build *b, struct group *g, struct vz_error *
         char **seen = vz_xmalloc(sizeof(char *));
         int r;
         for (size_t i = 0; i < g->n_sols; i++)
-                for (size_t k = 0; k < g->sols[i]->install.n; k++) {
-                        struct vz_pkg *p = &g->sols[i]->install.pkgs[k];
-                        if (vz_strv_contains(seen, p->sha256))
-                                continue;  /* each package once, however many containers need it */
-                        vz_strv_push(&seen, p->sha256);
-                        all.pkgs = vz_xrealloc(all.pkgs, (all.n + 1) * sizeof(*all.pkgs));
-                        all.pkgs[all.n++] = *p;
+                for (int pass = 0; pass < 2; pass++) {
+                        /* the new packages, and what a roll-back in a running container reinstalls */
+                        const struct vz_pkglist *l = pass ? &g->sols[i]->rb.previous : &g->sols[i]->install;
+                        if (pass && !g->sols[i]->need_previous)
+                                continue;
+                        for (size_t k = 0; k < l->n; k++) {
+                                struct vz_pkg *p = &l->pkgs[k];
+                                if (vz_strv_contains(seen, p->sha256))
+                                        continue;  /* each package once, however many containers need it */
+                                vz_strv_push(&seen, p->sha256);
+                                all.pkgs = vz_xrealloc(all.pkgs, (all.n + 1) * sizeof(*all.pkgs));
+                                all.pkgs[all.n++] = *p;
+                        }
                 }
         vz_verbose("%zu distinct packages for %zu containers", all.n, g->n_targets);
         r = all.n ? vz_build_download(b, &all, err) : 0;
         free(all.pkgs);
         vz_strv_free(seen);
         return r;
+}
+
+/* A running container is changed in place, so a failure must be undone
+ * by reinstalling its previous versions: they must still be published
+ * (or the admin accepts an update without a roll-back), and the package
+ * manager must be able to run inside it. */
+static int check_running(struct vz_build *b, struct target *t, const struct vz_ct_request *req, struct vz_error *err)
+{
+        pid_t pid = 0;
+        int r = vz_ct_find_init(t->ct, &pid, err);
+        if (r < 0 || pid <= 0)
+                return r;
+        t->init_pid = pid;
+        if (req->dry_run || req->action == VZ_CT_STATUS)
+                return 0;
+        if (vz_backend_for(b->tmpl)->in_process)
+                return vz_error_set(err, -ENOTSUP,
+                                    "container %s is running; stop it first (%s packages are installed by librpm "
+                                    "in vzpkg's own process, which cannot enter a running container)",
+                                    t->ct->id, vz_backend_for(b->tmpl)->name);
+        if (t->sol->rb.unpublished[0] && !req->accept_no_rollback)
+                return vz_error_set(err, -VZ_E_NOPKG,
+                                    "container %s is running and its installed %s is no longer published, so a "
+                                    "failed transaction could not be rolled back (--accept-no-rollback to go on anyway)",
+                                    t->ct->id, t->sol->rb.unpublished[0]);
+        t->sol->need_previous = true;
+        return 0;
 }
 
 static int plan_group(struct vz_build *b, struct group *g, const struct vz_ct_request *req)
@@ -552,6 +735,8 @@ static int plan_group(struct vz_build *b, struct group *g, const struct vz_ct_re
                 if (t->result)
                         continue;
                 r = solve_for(b, g, t, req, &err);
+                if (r >= 0)
+                        r = check_running(b, t, req, &err);
                 if (r < 0) {
                         t->result = vz_exit_code(r);
                         snprintf(t->message, sizeof(t->message), "%s", err.msg);
@@ -587,6 +772,8 @@ static int run_group(struct vz_ctx *ctx, struct group *g, const struct vz_ct_req
                                 g->targets[i]->result = vz_exit_code(r);
                                 snprintf(g->targets[i]->message, sizeof(g->targets[i]->message), "%s", err.msg);
                         }
+        for (size_t i = 0; i < g->n_targets && !vz_interrupted(); i++)
+                check_restart(ctx, g->targets[i], req);
         if (b.ctx)
                 vz_build_end(&b);
         return 0;
@@ -602,9 +789,12 @@ static int add_target(struct vz_ctx *ctx, struct group **groups, size_t *n, cons
         r = lock_ct(ctx, id, req->timeout, &t->lock, err);
         if (r >= 0)
                 r = vz_ct_load(ctx, id, &t->ct, err);
+        if (r >= 0)
+                r = vz_ct_find_init(t->ct, &t->init_pid, err);
         if (r < 0) {
                 if (t->lock >= 0)
                         close(t->lock);
+                vz_ct_free(t->ct);
                 free(t);
                 return r;
         }
@@ -625,6 +815,23 @@ static int add_target(struct vz_ctx *ctx, struct group **groups, size_t *n, cons
         return 0;
 }
 
+/* The exit status so far and one more container: a failure outranks "not
+ * up to date" (22), which outranks "old code still runs" (23, status only);
+ * a failed --restart is an error (1). */
+static int merge_rc(int rc, const struct target *t, const struct vz_ct_request *req)
+{
+        bool status = req->action == VZ_CT_STATUS;
+        if (t->result)
+                return !rc || rc == VZ_EXIT_STALE || rc == VZ_EXIT_RESTART ? t->result : rc;
+        if (status && !nothing_to_do(t) && (!rc || rc == VZ_EXIT_RESTART))
+                return VZ_EXIT_STALE;
+        if (status && t->scanned && t->restart.n && !rc)
+                return VZ_EXIT_RESTART;
+        if (t->restart_error && !rc)
+                return VZ_EXIT_ERROR;
+        return rc;
+}
+
 static int summarise(struct vz_ctx *ctx, struct group *groups, size_t n, const struct vz_ct_request *req)
 {
         json_t *arr = json_array();
@@ -637,10 +844,7 @@ static int summarise(struct vz_ctx *ctx, struct group *groups, size_t n, const s
                                 plan_json(arr, t);
                         else
                                 plan_human(t, dry && !t->result);
-                        if (t->result && (!rc || rc == VZ_EXIT_STALE))
-                                rc = t->result;  /* a failure outranks "not up to date" */
-                        if (!t->result && req->action == VZ_CT_STATUS && !nothing_to_do(t) && !rc)
-                                rc = VZ_EXIT_STALE;
+                        rc = merge_rc(rc, t, req);
                 }
         if (ctx->json) {
                 char *s = json_dumps(arr, JSON_INDENT(2));

@@ -15,6 +15,8 @@ enum {
         LONG_TIMEOUT,
         LONG_CLEAN_DEPS,
         LONG_AVAILABLE,
+        LONG_RESTART,
+        LONG_ACCEPT_NO_ROLLBACK,
 };
 
 static const struct option longopts[] = {
@@ -44,6 +46,8 @@ static const struct option longopts[] = {
         { "app", no_argument, NULL, 'A' },
         { "pkgid", no_argument, NULL, 'i' },
         { "for-os", required_argument, NULL, 'F' },
+        { "restart", no_argument, NULL, LONG_RESTART },
+        { "accept-no-rollback", no_argument, NULL, LONG_ACCEPT_NO_ROLLBACK },
         {},
 };
 
@@ -66,6 +70,8 @@ static unsigned needs(int c)
         case 'i':
         case LONG_AVAILABLE: return VZ_OPT_LIST;
         case 'F': return VZ_OPT_FOR;
+        case LONG_RESTART:
+        case LONG_ACCEPT_NO_ROLLBACK: return VZ_OPT_RESTART;
         default: return 0;
         }
 }
@@ -152,6 +158,8 @@ static int set_option(struct vz_ctx *ctx, int c, struct vz_opts *o)
         case 'A': o->app_only = true; break;
         case 'i': o->pkgid = true; break;
         case LONG_AVAILABLE: o->available = true; break;
+        case LONG_RESTART: o->restart = true; break;
+        case LONG_ACCEPT_NO_ROLLBACK: o->accept_no_rollback = true; break;
         case 'F': o->for_obj = optarg[0] == '.' ? optarg + 1 : optarg; break;
         case LONG_TIMEOUT:
                 if (vz_opt_timeout(optarg, &o->timeout) < 0) {

@@ -4,6 +4,9 @@
 # default one), checked with lxc-attach, stopped, and checked for leftovers.
 
 declare -A SSH_KEY=() MACHINE_ID=()
+# Containers started from a config vzpkg wrote (lxc_start_written): their
+# LXC path and name; the others are _lxc_name ID in _lxc_dir.
+declare -A LXC_PATH_OF=() LXC_NAME_OF=()
 BOOT_TIMEOUT=${VZPKG_TEST_BOOT_TIMEOUT:-180}
 
 # require_lxc: root, namespaces, the binary, and LXC's tools (skip without).
@@ -18,22 +21,42 @@ require_lxc() {
 
 _lxc_name() { echo "vzpkg-boot-$$-$1"; }
 _lxc_dir() { echo "$TEST_TMP/lxc"; }
+# ct_lxc_name ID, ct_lxc_dir ID: LXC's name and LXC path of container ID.
+ct_lxc_name() { echo "${LXC_NAME_OF[$1]:-$(_lxc_name "$1")}"; }
+ct_lxc_dir() { echo "${LXC_PATH_OF[$1]:-$(_lxc_dir)}"; }
 
 # in_ct ID CMD...: run CMD in the running container ID (10 s at most).
 in_ct() {
 	local id=$1
 	shift
-	timeout -k 5 10 lxc-attach -P "$(_lxc_dir)" -n "$(_lxc_name "$id")" --clear-env \
+	timeout -k 5 10 lxc-attach -P "$(ct_lxc_dir "$id")" -n "$(ct_lxc_name "$id")" --clear-env \
 		-v PATH=/usr/sbin:/usr/bin:/sbin:/bin -v LC_ALL=C -- "$@"
 }
 
-_lxc_state() { lxc-info -P "$(_lxc_dir)" -n "$1" -s 2>/dev/null | awk '{ print $2 }'; }
+# _lxc_state NAME [LXCPATH]
+_lxc_state() { lxc-info -P "${2:-$(_lxc_dir)}" -n "$1" -s 2>/dev/null | awk '{ print $2 }'; }
 
-# _lxc_kill NAME: cleanup: a container still running is killed.
+# _lxc_kill NAME [LXCPATH]: cleanup: a container still running is killed.
 _lxc_kill() {
-	[ -d "$(_lxc_dir)/$1" ] || return 0
-	[ "$(_lxc_state "$1")" = STOPPED ] || lxc-stop -P "$(_lxc_dir)" -n "$1" -k >/dev/null 2>&1
+	local dir=${2:-$(_lxc_dir)}
+	[ -d "$dir/$1" ] || return 0
+	[ "$(_lxc_state "$1" "$dir")" = STOPPED ] || lxc-stop -P "$dir" -n "$1" -k >/dev/null 2>&1
 }
+
+# lxc_start_written ID NAME LXCPATH: start the LXC container NAME of
+# LXCPATH with the config vzpkg create ct --lxc wrote, unchanged (its log
+# in LXCPATH/NAME.log); known as ID to in_ct, wait_running, lxc_shutdown.
+lxc_start_written() {
+	local id=$1 name=$2 dir=$3
+	LXC_NAME_OF[$id]=$name
+	LXC_PATH_OF[$id]=$dir
+	at_exit "_lxc_kill $name $dir"
+	lxc-start -P "$dir" -n "$name" -d -o "$dir/$name.log" -l WARN ||
+		fail "lxc-start of container $id ($dir/$name) failed: $(tail -n 20 "$dir/$name.log" 2>/dev/null)"
+}
+
+# lxc_init_pid ID: the host PID of container ID's init, as lxc-info says.
+lxc_init_pid() { lxc-info -P "$(ct_lxc_dir "$1")" -n "$(ct_lxc_name "$1")" -p -H 2>/dev/null; }
 
 # lxc_boot ID ROOTFS: start the container ID from ROOTFS with /sbin/init,
 # no network but its loopback, unconfined, its UTS name "lxc-ID" (the init
@@ -85,7 +108,7 @@ $(in_ct "$id" systemctl --failed --no-pager --no-legend 2>&1)
 --- journal (tail) ---
 $(in_ct "$id" journalctl -b --no-pager -q -p warning 2>&1 | tail -n 30)
 --- lxc log ---
-$(tail -n 20 "$(_lxc_dir)/$(_lxc_name "$id").log" 2>/dev/null)"
+$(tail -n 20 "$(ct_lxc_dir "$id")/$(ct_lxc_name "$id").log" 2>/dev/null)"
 }
 
 # check_booted ID HOST: in the running container: the host name is HOST,
@@ -155,11 +178,12 @@ check_cache_has_no_machine_state() {
 # lxc_shutdown ID: a clean shutdown of container ID; then it is STOPPED,
 # and no cgroup of it is left.
 lxc_shutdown() {
-	local name left
-	name=$(_lxc_name "$1")
-	lxc-stop -P "$(_lxc_dir)" -n "$name" -t 60 ||
-		fail "container $1: lxc-stop failed: $(tail -n 20 "$(_lxc_dir)/$name.log" 2>/dev/null)"
-	[ "$(_lxc_state "$name")" = STOPPED ] || fail "container $1: state $(_lxc_state "$name") after lxc-stop"
+	local name dir left
+	name=$(ct_lxc_name "$1")
+	dir=$(ct_lxc_dir "$1")
+	lxc-stop -P "$dir" -n "$name" -t 60 ||
+		fail "container $1: lxc-stop failed: $(tail -n 20 "$dir/$name.log" 2>/dev/null)"
+	[ "$(_lxc_state "$name" "$dir")" = STOPPED ] || fail "container $1: state $(_lxc_state "$name" "$dir") after lxc-stop"
 	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$name*" 2>/dev/null)
 	[ -z "$left" ] || fail "container $1: cgroups left after lxc-stop: $left"
 }

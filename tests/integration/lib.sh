@@ -471,7 +471,7 @@ check_cache_untouched() {
 # Exit statuses (vzpkg.8, EXIT STATUS): vztt's numbers where vztt has one.
 EXIT_HOOK=8 EXIT_NOT_ROOT=10 EXIT_NO_CT=16 EXIT_LOCKED=21 EXIT_STALE=22 EXIT_NOT_CACHED=23
 EXIT_TEMPLATE=24 EXIT_BROKEN=25 EXIT_USAGE=35 EXIT_FORMAT=43 EXIT_DOWNLOAD=52 EXIT_PM=70
-EXIT_CONFIG=80 EXIT_VERIFY=81 EXIT_CACHE=82 EXIT_RUNTIME=83
+EXIT_CONFIG=80 EXIT_VERIFY=81 EXIT_CACHE=82 EXIT_RUNTIME=83 EXIT_RESTART=84
 
 # check_error CODE OBJECT...: vzpkg exited with CODE and its stderr is exactly
 # one line, starting "vzpkg: " and naming every OBJECT.

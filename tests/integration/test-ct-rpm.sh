@@ -5,7 +5,9 @@
 # the repository publishes version 2 (vzt-foo-tools and vzt-libfoo 1.0-2,
 # vzt-new obsoleting vzt-old), status --all exits 22 with that plan, update
 # --all brings both up to date (rpm -Va clean, vzt-new in, vzt-old out, the
-# trigger ran again, vzpackages right) and status --all is 0 again.
+# trigger ran again, vzpackages right) and status --all is 0 again. While
+# a stand-in init runs from 101's private area, update 101 is refused in one
+# line (a running RPM container) and changes nothing.
 . "$(dirname "$0")/lib.sh"
 
 # The template without vzt-watcher: the app adds it.
@@ -53,6 +55,28 @@ for id in "${CTS[@]}"; do
 	done
 	[ "$(grep -c '^  ' <<<"$block")" = 4 ] || fail "status --all: container $id's plan has more than version 2's changes: $block"
 done
+
+# --- a running RPM container is refused up front: librpm runs in vzpkg's process -------
+root=$(ct_private 101)
+[ -x /bin/busybox ] || fail "no /bin/busybox (busybox-static) for a stand-in init"
+cp /bin/busybox "$root/busybox"  # a stand-in init: busybox sleep
+(cd / && exec unshare --pid --fork --kill-child --root="$root" /busybox sleep 300) &
+FAKE_INIT=$!
+at_exit "kill -KILL $FAKE_INIT 2>/dev/null; wait $FAKE_INIT 2>/dev/null"
+for i in $(seq 50); do
+	[ -z "$(_procs_under_tmp | grep "root=$root ")" ] || break
+	sleep 0.1
+done
+run_vzpkg update 101
+[ "$RC" = 1 ] || fail "update 101 while it runs (an RPM container) exited $RC, expected 1$(vzpkg_log)"
+block=$(ct_block "$OUT" 101)
+[[ $block == "container 101: FAILED: container 101 is running; stop it first"* ]] ||
+	fail "update 101 while it runs: '$block', expected it to be refused$(vzpkg_log)"
+ct_check_rpm 101
+grep -qxF "vzt-foo-tools x86_64 1.0-1" "$TEST_TMP/installed.101" || fail "the refused update changed container 101"
+kill -KILL "$FAKE_INIT" # --kill-child: its init gets SIGKILL too (as PID 1 it ignores SIGTERM)
+wait "$FAKE_INIT" 2>/dev/null || true
+rm "$root/busybox"
 
 run_vzpkg update --all
 [ "$RC" = 0 ] || fail "update --all exited $RC$(vzpkg_log)"

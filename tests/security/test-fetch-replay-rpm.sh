@@ -2,7 +2,7 @@
 # Replay of rpm-md metadata: after version 2 of the vztest repository was
 # accepted, the validly signed repodata of version 1 served again (as a stale
 # mirror or an attacker would, with a fresh Last-Modified) is refused by
-# 'update metadata' and 'status' with exit 6 and one line naming the
+# 'update metadata' and 'status' with exit 81 and one line naming the
 # repomd.xml URL; the same with the <revision> removed from the old
 # repomd.xml (re-signed), so that only its older <timestamp>s tell. The
 # cached, newer metadata stays as it was, and the current state is accepted

@@ -12,6 +12,11 @@
 #include <sys/wait.h>
 
 #include "runtime.h"
+#include "runtime-internal.h"
+
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 
 static bool can_run_containers(void)
 {
@@ -361,6 +366,208 @@ static void test_timeout_kills_everything(void **state)
         vz_rm_rf(root);
 }
 
+/* ---- attaching to a running container (attach.c) ----------------------------- */
+
+static void test_attach_parsers(void **state)
+{
+        uint64_t m = 0;
+        _cleanup_free_ char *cg = NULL;
+        assert_int_equal(vz_attach_parse_capbnd("Name:\tx\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\n", &m), 0);
+        assert_true(m == 0x1ffffffffffULL);
+        assert_int_equal(vz_attach_parse_capbnd("CapBnd:\t00000000a80425fb\nSeccomp:\t0\n", &m), 0);
+        assert_true(m == 0xa80425fbULL);
+        assert_int_equal(vz_attach_parse_capbnd("CapEff:\t0\n", &m), -ENOENT);
+        assert_int_equal(vz_attach_parse_capbnd("CapBnd:\t1ffffffffffffffffff\n", &m), -EINVAL);  /* > 64 bits */
+        assert_int_equal(vz_attach_parse_capbnd("CapBnd:\tzz\n", &m), -EINVAL);
+        assert_int_equal(vz_attach_parse_capbnd("CapBnd:\t1f x\n", &m), -EINVAL);
+
+        assert_true(vz_attach_cgroup_path_ok("/"));
+        assert_true(vz_attach_cgroup_path_ok("/lxc.payload.ct101"));
+        assert_true(vz_attach_cgroup_path_ok("/lxc.payload.ct101/init.scope"));
+        assert_false(vz_attach_cgroup_path_ok(""));
+        assert_false(vz_attach_cgroup_path_ok("lxc.payload"));
+        assert_false(vz_attach_cgroup_path_ok("/a/../../etc"));
+        assert_false(vz_attach_cgroup_path_ok("/a/./b"));
+        assert_false(vz_attach_cgroup_path_ok("/a//b"));
+        assert_false(vz_attach_cgroup_path_ok("/a/"));
+        assert_false(vz_attach_cgroup_path_ok("/a\nb"));
+        assert_false(vz_attach_cgroup_path_ok("/.."));
+
+        assert_int_equal(vz_attach_parse_cgroup("4:memory:/x\n0::/lxc.payload.a/init.scope\n", &cg), 0);
+        assert_string_equal(cg, "/lxc.payload.a/init.scope");
+        assert_int_equal(vz_attach_parse_cgroup("1:cpu:/\n", &cg), -ENOENT);
+        assert_int_equal(vz_attach_parse_cgroup("0::/a/../b\n", &cg), -EINVAL);
+}
+
+/* A running container of our own: PID 1 of new namespaces, chrooted into
+ * root with the host's /usr bound read-only and a /proc, pausing. Returns
+ * its host pid; *ret_parent is the process to reap. */
+static pid_t start_running_ct(const char *root, pid_t *ret_parent)
+{
+        int fds[2], rdy[2];
+        pid_t init = 0;
+        char ready;
+        assert_int_equal(pipe(fds), 0);
+        assert_int_equal(pipe(rdy), 0);
+        pid_t parent = fork();
+        assert_true(parent >= 0);
+        if (parent == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0)
+                        _exit(1);
+                pid_t i = fork();
+                if (i == 0) {
+                        prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        _cleanup_free_ char *usr = vz_path_join(root, "usr");
+                        _cleanup_free_ char *proc = vz_path_join(root, "proc");
+                        mkdir(proc, 0555);
+                        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                            mount("/usr", usr, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+                            mount(NULL, usr, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0 ||
+                            mount("proc", proc, "proc", 0, NULL) < 0 || chroot(root) < 0 || chdir("/") < 0)
+                                _exit(1);
+                        if (write(rdy[1], "r", 1) != 1)
+                                _exit(1);
+                        for (;;)
+                                pause();
+                }
+                if (write(fds[1], &i, sizeof(i)) != sizeof(i))
+                        _exit(1);
+                waitpid(i, NULL, 0);
+                _exit(0);
+        }
+        close(fds[1]);
+        close(rdy[1]);
+        assert_int_equal(read(fds[0], &init, sizeof(init)), sizeof(init));
+        assert_int_equal(read(rdy[0], &ready, 1), 1);
+        close(fds[0]);
+        close(rdy[0]);
+        *ret_parent = parent;
+        return init;
+}
+
+static void stop_running_ct(pid_t init, pid_t parent)
+{
+        kill(init, SIGKILL);
+        waitpid(parent, NULL, 0);
+}
+
+struct attach_watch {
+        struct capture c;
+        pid_t init;
+        int seen_by_init;   /* the bind, looked up in the init's mounts */
+};
+
+static void on_attach_output(void *userdata, const char *buf, size_t len)
+{
+        struct attach_watch *w = userdata;
+        on_output(&w->c, buf, len);
+        if (strstr(w->c.buf, "ready\n") && w->seen_by_init < 0) {
+                _cleanup_free_ char *p = vz_asprintf("/proc/%d/root/run/vzpkg/packages/marker", (int)w->init);
+                w->seen_by_init = access(p, F_OK) == 0;
+        }
+}
+
+static bool alive(pid_t pid)
+{
+        return kill(pid, 0) == 0;
+}
+
+static int dummy_fn(void *userdata) { return 0; }
+
+/* Our attach cgroup (vzpkg-attach.<our pid>) below the init's, which is
+ * ours too here: gone after every run. */
+static bool attach_cgroup_left(pid_t init)
+{
+        _cleanup_free_ char *path = vz_asprintf("/proc/%d/cgroup", (int)init), *text = NULL, *cg = NULL;
+        static const char *const tops[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+        assert_int_equal(vz_read_file(path, &text, NULL), 0);
+        assert_int_equal(vz_attach_parse_cgroup(text, &cg), 0);
+        for (size_t i = 0; i < ELEMENTSOF(tops); i++) {
+                _cleanup_free_ char *d = vz_asprintf("%s%s/vzpkg-attach.%d", tops[i], strcmp(cg, "/") ? cg : "",
+                                                     (int)getpid());
+                if (access(d, F_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static void test_attach_running(void **state)
+{
+        if (!can_run_containers())
+                skip();
+        ran++;
+        _cleanup_free_ char *root = make_root();
+        _cleanup_free_ char *pkgs = scratch_dir();
+        _cleanup_free_ char *runpath = vz_path_join(root, "run");
+        struct attach_watch w = { .seen_by_init = -1 };
+        struct vz_error err = { 0 };
+        int status = -1;
+        pid_t parent, init = start_running_ct(root, &parent);
+        w.init = init;
+        write_text(pkgs, "marker", "cache\n");
+
+        /* the bind reaches the command, read-only, and nobody else */
+        _cleanup_plan_ struct vz_ct_plan *p = vz_plan_new(root);
+        char *argv[] = { "/bin/sh", "-c",
+                         "cat /run/vzpkg/packages/marker; touch /run/vzpkg/packages/x 2>&1 | grep -q Read-only && echo ro=yes;"
+                         " echo pidns=$(readlink /proc/self/ns/pid);"
+                         " grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\\t\\n'; echo;"
+                         " echo ready; sleep 1; exit 5",
+                         NULL };
+        vz_plan_command(p, argv);
+        vz_plan_bind(p, pkgs, "/run/vzpkg/packages", VZ_BIND_RO);
+        vz_plan_output(p, on_attach_output, &w);
+        vz_plan_attach(p, init);
+        int rr = vz_ct_run(p, &status, &err);
+        if (rr < 0)
+                fprintf(stderr, "attach: %s\n", err.msg);
+        assert_int_equal(rr, 0);
+        char ns[64] = "";
+        _cleanup_free_ char *nspath = vz_asprintf("/proc/%d/ns/pid", (int)init);
+        assert_true(readlink(nspath, ns, sizeof(ns) - 1) > 0);
+        _cleanup_free_ char *want = vz_asprintf("cache\nro=yes\npidns=%s\nNoNewPrivs:1Seccomp:2\nready\n", ns);
+        if (!strstr(w.c.buf, want))
+                fprintf(stderr, "attach output: %s\n", w.c.buf);
+        assert_int_equal(status, 5);
+        assert_non_null(strstr(w.c.buf, want));
+        assert_int_equal(w.seen_by_init, 0);
+        assert_int_equal(access(runpath, F_OK), -1);  /* the mount point we made is gone */
+        assert_int_equal(mounts_under(root), 0);     /* no mount on the host */
+        _cleanup_free_ char *mi = vz_asprintf("/proc/%d/mountinfo", (int)init), *mdata = NULL;
+        assert_int_equal(vz_read_file(mi, &mdata, NULL), 0);
+        assert_null(strstr(mdata, "/run/vzpkg"));     /* nor in the container */
+        assert_true(alive(init));
+        assert_false(attach_cgroup_left(init));
+
+        /* a timeout kills the command's processes, not the container */
+        _cleanup_free_ char *script = sleepers_script();
+        char *argv2[] = { "/bin/sh", "-c", script, NULL };
+        _cleanup_plan_ struct vz_ct_plan *q = vz_plan_new(root);
+        vz_plan_command(q, argv2);
+        vz_plan_timeout(q, 1);
+        vz_plan_attach(q, init);
+        assert_int_equal(vz_ct_run(q, &status, &err), -VZ_E_RUNTIME);
+        assert_non_null(strstr(err.msg, "did not finish within 1 s"));
+        assert_int_equal(sleepers_after_grace(), 0);
+        assert_true(alive(init));
+        assert_false(attach_cgroup_left(init));
+
+        /* function plans are refused, a wrong root too */
+        _cleanup_plan_ struct vz_ct_plan *f = vz_plan_new(root);
+        vz_plan_function(f, dummy_fn, NULL);
+        vz_plan_attach(f, init);
+        assert_int_equal(vz_ct_run(f, &status, &err), -ENOTSUP);
+        _cleanup_plan_ struct vz_ct_plan *o = vz_plan_new("/usr");
+        vz_plan_command(o, argv);
+        vz_plan_attach(o, init);
+        assert_int_equal(vz_ct_run(o, &status, &err), -ESRCH);
+
+        stop_running_ct(init, parent);
+        vz_rm_rf(root);
+        vz_rm_rf(pkgs);
+}
+
 static void test_host_run(void **state)
 {
         struct capture c = { 0 };
@@ -386,6 +593,8 @@ int main(void)
                 cmocka_unit_test(test_escapes_refused),
                 cmocka_unit_test(test_timeout_kills_everything),
                 cmocka_unit_test(test_ownership_and_file_caps),
+                cmocka_unit_test(test_attach_parsers),
+                cmocka_unit_test(test_attach_running),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);
         if (r == 0 && ran == 0) {

@@ -84,6 +84,24 @@ static void test_config_errors(void **state)
         assert_int_equal(vz_config_load(missing, &cfg, &err2), -VZ_E_CONFIG);
         assert_non_null(strstr(err2.msg, "nope.conf"));
         vz_config_done(&cfg);
+        /* LXC keys go into LXC's config as words: no blanks, not too long */
+        static const char *const bad[] = { "LXC_NETWORK=\"br 0\"\n", "LXC_NETWORK=averyveryverylongbridge\n",
+                                           "LXC_APPARMOR_PROFILE=\"a#b\"\n", "LXC_NETWORK=..\n" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                struct vz_error e = { 0 };
+                write_text(d, "vzpkg.conf", bad[i]);
+                assert_int_equal(vz_config_load(conf, &cfg, &e), -VZ_E_CONFIG);
+                assert_non_null(strstr(e.msg, "LXC_"));
+                vz_config_done(&cfg);
+        }
+        struct vz_error e3 = { 0 };
+        write_text(d, "vzpkg.conf", "LXC_NETWORK=lxcbr0\nLXC_APPARMOR_PROFILE=lxc-container-default-cgns\nLXC_PATH=/srv/lxc\n");
+        setenv("VZPKG_LXC_PATH", "/data/lxc", 1);  /* the environment wins, as for the mirrors */
+        assert_int_equal(vz_config_load(conf, &cfg, &e3), 0);
+        unsetenv("VZPKG_LXC_PATH");
+        assert_string_equal(cfg.lxc_network, "lxcbr0");
+        assert_string_equal(cfg.lxc_path, "/data/lxc");
+        vz_config_done(&cfg);
         vz_rm_rf(d);
 }
 
@@ -150,6 +168,7 @@ static void test_exit_codes(void **state)
         assert_int_equal(VZ_EXIT_USAGE, 35);                    /* VZT_BAD_PARAM */
         assert_int_equal(VZ_EXIT_STALE, 22);                    /* VZT_NOT_UP2DATE */
         assert_int_equal(VZ_EXIT_NOT_ROOT, 10);                 /* VZT_USER_NOT_ROOT */
+        assert_int_equal(VZ_EXIT_RESTART, 84);                  /* vzpkg: restart needed */
         /* every code has an exit status of its own kind, none falls to 1 */
         for (int c = VZ_E_BASE + 1; c < VZ_E_MAX; c++)
                 assert_int_not_equal(vz_exit_code(-c), 1);
@@ -468,6 +487,89 @@ static void test_ploop_refused(void **state)
         vz_rm_rf(d);
 }
 
+/* lxc.rootfs.path forms: a directory, with or without "dir:"; other
+ * storage backends refused as unsupported, junk as invalid */
+static void test_lxc_rootfs_parse(void **state)
+{
+        char *p = NULL;
+        assert_int_equal(vz_lxc_rootfs_parse("dir:/var/lib/lxc/a/rootfs", &p), 0);
+        assert_string_equal(p, "/var/lib/lxc/a/rootfs");
+        free(p);
+        assert_int_equal(vz_lxc_rootfs_parse("/srv/ct/a", &p), 0);
+        assert_string_equal(p, "/srv/ct/a");
+        free(p);
+        p = NULL;
+        assert_int_equal(vz_lxc_rootfs_parse("overlay:/lower:/upper", &p), -EOPNOTSUPP);
+        assert_int_equal(vz_lxc_rootfs_parse("overlayfs:/lower:/upper", &p), -EOPNOTSUPP);
+        assert_int_equal(vz_lxc_rootfs_parse("/lower:/upper", &p), -EOPNOTSUPP);  /* overlay as liblxc 5 returns it */
+        assert_int_equal(vz_lxc_rootfs_parse("btrfs:/var/lib/lxc/a/rootfs", &p), -EOPNOTSUPP);
+        assert_int_equal(vz_lxc_rootfs_parse("zfs:tank/lxc/a", &p), -EOPNOTSUPP);
+        assert_int_equal(vz_lxc_rootfs_parse("lvm:/dev/vg/a", &p), -EOPNOTSUPP);
+        assert_int_equal(vz_lxc_rootfs_parse("", &p), -EINVAL);
+        assert_int_equal(vz_lxc_rootfs_parse(NULL, &p), -EINVAL);
+        assert_int_equal(vz_lxc_rootfs_parse("rootfs", &p), -EINVAL);
+        assert_int_equal(vz_lxc_rootfs_parse("dir:rootfs", &p), -EINVAL);
+        assert_null(p);
+}
+
+/* The LXC config create ct --lxc writes: the keys it promises, a bridge
+ * as veth, nothing that spans lines */
+static void test_lxc_config_text(void **state)
+{
+        struct vz_lxc_settings s = { .uts_name = "web.example", .rootfs = "/l/web/rootfs", .network = "empty",
+                                     .apparmor = "unconfined", .systemd = true };
+        _cleanup_free_ char *t = NULL, *b = NULL;
+        assert_int_equal(vz_lxc_config_text(&s, &t), 0);
+        assert_non_null(strstr(t, "\nlxc.uts.name = web.example\n"));
+        assert_non_null(strstr(t, "\nlxc.rootfs.path = dir:/l/web/rootfs\n"));
+        assert_non_null(strstr(t, "\nlxc.net.0.type = empty\n"));
+        assert_non_null(strstr(t, "\nlxc.apparmor.profile = unconfined\n"));
+        assert_non_null(strstr(t, "\nlxc.signal.halt = SIGRTMIN+3\n"));
+        assert_non_null(strstr(t, "\nlxc.mount.auto = "));  /* no include: explicit keys */
+        s.include = "/usr/share/lxc/config/debian.common.conf";
+        s.network = "br0";
+        s.hwaddr = "00:16:3e:01:02:03";
+        s.apparmor = NULL;
+        s.systemd = false;
+        assert_int_equal(vz_lxc_config_text(&s, &b), 0);
+        assert_non_null(strstr(b, "\nlxc.include = /usr/share/lxc/config/debian.common.conf\n"));
+        assert_null(strstr(b, "lxc.mount.auto"));
+        assert_non_null(strstr(b, "\nlxc.net.0.type = veth\nlxc.net.0.link = br0\nlxc.net.0.flags = up\n"));
+        assert_non_null(strstr(b, "\nlxc.net.0.hwaddr = 00:16:3e:01:02:03\n"));
+        assert_null(strstr(b, "apparmor"));
+        assert_null(strstr(b, "signal.halt"));
+        char *x = NULL;
+        s.uts_name = "a\nlxc.mount.entry = / host none bind";
+        assert_int_equal(vz_lxc_config_text(&s, &x), -EINVAL);
+        assert_null(x);
+}
+
+/* Which kind a name means: lxc:/vzctl: force one; a bare name is vzctl's
+ * when its CTID.conf exists (LXC is not asked without an LXC_PATH) */
+static void test_ct_resolve(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        struct vz_ctx ctx = { 0 };
+        const char *name;
+        ctx.cfg.conf_dir = d;
+        ctx.cfg.lxc_path = vz_xstrdup("");  /* LXC off */
+        write_text(d, "101.conf", "OSTEMPLATE=.x\n");
+        assert_int_equal(vz_ct_resolve(&ctx, "lxc:web", &name), VZ_CT_LXC);
+        assert_string_equal(name, "web");
+        assert_int_equal(vz_ct_resolve(&ctx, "vzctl:101", &name), VZ_CT_VZCTL);
+        assert_string_equal(name, "101");
+        assert_int_equal(vz_ct_resolve(&ctx, "101", &name), VZ_CT_VZCTL);
+        assert_int_equal(vz_ct_resolve(&ctx, "web", &name), VZ_CT_VZCTL);
+        assert_true(vz_ct_exists(&ctx, "101"));
+        assert_true(vz_ct_exists(&ctx, "vzctl:101"));
+        assert_false(vz_ct_exists(&ctx, "web"));
+        assert_false(vz_ct_exists(&ctx, "lxc:web"));
+        assert_false(vz_ct_exists(&ctx, "lxc:../x"));
+        assert_null(vz_lxc_path(&ctx));
+        free(ctx.cfg.lxc_path);
+        vz_rm_rf(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -480,6 +582,8 @@ int main(void)
                 cmocka_unit_test(test_vztt_files),         cmocka_unit_test(test_proxy_url),
                 cmocka_unit_test(test_options),            cmocka_unit_test(test_timestamp_format),
                 cmocka_unit_test(test_ploop_refused),
+                cmocka_unit_test(test_lxc_rootfs_parse),   cmocka_unit_test(test_lxc_config_text),
+                cmocka_unit_test(test_ct_resolve),
         };
         /* never the host's vzctl/vztt files */
         setenv("VZPKG_VZ_CONF", "", 1);
