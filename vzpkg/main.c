@@ -8,6 +8,11 @@ static const struct vz_command commands[] = {
         { "remove cache", vz_cmd_remove_cache, "remove OS template caches" },
         { "update cache", vz_cmd_update_cache, "bring OS template caches up to date" },
         { "update metadata", vz_cmd_update_metadata, "refresh repository metadata" },
+        /* before "update" and "list": two-word names must match first */
+        { "create appcache", vz_cmd_create_appcache, "build a cache of an OS template with application templates" },
+        { "update appcache", vz_cmd_update_appcache, "rebuild an appcache that is not up to date" },
+        { "remove appcache", vz_cmd_remove_appcache, "remove an appcache" },
+        { "list appcache", vz_cmd_list_appcache, "list the appcaches" },
         { "status", vz_cmd_status, "tell whether caches or containers are up to date (exit 22 if not)" },
         { "fetch", vz_cmd_fetch, "download a template's packages into the package cache" },
         { "clean", vz_cmd_clean, "remove unreferenced and least recently used package files" },
