@@ -48,7 +48,8 @@ static void usage(FILE *f)
                    "Exit status (vztt's numbers where vztt has one): 0 ok, 1 system error,\n"
                    "8 template script, 10 not root, 16 no such container, 21 locked,\n"
                    "22 not up to date (status), 23 not cached, 24 template not found,\n"
-                   "25 bad template, 35 bad command line, 43 ploop private area, 52 download,\n"
+                   "25 bad template, 28 no such app (appcache), 30 no sample config (appcache),\n"
+                   "35 bad command line, 43 ploop private area, 52 download,\n"
                    "70 package not found, dependency problem or install failed; vzpkg's own:\n"
                    "80 configuration, 81 verification, 82 cache write, 83 runtime, 130 interrupted.\n"
                    "See vzpkg(8).\n");
