@@ -11,8 +11,10 @@ static void help(FILE *f)
                    "JSON manifest beside it. An existing cache is kept unless -f is given; it\n"
                    "is replaced only once the new one is complete. With no OST, a template\n"
                    "that is not configured (its $VARIABLE undefined) is skipped with a warning.\n\n"
-                   "  -f, --force   rebuild even when a cache exists\n"
-                   "  -h, --help    this help\n");
+                   "  -f, --force       rebuild even when a cache exists\n"
+                   "  --no-stage-cache  build every step, neither using nor filling the stage\n"
+                   "                    cache (STAGE_CACHE); the cache is the same file either way\n"
+                   "  -h, --help        this help\n");
 }
 
 static char **templates_without_cache(struct vz_ctx *ctx)
@@ -47,6 +49,7 @@ static int create_one(struct vz_ctx *ctx, const char *name, bool named, bool for
 int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
+                                               { "no-stage-cache", no_argument, NULL, 'S' },
                                                { "help", no_argument, NULL, 'h' }, {} };
         _cleanup_strv_ char **names = NULL;
         bool force = false;
@@ -55,6 +58,8 @@ int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
                 if (c == 'f')
                         force = true;
+                else if (c == 'S')
+                        ctx->no_stage_cache = true;
                 else if (c == 'h') {
                         help(stdout);
                         return 0;

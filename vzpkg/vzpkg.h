@@ -60,6 +60,8 @@ struct vz_config {
         char *lxc_path;          /* LXC_PATH: LXC's lxcpath; NULL: liblxc's lxc.lxcpath; "": no LXC */
         char *lxc_network;       /* LXC_NETWORK: "empty" or a bridge, for create ct --lxc */
         char *lxc_apparmor;      /* LXC_APPARMOR_PROFILE: NULL/"": LXC's default */
+        char *stage_cache;       /* STAGE_CACHE: saved build stages; NULL: off */
+        long long stage_cache_max; /* STAGE_CACHE_MAX, bytes; 0 = no bound */
 };
 
 int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err);
@@ -79,6 +81,7 @@ struct vz_ctx {
         bool json;
         bool cache_only;         /* -C: never touch the network */
         bool tty;                /* stderr is a terminal: progress bars */
+        bool no_stage_cache;     /* create cache --no-stage-cache */
 };
 
 void vz_log_init(struct vz_ctx *ctx);
@@ -430,6 +433,25 @@ int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int
 struct vz_ct_plan *vz_build_plan(struct vz_build *b);
 void vz_build_output(void *userdata, const char *buf, size_t len);
 void vz_build_tail(struct vz_build *b, char *out, size_t size);
+
+/* stages.c: the stage cache's keys; saving and restoring a build root
+ * (docs/internals/build.md). */
+enum vz_build_stage { VZ_STAGE_BASE, VZ_STAGE_FINAL };
+struct vz_stagekey {
+        char *text;
+        size_t len;
+};
+void vz_stagekey_init(struct vz_stagekey *k, const char *stage);
+void vz_stagekey_done(struct vz_stagekey *k);
+void vz_stagekey_add(struct vz_stagekey *k, const char *field, const char *value);  /* NULL: absent */
+void vz_stagekey_add_file(struct vz_stagekey *k, const char *field, const char *path);
+void vz_stagekey_add_packages(struct vz_stagekey *k, const struct vz_pkglist *l, bool base);
+void vz_stagekey_finish(const struct vz_stagekey *k, char ret_hex[65]);
+bool vz_build_stages_on(struct vz_build *b);
+bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_build_stage stage,
+                        char ret_hex[65]);
+int vz_build_stage_restore(struct vz_build *b, const char *key, const char *what, struct vz_error *err);
+void vz_build_stage_save(struct vz_build *b, const char *key, const char *what);
 
 /* hooks.c */
 int vz_hook_host(struct vz_build *b, const char *hook, struct vz_error *err);
