@@ -19,7 +19,7 @@ readonly OST=debian-12-x86_64-minimal      # the template vzpkg builds
 readonly OST_DIR=debian/12/x86_64          # its place in the template area
 readonly OST_SET=minimal
 readonly SUITE=bookworm                    # its Debian suite
-readonly TARGET_COLD=0.5                   # vzpkg-cold / mmdebstrap, at most
+readonly TARGET_COLD=0.4                   # vzpkg-cold / mmdebstrap, at most
 readonly TARGET_WARM=0.25                  # vzpkg-warm / mmdebstrap, at most
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -120,6 +120,7 @@ run_vzpkg() {   # KIND REP
 	if [[ $kind == cold ]]; then
 		wipe_dir "$PKG_CACHE"
 		wipe_dir "$METADATA_CACHE"
+		wipe_dir "$STAGE_CACHE"
 	fi
 	measure "$kind" "vzpkg-$kind-$rep" "$vzpkg_bin" -c "$CONF" create cache -f "$OST"
 	f=$(vzpkg_cache_file) || die "vzpkg-$kind-$rep succeeded but wrote no $TPL/cache/$OST.tar*"

@@ -292,6 +292,7 @@ make_bench() {
 
 	TPL=$BENCH/template
 	PKG_CACHE=$BENCH/pkg-cache
+	STAGE_CACHE=$BENCH/stages
 	METADATA_CACHE=$BENCH/metadata-cache
 	VZ_TMP=$BENCH/tmp
 	LOCK_DIR=$BENCH/lock
@@ -370,7 +371,7 @@ write_vzpkg_conf() {
 	{
 		printf '# vzpkg configuration written by bench/%s; everything stays in %s\n' "$PROG" "$BENCH"
 		printf '%s\n' "TEMPLATE=$TPL" "PKG_CACHE=$PKG_CACHE" "METADATA_CACHE=$METADATA_CACHE" \
-			"TMP_DIR=$VZ_TMP" "LOCK_DIR=$LOCK_DIR" "LOG_DIR=$LOG_DIR" "$@"
+			"TMP_DIR=$VZ_TMP" "LOCK_DIR=$LOCK_DIR" "LOG_DIR=$LOG_DIR" "STAGE_CACHE=$STAGE_CACHE" "$@"
 		for v in DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR; do
 			if [[ -n ${mirror_var[$v]:-} ]]; then printf '$%s %s\n' "$v" "${mirror_var[$v]}"; fi
 		done

@@ -66,3 +66,19 @@ int vz_tree_restore(const char *root, const char *snap, struct vz_error *err);
  * nothing to do, one over a directory is refused. label names the package
  * in errors. */
 int vz_deb_extract(const char *deb, const char *root, const char *label, struct vz_error *err);
+
+/* ---- stage cache ---------------------------------------------------------- */
+/* Saved build stages in dir, by key (64 hex digits naming everything that
+ * went into the stage): the root restored exactly (nanosecond mtimes, modes,
+ * numeric owners, xattrs, ACLs, hard links), each file checked against the
+ * SHA-256 stored beside it. See docs/internals/build.md. */
+/* Save root as stage `key` (tmp + rename); then the least recently used
+ * stages go until the directory holds at most max_bytes (0: no bound). */
+int vz_stage_save(const char *dir, const char *key, const char *root, long long max_bytes, int (*cancelled)(void),
+                  struct vz_error *err);
+/* 1: restored into root (an empty directory); 0: no such stage, or one that
+ * failed its check (then removed); < 0: restoring failed half-way. */
+int vz_stage_load(const char *dir, const char *key, const char *root, int (*cancelled)(void), struct vz_error *err);
+void vz_stage_trim(const char *dir, long long max_bytes, const char *keep);
+/* Remove every stage and temp file of dir: their number and bytes. */
+int vz_stage_clean(const char *dir, bool dry_run, size_t *ret_n, long long *ret_bytes);

@@ -82,14 +82,17 @@ static bool load_solv_cache(Repo *repo, const char *path)
         return ok;
 }
 
-static void write_solv_cache(Repo *repo, const char *path)
+static bool write_solv_cache(Repo *repo, const char *path)
 {
         _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", path, (int)getpid());
         FILE *f = fopen(tmp, "we");
         if (!f)
-                return;  /* a cache is an optimisation; failing to write one is not an error */
-        if (repo_write(repo, f) != 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+                return false;  /* a cache is an optimisation; failing to write one is not an error */
+        if (repo_write(repo, f) != 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
                 unlink(tmp);
+                return false;
+        }
+        return true;
 }
 
 /* The .solv writer sorts each dependency array, yet apt's choices follow
@@ -234,8 +237,15 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
                 k = parse_packages(repo, packages_path);
                 if (k < 0)
                         return vz_error_set(err, -VZ_E_METADATA, "%s: cannot parse %s", label, packages_path);
-                if (solv)
-                        write_solv_cache(repo, solv);
+                /* Read back what was written: the writer sorts dependency
+                 * arrays and interns strings in its own order, and a pool
+                 * that differs from the next run's (which loads the cache)
+                 * gives other install batches for the same packages. */
+                if (solv && write_solv_cache(repo, solv)) {
+                        repo_empty(repo, 1);
+                        if (!load_solv_cache(repo, solv) && (repo_empty(repo, 1), parse_packages(repo, packages_path) < 0))
+                                return vz_error_set(err, -VZ_E_METADATA, "%s: cannot parse %s", label, packages_path);
+                }
         }
         k = scan_base(r, packages_path, base, order);
         if (k < 0)

@@ -620,7 +620,10 @@ static void clean_apt_state(struct vz_build *b)
 
 /* ---- install ------------------------------------------------------------- */
 
-static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+static int deb_rest(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err);
+
+/* The root up to the essential set configured: the base stage. */
+static int deb_base(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
         int r = prepare_root(b, err);
         if (r >= 0)
@@ -633,8 +636,36 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
                 vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
         if (r >= 0)
                 r = dpkg_batch(b, l, 0, err);
-        if (r >= 0)
-                r = stages_run(b, l, false, err);
+        return r;
+}
+
+/* The stage cache (stages.c): the finished root, else the base stage,
+ * when a build with the same inputs saved it; what was built is saved. */
+static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        char kbase[65], kfinal[65];
+        bool cache_base = vz_build_stage_key(b, l, VZ_STAGE_BASE, kbase);
+        bool cache_final = vz_build_stage_key(b, l, VZ_STAGE_FINAL, kfinal);
+        int r = cache_final ? vz_build_stage_restore(b, kfinal, "the finished root", err) : 0;
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = cache_base ? vz_build_stage_restore(b, kbase, "the essential set", err) : 0;
+        if (r == 0) {
+                r = deb_base(b, l, err);
+                if (r >= 0 && cache_base)
+                        vz_build_stage_save(b, kbase, "essential set");
+        }
+        r = r < 0 ? r : deb_rest(b, l, err);
+        if (r >= 0 && cache_final)
+                vz_build_stage_save(b, kfinal, "finished root");
+        return r;
+}
+
+/* Everything after the base stage, up to the normalised root. */
+static int deb_rest(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        int r = stages_run(b, l, false, err);
         if (r >= 0)
                 r = mid_install_hooks(b, err);
         if (r >= 0)

@@ -11,9 +11,10 @@
 static const char help[] =
         "Usage: vzpkg clean [-n] [-q|-d N]\n\n"
         "Remove package files that no cached repository metadata references, then\n"
-        "the least recently used ones until the package cache is under PKG_CACHE_MAX.\n"
-        "Waits while other vzpkg operations use the package cache. (vztt's -k, -t,\n"
-        "-a and OST arguments do not apply: there is one package cache for all.)\n\n"
+        "the least recently used ones until the package cache is under PKG_CACHE_MAX,\n"
+        "and every saved build stage (STAGE_CACHE). Waits while other vzpkg operations\n"
+        "use the package cache. (vztt's -k, -t, -a and OST arguments do not apply:\n"
+        "there is one package cache for all.)\n\n"
         "  -n, --dry-run  list what would be removed, remove nothing (also --check-only)\n"
         "  -f, --force    accepted for vztt's scripts and ignored\n"
         "  -h, --help     this help\n";
@@ -168,6 +169,19 @@ static void clean_cache(struct vz_ctx *ctx, struct clean *c)
                 }
 }
 
+/* Saved build stages are only a speed-up: all of them go (a build that is
+ * restoring one holds it open; one being saved fails with a warning). */
+static void clean_stages(struct vz_ctx *ctx, struct clean *c)
+{
+        size_t n = 0;
+        long long bytes = 0;
+        if (!ctx->cfg.stage_cache || vz_stage_clean(ctx->cfg.stage_cache, c->dry_run, &n, &bytes) < 0 || !n)
+                return;
+        printf("%s %zu saved build stages in %s\n", c->dry_run ? "would remove" : "removed", n, ctx->cfg.stage_cache);
+        c->removed += n;
+        c->freed += bytes;
+}
+
 static int lock_cache(struct vz_ctx *ctx, int *fd)
 {
         _cleanup_free_ char *path = vz_path_join(ctx->cfg.pkg_cache, ".lock");
@@ -201,6 +215,7 @@ int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv)
         collect_referenced(ctx, &c);
         collect_files(ctx, &c);
         clean_cache(ctx, &c);
+        clean_stages(ctx, &c);
         if (ctx->verbosity >= 0)
                 printf("%s %zu files, %.1f MiB\n", c.dry_run ? "would free" : "freed", c.removed, c.freed / 1048576.0);
         for (size_t i = 0; i < c.n; i++)

@@ -3,7 +3,7 @@
 
 
 static const char help[] =
-        "Usage: vzpkg create cache [-f] [-C|-r] [-q|-d N] [--timeout S] [OST...]\n\n"
+        "Usage: vzpkg create cache [-f] [-C|-r] [-q|-d N] [--timeout S] [--no-stage-cache] [OST...]\n\n"
         "Build the template cache of each OS template named (default: every OS\n"
         "template that has no cache yet) into $TEMPLATE/cache/OST.tar.zst, with a\n"
         "JSON manifest beside it. An existing cache is kept unless -f is given; it\n"
@@ -11,6 +11,8 @@ static const char help[] =
         "that is not configured (its $VARIABLE undefined) is skipped with a warning.\n\n"
         "  -f, --force      rebuild even when a cache exists\n"
         "      --timeout S  wait at most S seconds for the template's lock\n"
+        "      --no-stage-cache  build every step, neither using nor filling the stage\n"
+        "                   cache (STAGE_CACHE); the cache is the same file either way\n"
         "  -q, --quiet      only errors;  -d, --debug N  vztt's debug level\n"
         "  -C, --cache      cached metadata and packages only;  -r, --remote  refresh metadata\n"
         "  -h, --help       this help\n";
@@ -48,11 +50,12 @@ int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
 {
         _cleanup_strv_ char **names = NULL;
         struct vz_opts o;
-        int rc = vz_cmd_options(ctx, argc, argv, VZ_OPT_FORCE | VZ_OPT_TIMEOUT, &o, help);
+        int rc = vz_cmd_options(ctx, argc, argv, VZ_OPT_FORCE | VZ_OPT_TIMEOUT | VZ_OPT_STAGE, &o, help);
         if (rc >= 0)
                 return rc;
         rc = 0;
         ctx->lock_timeout = o.timeout;
+        ctx->no_stage_cache = o.no_stage_cache;
         if (geteuid() != 0) {
                 fprintf(stderr, "vzpkg: create cache: must be run as root (it builds the template in a container)\n");
                 return VZ_EXIT_NOT_ROOT;

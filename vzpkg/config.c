@@ -41,6 +41,8 @@ static void defaults(struct vz_config *c)
         c->low_speed_limit = 1024;
         c->low_speed_time = 60;
         c->lxc_network = vz_xstrdup("empty");
+        c->stage_cache = vz_xstrdup("/var/cache/vzpkg/stages");
+        c->stage_cache_max = 4LL << 30;
 }
 
 /* Every number of the configuration goes through here: digits, one unit
@@ -108,6 +110,10 @@ static int parse_limits(struct vz_config *c, const struct vz_kv *kv, size_t n, s
         }
         if ((v = vz_kv_get(kv, n, "PKG_CACHE_MAX")) &&
             (r = parse_range("PKG_CACHE_MAX", v, vz_size_units, vz_n_size_units, 0, 1LL << 60, &c->pkg_cache_max,
+                             err)) < 0)
+                return r;
+        if ((v = vz_kv_get(kv, n, "STAGE_CACHE_MAX")) &&
+            (r = parse_range("STAGE_CACHE_MAX", v, vz_size_units, vz_n_size_units, 0, 1LL << 60, &c->stage_cache_max,
                              err)) < 0)
                 return r;
         return 0;
@@ -232,6 +238,11 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
         set_str(&c->lxc_path, vz_kv_get(kv, n, "LXC_PATH"));
         set_str(&c->lxc_network, vz_kv_get(kv, n, "LXC_NETWORK"));
         set_str(&c->lxc_apparmor, vz_kv_get(kv, n, "LXC_APPARMOR_PROFILE"));
+        set_str(&c->stage_cache, vz_kv_get(kv, n, "STAGE_CACHE"));
+        if (c->stage_cache && (!*c->stage_cache || strcmp(c->stage_cache, "no") == 0)) {
+                free(c->stage_cache);  /* STAGE_CACHE= or STAGE_CACHE=no: off */
+                c->stage_cache = NULL;
+        }
         if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS")) &&
             (r = parse_count("PARALLEL_CONTAINERS", v, 1, 255, &c->parallel_cts, err)) < 0)
                 return r;
@@ -315,7 +326,7 @@ int vz_config_secure_dirs(const struct vz_config *c, struct vz_error *err)
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return c->stage_cache ? vz_dir_secure("STAGE_CACHE", c->stage_cache, 0700, NULL, err) : 0;
 }
 
 void vz_config_done(struct vz_config *c)
@@ -329,6 +340,7 @@ void vz_config_done(struct vz_config *c)
         free(c->tmp_dir);
         free(c->log_dir);
         free(c->debian_keyring);
+        free(c->stage_cache);
         free(c->proxy);
         free(c->conf_dir);
         free(c->ve_private);

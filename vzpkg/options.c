@@ -21,6 +21,7 @@ enum {
         LONG_APP_OS,
         LONG_APP_LIST,
         LONG_UPDATE_CACHE,
+        LONG_NO_STAGE_CACHE = 320,
 };
 
 static const struct option longopts[] = {
@@ -56,6 +57,7 @@ static const struct option longopts[] = {
         { "ostemplate", required_argument, NULL, LONG_APP_OS },
         { "apptemplate", required_argument, NULL, LONG_APP_LIST },
         { "update-cache", no_argument, NULL, LONG_UPDATE_CACHE },
+        { "no-stage-cache", no_argument, NULL, LONG_NO_STAGE_CACHE },
         {},
 };
 
@@ -84,6 +86,7 @@ static unsigned needs(int c)
         case LONG_APP_OS:
         case LONG_APP_LIST:
         case LONG_UPDATE_CACHE: return VZ_OPT_APPCACHE;
+        case LONG_NO_STAGE_CACHE: return VZ_OPT_STAGE;
         default: return 0;
         }
 }
@@ -177,6 +180,7 @@ static int set_option(struct vz_ctx *ctx, int c, struct vz_opts *o)
         case LONG_APP_OS: o->app_os = optarg[0] == '.' ? optarg + 1 : optarg; break;
         case LONG_APP_LIST: o->app_list = optarg; break;
         case LONG_UPDATE_CACHE: o->update_cache = true; break;
+        case LONG_NO_STAGE_CACHE: o->no_stage_cache = true; break;
         case LONG_TIMEOUT:
                 if (vz_opt_timeout(optarg, &o->timeout) < 0) {
                         fprintf(stderr, "vzpkg: --timeout %s: expected seconds (0 to 86400)\n", optarg);

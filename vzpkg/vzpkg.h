@@ -71,6 +71,8 @@ struct vz_config {
         char *lxc_path;          /* LXC_PATH: LXC's lxcpath; NULL: liblxc's lxc.lxcpath; "": no LXC */
         char *lxc_network;       /* LXC_NETWORK: "empty" or a bridge, for create ct --lxc */
         char *lxc_apparmor;      /* LXC_APPARMOR_PROFILE: NULL/"": LXC's default */
+        char *stage_cache;       /* STAGE_CACHE: saved build stages; NULL: off */
+        long long stage_cache_max; /* STAGE_CACHE_MAX, bytes; 0 = no bound */
 };
 
 int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err);
@@ -100,6 +102,7 @@ struct vz_ctx {
         bool remote;             /* -r: ask the repositories whatever METADATA_EXPIRE says */
         double lock_timeout;     /* --timeout of the cache commands: seconds to wait for a template's lock */
         bool tty;                /* stderr is a terminal: progress bars */
+        bool no_stage_cache;     /* create cache --no-stage-cache */
 };
 
 void vz_log_init(struct vz_ctx *ctx);
@@ -303,6 +306,7 @@ enum {
         VZ_OPT_FOR = 1 << 8,       /* -F, --for-os OST|CTID */
         VZ_OPT_RESTART = 1 << 9,   /* --restart, --accept-no-rollback (running containers) */
         VZ_OPT_APPCACHE = 1 << 16, /* --config SAMPLE, --ostemplate, --apptemplate, --update-cache */
+        VZ_OPT_STAGE = 1 << 17,    /* --no-stage-cache */
 };
 struct vz_opts {
         bool all, packages, force, dry_run, with_depends, clean_deps, cached;
@@ -312,6 +316,7 @@ struct vz_opts {
         const char *for_obj;     /* -F, a leading '.' dropped */
         const char *sample, *app_os, *app_list;  /* appcache: --config, --ostemplate, --apptemplate */
         bool update_cache;       /* appcache: --update-cache (vztt's; vzpkg always refreshes so) */
+        bool no_stage_cache;     /* create cache --no-stage-cache */
 };
 /* -1: go on, the positional arguments from optind; else the exit status
  * (0 after --help, VZ_EXIT_USAGE after a message). */
@@ -491,6 +496,25 @@ int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int
 struct vz_ct_plan *vz_build_plan(struct vz_build *b);
 void vz_build_output(void *userdata, const char *buf, size_t len);
 void vz_build_tail(struct vz_build *b, char *out, size_t size);
+
+/* stages.c: the stage cache's keys; saving and restoring a build root
+ * (docs/internals/build.md). */
+enum vz_build_stage { VZ_STAGE_BASE, VZ_STAGE_FINAL };
+struct vz_stagekey {
+        char *text;
+        size_t len;
+};
+void vz_stagekey_init(struct vz_stagekey *k, const char *stage);
+void vz_stagekey_done(struct vz_stagekey *k);
+void vz_stagekey_add(struct vz_stagekey *k, const char *field, const char *value);  /* NULL: absent */
+void vz_stagekey_add_file(struct vz_stagekey *k, const char *field, const char *path);
+void vz_stagekey_add_packages(struct vz_stagekey *k, const struct vz_pkglist *l, bool base);
+void vz_stagekey_finish(const struct vz_stagekey *k, char ret_hex[65]);
+bool vz_build_stages_on(struct vz_build *b);
+bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_build_stage stage,
+                        char ret_hex[65]);
+int vz_build_stage_restore(struct vz_build *b, const char *key, const char *what, struct vz_error *err);
+void vz_build_stage_save(struct vz_build *b, const char *key, const char *what);
 
 /* hooks.c */
 int vz_hook_host(struct vz_build *b, const char *hook, struct vz_error *err);

@@ -178,6 +178,7 @@ make_env() {
 		TMP_DIR=$TMP_DIR
 		LOG_DIR=$LOG_DIR
 		ARCHIVE=zst
+		STAGE_CACHE=no
 	EOF
 	export VZPKG_CONFIG=$CONF
 	# never the host's /etc/vz/vz.conf and /etc/vztt/vztt.conf ("": not read)

@@ -412,6 +412,65 @@ static void test_snapshot_links_and_sparse(void **state)
         vz_rm_rf(d);
 }
 
+/* ---- stage cache ----------------------------------------------------------- */
+
+static void test_stage_roundtrip_and_corrupt(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root"), *back = vz_path_join(d, "back");
+        _cleanup_free_ char *dir = vz_path_join(d, "stages");
+        _cleanup_free_ char *f = vz_path_join(root, "usr/bin/tool"), *g = vz_path_join(back, "usr/bin/tool");
+        _cleanup_free_ char *l = vz_path_join(root, "usr/bin/alias"), *lb = vz_path_join(back, "usr/bin/alias");
+        _cleanup_free_ char *arch = NULL;
+        const char *key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1234567890, 123456789 } };
+        struct vz_error err = { 0 };
+        struct stat st, sb;
+
+        write_text(root, "usr/bin/tool", "#!/bin/sh\n");
+        assert_int_equal(chmod(f, 04751), 0);
+        assert_int_equal(chown(f, 123, 456), 0);
+        assert_int_equal(utimensat(AT_FDCWD, f, ts, 0), 0);
+        assert_int_equal(link(f, l), 0);
+        _cleanup_free_ char *bin = vz_path_join(root, "bin"), *binb = vz_path_join(back, "bin");
+        assert_int_equal(symlink("usr/bin", bin), 0);
+        assert_int_equal(vz_mkdir_p(back, 0700), 0);
+        assert_int_equal(vz_stage_load(dir, key, back, NULL, &err), 0);  /* nothing saved yet */
+        assert_int_equal(vz_stage_save(dir, key, root, 0, NULL, &err), 0);
+        assert_int_equal(vz_stage_load(dir, key, back, NULL, &err), 1);
+        assert_int_equal(stat(g, &sb), 0);
+        assert_int_equal(stat(f, &st), 0);
+        assert_int_equal(sb.st_mode, st.st_mode);
+        assert_int_equal(sb.st_uid, 123);
+        assert_int_equal(sb.st_gid, 456);
+        assert_int_equal(sb.st_mtim.tv_sec, 1234567890);
+        assert_int_equal(sb.st_mtim.tv_nsec, 123456789);  /* to the nanosecond */
+        assert_int_equal(sb.st_nlink, 2);                  /* hard link kept */
+        assert_int_equal(lstat(lb, &sb), 0);
+        assert_int_equal(lstat(binb, &sb), 0);
+        assert_true(S_ISLNK(sb.st_mode));
+        /* a damaged stage is a miss, and is removed */
+        arch = vz_asprintf("%s/%s.stage.tar.zst", dir, key);
+        int fd = open(arch, O_WRONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(pwrite(fd, "X", 1, 100), 1);
+        close(fd);
+        _cleanup_free_ char *back2 = vz_path_join(d, "back2");
+        assert_int_equal(vz_mkdir_p(back2, 0700), 0);
+        assert_int_equal(vz_stage_load(dir, key, back2, NULL, &err), 0);
+        assert_int_equal(access(arch, F_OK), -1);
+        /* the bound keeps the newest; clean removes everything */
+        assert_int_equal(vz_stage_save(dir, key, root, 1, NULL, &err), 0);
+        assert_int_equal(access(arch, F_OK), 0);
+        size_t n = 0;
+        long long bytes = 0;
+        assert_int_equal(vz_stage_clean(dir, false, &n, &bytes), 0);
+        assert_int_equal(n, 1);
+        assert_true(bytes > 0);
+        assert_int_equal(access(arch, F_OK), -1);
+        vz_rm_rf(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -423,6 +482,7 @@ int main(void)
                 cmocka_unit_test(test_extract_escape_through_own_symlink),
                 cmocka_unit_test(test_pack_sorted_and_atomic), cmocka_unit_test(test_format_names),
                 cmocka_unit_test(test_pkgcache_drops_corrupt), cmocka_unit_test(test_snapshot_links_and_sparse),
+                cmocka_unit_test(test_stage_roundtrip_and_corrupt),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -571,6 +571,98 @@ static void test_ct_resolve(void **state)
         vz_rm_rf(d);
 }
 
+/* ---- stage cache keys ---------------------------------------------------- */
+
+static void key_of(const char *const *fields, char hex[65])
+{
+        struct vz_stagekey k;
+        vz_stagekey_init(&k, "base");
+        for (size_t i = 0; fields[i]; i += 2)
+                vz_stagekey_add(&k, fields[i], fields[i + 1]);
+        vz_stagekey_finish(&k, hex);
+        vz_stagekey_done(&k);
+}
+
+static void test_stagekey_fields(void **state)
+{
+        static const char *const a[] = { "x", "1", "y", "2\nz=3", NULL };
+        static const char *const b[] = { "x", "1", "y", "2", "z", "3", NULL };
+        static const char *const c[] = { "y", "2\nz=3", "x", "1", NULL };
+        char ha[65], ha2[65], hb[65], hc[65];
+        key_of(a, ha);
+        key_of(a, ha2);
+        key_of(b, hb);
+        key_of(c, hc);
+        assert_int_equal(strlen(ha), 64);
+        assert_string_equal(ha, ha2);       /* the same inputs, the same key */
+        assert_string_not_equal(ha, hb);    /* a newline in a value cannot forge a field */
+        assert_string_not_equal(ha, hc);    /* order counts */
+        struct vz_stagekey k;
+        char absent[65], empty[65];
+        vz_stagekey_init(&k, "base");
+        vz_stagekey_add(&k, "hook", NULL);
+        vz_stagekey_finish(&k, absent);
+        vz_stagekey_done(&k);
+        vz_stagekey_init(&k, "base");
+        vz_stagekey_add(&k, "hook", "");
+        vz_stagekey_finish(&k, empty);
+        vz_stagekey_done(&k);
+        assert_string_not_equal(absent, empty);
+}
+
+static void test_stagekey_files_and_packages(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *hook = vz_path_join(d, "post-install");
+        struct vz_pkg pk[3] = {
+                { .name = "libc6", .arch = "amd64", .version = "2.36", .sha256 = "aa", .bootstrap = true },
+                { .name = "apt", .arch = "amd64", .version = "2.6", .sha256 = "bb", .batch = 1 },
+                { .name = "dash", .arch = "amd64", .version = "0.5", .sha256 = "cc", .bootstrap = true },
+        };
+        struct vz_pkg swapped[3] = { pk[2], pk[1], pk[0] };
+        struct vz_pkglist l = { pk, 3 }, ls = { swapped, 3 };
+        char h[5][65];
+        struct vz_stagekey k;
+        const char *texts[] = { "#!/bin/sh\necho a\n", "#!/bin/sh\necho b\n" };
+        for (int i = 0; i < 2; i++) {
+                write_text(d, "post-install", texts[i]);
+                vz_stagekey_init(&k, "final");
+                vz_stagekey_add_file(&k, "post-install", hook);
+                vz_stagekey_finish(&k, h[i]);
+                vz_stagekey_done(&k);
+        }
+        assert_string_not_equal(h[0], h[1]);  /* a hook's content is in the key */
+        /* base: the essential set only, in any list order; final: everything */
+        vz_stagekey_init(&k, "base");
+        vz_stagekey_add_packages(&k, &l, true);
+        assert_null(strstr(k.text, "apt "));
+        assert_non_null(strstr(k.text, "package=dash amd64 0.5 cc 1 0 0\n"));
+        vz_stagekey_finish(&k, h[2]);
+        vz_stagekey_done(&k);
+        vz_stagekey_init(&k, "base");
+        vz_stagekey_add_packages(&k, &ls, true);
+        vz_stagekey_finish(&k, h[3]);
+        vz_stagekey_done(&k);
+        assert_string_equal(h[2], h[3]);
+        pk[1].version = "2.7";  /* a newer apt: the base stays, the final changes */
+        vz_stagekey_init(&k, "base");
+        vz_stagekey_add_packages(&k, &l, true);
+        vz_stagekey_finish(&k, h[4]);
+        vz_stagekey_done(&k);
+        assert_string_equal(h[2], h[4]);
+        vz_stagekey_init(&k, "final");
+        vz_stagekey_add_packages(&k, &l, false);
+        assert_non_null(strstr(k.text, "package=apt amd64 2.7 bb 0 1 0\n"));
+        vz_stagekey_done(&k);
+        pk[0].sha256 = "ab";  /* another file for the same version: the base changes */
+        vz_stagekey_init(&k, "base");
+        vz_stagekey_add_packages(&k, &l, true);
+        vz_stagekey_finish(&k, h[4]);
+        vz_stagekey_done(&k);
+        assert_string_not_equal(h[2], h[4]);
+        vz_rm_rf(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -585,6 +677,7 @@ int main(void)
                 cmocka_unit_test(test_ploop_refused),
                 cmocka_unit_test(test_lxc_rootfs_parse),   cmocka_unit_test(test_lxc_config_text),
                 cmocka_unit_test(test_ct_resolve),
+                cmocka_unit_test(test_stagekey_fields),    cmocka_unit_test(test_stagekey_files_and_packages),
         };
         /* never the host's vzctl/vztt files */
         setenv("VZPKG_VZ_CONF", "", 1);
