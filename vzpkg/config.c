@@ -41,6 +41,7 @@ static void defaults(struct vz_config *c)
         c->low_speed_limit = 1024;
         c->low_speed_time = 60;
         c->lxc_network = vz_xstrdup("empty");
+        c->template_keys = vz_xstrdup("/etc/vzpkg/template-keys");
 }
 
 /* Every number of the configuration goes through here: digits, one unit
@@ -232,6 +233,7 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
         set_str(&c->lxc_path, vz_kv_get(kv, n, "LXC_PATH"));
         set_str(&c->lxc_network, vz_kv_get(kv, n, "LXC_NETWORK"));
         set_str(&c->lxc_apparmor, vz_kv_get(kv, n, "LXC_APPARMOR_PROFILE"));
+        set_str(&c->template_keys, vz_kv_get(kv, n, "TEMPLATE_KEYS"));
         if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS")) &&
             (r = parse_count("PARALLEL_CONTAINERS", v, 1, 255, &c->parallel_cts, err)) < 0)
                 return r;
@@ -336,6 +338,7 @@ void vz_config_done(struct vz_config *c)
         free(c->lxc_path);
         free(c->lxc_network);
         free(c->lxc_apparmor);
+        free(c->template_keys);
         vz_kv_free(c->vars, c->n_vars);
         memset(c, 0, sizeof(*c));
 }

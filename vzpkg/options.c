@@ -17,6 +17,7 @@ enum {
         LONG_AVAILABLE,
         LONG_RESTART,
         LONG_ACCEPT_NO_ROLLBACK,
+        LONG_UNSIGNED,
 };
 
 static const struct option longopts[] = {
@@ -48,6 +49,7 @@ static const struct option longopts[] = {
         { "for-os", required_argument, NULL, 'F' },
         { "restart", no_argument, NULL, LONG_RESTART },
         { "accept-no-rollback", no_argument, NULL, LONG_ACCEPT_NO_ROLLBACK },
+        { "unsigned", no_argument, NULL, LONG_UNSIGNED },
         {},
 };
 
@@ -72,6 +74,7 @@ static unsigned needs(int c)
         case 'F': return VZ_OPT_FOR;
         case LONG_RESTART:
         case LONG_ACCEPT_NO_ROLLBACK: return VZ_OPT_RESTART;
+        case LONG_UNSIGNED: return VZ_OPT_UNSIGNED;
         default: return 0;
         }
 }
@@ -160,6 +163,7 @@ static int set_option(struct vz_ctx *ctx, int c, struct vz_opts *o)
         case LONG_AVAILABLE: o->available = true; break;
         case LONG_RESTART: o->restart = true; break;
         case LONG_ACCEPT_NO_ROLLBACK: o->accept_no_rollback = true; break;
+        case LONG_UNSIGNED: o->allow_unsigned = true; break;
         case 'F': o->for_obj = optarg[0] == '.' ? optarg + 1 : optarg; break;
         case LONG_TIMEOUT:
                 if (vz_opt_timeout(optarg, &o->timeout) < 0) {
