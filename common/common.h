@@ -37,6 +37,8 @@ enum {
         VZ_E_NOCT,         /* no such container (no CTID.conf) */
         VZ_E_FORMAT,       /* a private area vzpkg cannot work on (ploop) */
         VZ_E_NOCACHE,      /* the template has no cache */
+        VZ_E_NOAPP,        /* appcache: no such application template */
+        VZ_E_NOSAMPLE,     /* appcache: no sample container config */
         VZ_E_MAX
 };
 
@@ -101,6 +103,8 @@ int vz_mkdir_p(const char *path, mode_t mode);
 int vz_rm_rf(const char *path);
 int vz_copy_file(const char *src, const char *dst, mode_t mode);
 int vz_sha256_file(const char *path, char ret_hex[65]);
+/* MD5 of a buffer in hex: only for names other tools derive with it (vztt's appcaches) */
+void vz_md5_hex(const void *data, size_t len, char ret_hex[33]);
 bool vz_is_executable(const char *path);
 
 /* ---- confined access below a root owned by someone else (rootfd.c) ----

@@ -21,6 +21,8 @@ static const char *const messages[VZ_E_MAX - VZ_E_BASE] = {
         [VZ_E_NOCT - VZ_E_BASE] = "container does not exist",
         [VZ_E_FORMAT - VZ_E_BASE] = "unsupported private area format",
         [VZ_E_NOCACHE - VZ_E_BASE] = "template not cached",
+        [VZ_E_NOAPP - VZ_E_BASE] = "application template not found",
+        [VZ_E_NOSAMPLE - VZ_E_BASE] = "sample config not found",
 };
 
 const char *vz_strerror(int code)

@@ -255,6 +255,21 @@ int vz_copy_file(const char *src, const char *dst, mode_t mode)
         return n < 0 ? -errno : 0;
 }
 
+/* Not for integrity: vztt names an appcache by the MD5 of its app list,
+ * and we must find the same file. */
+void vz_md5_hex(const void *data, size_t len, char ret_hex[33])
+{
+        Chksum *c = solv_chksum_create(REPOKEY_TYPE_MD5);
+        const unsigned char *digest;
+        int n = 0;
+        solv_chksum_add(c, data, (int)len);
+        digest = solv_chksum_get(c, &n);
+        for (int i = 0; i < n && i < 16; i++)
+                snprintf(ret_hex + 2 * i, 3, "%02x", digest[i]);
+        ret_hex[32] = '\0';
+        solv_chksum_free(c, NULL);
+}
+
 /* SHA-256 comes from libsolv's checksum code, which we link anyway: no
  * second crypto library just for hashing files. */
 int vz_sha256_file(const char *path, char ret_hex[65])

@@ -100,6 +100,8 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
         }
         for (char *const *e = vz_template_environment(b->tmpl); *e; e++)
                 vz_plan_env(p, *e);
+        if (b->app_cache)  /* vztt's mark: scripts may skip what only a real container needs */
+                vz_plan_env(p, "APP_CACHE=1");
         vz_plan_bind(p, pkgs, "/run/vzpkg/packages", VZ_BIND_RO);
         vz_plan_limits(p, b->ctx->cfg.memory_limit, b->ctx->cfg.pids_limit);
         vz_plan_timeout(p, b->ctx->cfg.run_timeout);
@@ -396,8 +398,14 @@ static void sweep(struct vz_ctx *ctx, const char *dir, const char *name, bool (*
 /* Called with the template's lock held. */
 void vz_build_remove_stale(struct vz_ctx *ctx, const struct vz_template *t)
 {
-        sweep(ctx, ctx->cfg.tmp_dir, vz_template_name(t), stale_workdir);
-        sweep(ctx, ctx->cfg.cache_dir, vz_template_name(t), stale_tmpfile);
+        vz_build_remove_stale_name(ctx, vz_template_name(t));
+}
+
+/* name: a template's or an appcache's, with its lock held. */
+void vz_build_remove_stale_name(struct vz_ctx *ctx, const char *name)
+{
+        sweep(ctx, ctx->cfg.tmp_dir, name, stale_workdir);
+        sweep(ctx, ctx->cfg.cache_dir, name, stale_tmpfile);
 }
 
 static int make_workdir(struct vz_build *b, struct vz_error *err)
@@ -615,7 +623,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
 {
         long long sde = vz_source_date_epoch(b);
         const struct vz_config *c = &b->ctx->cfg;
-        const char *name = vz_template_name(b->tmpl);
+        const char *name = b->cache_name ? b->cache_name : vz_template_name(b->tmpl);
         _cleanup_free_ char *dest = vz_asprintf("%s/%s%s", c->cache_dir, name, vz_archive_suffix(c->archive));
         _cleanup_free_ char *json = vz_manifest_json_path(b->ctx, name);
         _cleanup_free_ char *old = NULL;

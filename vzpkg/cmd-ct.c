@@ -17,7 +17,7 @@ static int fail(struct vz_error *err, int r)
 }
 
 static const char create_help[] =
-        "Usage: vzpkg create ct [--lxc] CTID... --ostemplate OST [--hostname NAME]\n\n"
+        "Usage: vzpkg create ct [--lxc] CTID... --ostemplate OST [--apps APP,...] [--hostname NAME]\n\n"
         "Create containers: unpack the OS template's cache (built first when\n"
         "missing) into its private area (VE_PRIVATE, default /vz/private/$VEID),\n"
         "give it /etc/hostname, a 127.0.1.1 line in /etc/hosts, /etc/resolv.conf\n"
@@ -28,6 +28,9 @@ static const char create_help[] =
         "<lxcpath>/NAME/rootfs, LXC's config <lxcpath>/NAME/config (start it with\n"
         "lxc-start -n NAME) and vzpkg's record <lxcpath>/NAME/vzpkg.conf.\n\n"
         "  -t, --ostemplate OST  the OS template\n"
+        "      --apps APP,...    with these application templates: from the appcache of\n"
+        "                        OST with exactly these apps when there is one (one\n"
+        "                        unpack), else the OS cache and then 'vzpkg install'\n"
         "  -H, --hostname NAME   the host name (one CTID only; default: the CTID)\n"
         "      --lxc             make LXC containers (LXC_PATH, LXC_NETWORK,\n"
         "                        LXC_APPARMOR_PROFILE)\n"
@@ -279,9 +282,53 @@ static void report_created(struct vz_ctx *ctx, const struct vz_ct *ct, const cha
                        lxc ? " (LXC)" : "");
 }
 
-static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, const char *hostname, bool lxc,
-                     struct vz_error *err)
+/* --apps: each app loaded (so a typo fails before anything is made, exit
+ * 28 as vztt's) and its canonical name kept; the appcache of exactly these,
+ * when it is there. */
+static int pick_appcache(struct vz_ctx *ctx, const struct vz_template *t, char *const *apps, char ***ret_names,
+                         char **ret_cache, struct vz_error *err)
 {
+        struct vz_vars vars = vz_config_vars(&ctx->cfg);
+        char **names = vz_xmalloc(sizeof(char *));
+        for (char *const *a = apps; *a; a++) {
+                _cleanup_template_ struct vz_template *app = NULL;
+                int r = vz_template_load_app(ctx->cfg.template_area, t, *a, &vars, &app, err);
+                if (r < 0) {
+                        vz_strv_free(names);
+                        if (r == -VZ_E_NOTEMPLATE)
+                                vz_error_reset(err, -VZ_E_NOAPP, "%s: no application template %s ('vzpkg list %s' "
+                                               "lists them)", vz_template_name(t), *a, vz_template_name(t));
+                        return r == -VZ_E_NOTEMPLATE ? -VZ_E_NOAPP : r;
+                }
+                if (!vz_strv_contains(names, vz_template_name(app)))
+                        vz_strv_push(&names, vz_template_name(app));
+        }
+        *ret_names = names;
+        if (names[0] && vz_appcache_find(ctx, vz_template_name(t), names, ret_cache) < 0)
+                *ret_cache = NULL;
+        return 0;
+}
+
+/* From an appcache the container has the apps already: TEMPLATES and their
+ * stamps, as install writes them. */
+static int take_apps(struct vz_ct *ct, char *const *names, struct vz_error *err)
+{
+        for (char *const *a = names; *a; a++) {
+                int r = vz_ct_stamp(ct, *a);
+                if (r < 0)
+                        return vz_error_set(err, r, "container %s: cannot write templates/%s/timestamp: %s", ct->id, *a,
+                                            strerror(-r));
+                if (!vz_strv_contains(ct->apps, *a))
+                        vz_strv_push(&ct->apps, *a);
+        }
+        return 0;
+}
+
+static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, char *const *want_apps,
+                     const char *hostname, bool lxc, bool *ret_install, struct vz_error *err)
+{
+        _cleanup_strv_ char **apps = NULL;
+        _cleanup_free_ char *appcache = NULL;
         _cleanup_free_ char *host = hostname ? vz_xstrdup(hostname) : default_hostname(id);
         _cleanup_free_ char *lock_name = vz_asprintf("%s%s", lxc ? "lxc:" : "vzctl:", id);
         struct vz_vars vars = vz_config_vars(&ctx->cfg);
@@ -303,7 +350,17 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, const 
         const char *there = lxc ? ct->lxc_dir : access(ct->conf_path, F_OK) == 0 ? ct->conf_path : ct->private_dir;
         if (access(there, F_OK) == 0 || (!lxc && access(ct->private_dir, F_OK) == 0))
                 return vz_error_set(err, -EEXIST, "container %s: exists already (%s); destroy it first", id, there);
-        r = ensure_cache(ctx, t, &cache, err);
+        r = want_apps && want_apps[0] ? pick_appcache(ctx, t, want_apps, &apps, &appcache, err) : 0;
+        if (r >= 0 && appcache) {
+                vz_info("container %s: from the appcache %s (%s with its apps)", id, appcache, vz_template_name(t));
+                cache = TAKE_PTR(appcache);
+        } else if (r >= 0) {
+                if (apps && apps[0])
+                        vz_info("container %s: no appcache of %s with these apps: the OS cache, then an install", id,
+                                vz_template_name(t));
+                *ret_install = apps && apps[0];
+                r = ensure_cache(ctx, t, &cache, err);
+        }
         if (r >= 0)
                 r = make_root(ctx, ct, err);
         if (r >= 0)
@@ -312,6 +369,8 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, const 
                 r = move_bookkeeping(ct, err);
         if (r >= 0 && (r = vz_ct_stamp(ct, vz_template_name(t))) < 0)
                 vz_error_set(err, r, "container %s: cannot write its template timestamp: %s", id, strerror(-r));
+        if (r >= 0 && !*ret_install && apps)
+                r = take_apps(ct, apps, err);
         if (r >= 0)
                 r = personalize(ctx, ct, host, err);
         if (r >= 0)
@@ -329,8 +388,10 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
         static const struct option opts[] = { { "ostemplate", required_argument, NULL, 't' },
                                                { "hostname", required_argument, NULL, 'H' },
                                                { "lxc", no_argument, NULL, 'L' },
+                                               { "apps", required_argument, NULL, 'A' },
                                                { "help", no_argument, NULL, 'h' }, {} };
         struct vz_error err = { 0 };
+        _cleanup_strv_ char **apps = NULL;
         const char *ost = NULL, *hostname = NULL;
         bool lxc = false;
         int c, r;
@@ -341,7 +402,10 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
                         hostname = optarg;
                 else if (c == 'L')
                         lxc = true;
-                else {
+                else if (c == 'A') {
+                        vz_strv_free(apps);
+                        apps = vz_strv_split(optarg, ", ");
+                } else {
                         fputs(create_help, c == 'h' ? stdout : stderr);
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
                 }
@@ -358,12 +422,21 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
         }
         int rc = 0;
         for (int i = optind; i < argc && !vz_interrupted(); i++) {
+                bool install = false;
                 memset(&err, 0, sizeof(err));
-                r = create_ct(ctx, argv[i], ost, hostname, lxc, &err);
+                r = create_ct(ctx, argv[i], ost, apps, hostname, lxc, &install, &err);
                 if (r < 0 && !rc)
                         rc = fail(&err, r);
                 else if (r < 0)
                         fail(&err, r);
+                if (r >= 0 && install) {  /* no appcache: the apps as 'vzpkg install' puts them in */
+                        _cleanup_free_ char *kind_id = vz_asprintf("%s%s", lxc ? "lxc:" : "vzctl:", argv[i]);
+                        char *ids[] = { kind_id, NULL };
+                        struct vz_ct_request req = { .action = VZ_CT_INSTALL, .apps = apps };
+                        int k = vz_ct_operate(ctx, ids, &req);
+                        if (k && !rc)
+                                rc = k;
+                }
         }
         return rc ? rc : vz_interrupted() ? VZ_EXIT_INTERRUPTED : 0;
 }

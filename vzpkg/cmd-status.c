@@ -10,7 +10,8 @@ static const char help[] =
         "Compare each OS template cache's manifest with the current repository\n"
         "metadata (not with the file's age); with no OST, every OS template's.\n"
         "Lists every package with a newer version, packages newly needed by the\n"
-        "template and packages it no longer needs. With container IDs (or --all),\n"
+        "template and packages it no longer needs, then the same for each appcache of\n"
+        "the template ('vzpkg list appcache'). With container IDs (or --all),\n"
         "the updates each container's repositories offer, and for a running one the\n"
         "processes that still run replaced files (\"restart needed\"). Exit 0 when\n"
         "everything is current, 22 when something is not, else 84 when a restart\n"
@@ -58,20 +59,31 @@ static json_t *diff_json(const char *name, const struct vz_diff *d)
 struct status_run {
         json_t *all;
         bool every;              /* no OST named: templates without a cache are skipped */
+        bool json;
 };
 
-static int status_one(struct vz_ctx *ctx, const struct vz_template *t, void *userdata, struct vz_error *err)
+/* An appcache of the template (appcache.c), reported as its OS cache is. */
+static void appcache_report(void *userdata, const char *name, char *const *apps, const struct vz_diff *d)
 {
         struct status_run *run = userdata;
+        if (run->json) {
+                json_t *o = diff_json(name, d), *a = json_array();
+                for (char *const *x = apps; *x; x++)
+                        json_array_append_new(a, json_string(*x));
+                json_object_set_new(o, "apps", a);
+                json_array_append_new(run->all, o);
+        } else
+                print_human(name, d);
+}
+
+static int status_os(struct vz_ctx *ctx, const struct vz_template *t, struct status_run *run, struct vz_error *err)
+{
         _cleanup_resolver_ struct vz_resolver *res = NULL;
-        _cleanup_free_ char *cache = NULL;
         struct vz_pkglist fresh = { 0 };
         struct vz_diff d = { 0 };
         struct vz_build b;
         int r;
 
-        if (run->every && vz_cache_find(ctx->cfg.cache_dir, vz_template_name(t), &cache) < 0)
-                return 0;
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;
@@ -90,6 +102,23 @@ static int status_one(struct vz_ctx *ctx, const struct vz_template *t, void *use
         return r;
 }
 
+/* The OS template's cache (when it has one or was named), then each of its
+ * appcaches. */
+static int status_one(struct vz_ctx *ctx, const struct vz_template *t, void *userdata, struct vz_error *err)
+{
+        struct status_run *run = userdata;
+        _cleanup_free_ char *cache = NULL;
+        int r = 0, k;
+        if (!run->every || vz_cache_find(ctx->cfg.cache_dir, vz_template_name(t), &cache) == 0)
+                r = status_os(ctx, t, run, err);
+        if (r < 0)
+                return r;
+        k = vz_appcache_status(ctx, t, appcache_report, run, err);
+        if (k < 0)
+                return k;
+        return k > 0 ? VZ_EXIT_STALE : r;
+}
+
 int vz_cmd_status(struct vz_ctx *ctx, int argc, char **argv)
 {
         struct vz_opts o;
@@ -102,7 +131,7 @@ int vz_cmd_status(struct vz_ctx *ctx, int argc, char **argv)
         if (o.all || (optind < argc && vz_is_container(ctx, argv[optind])))
                 return vz_status_cts(ctx, argc, argv, &o);
         all = json_array();
-        struct status_run run = { all, optind >= argc };
+        struct status_run run = { all, optind >= argc, ctx->json };
         rc = vz_each_template(ctx, argc, argv, true, status_one, &run);
         if (ctx->json) {
                 char *s = json_dumps(all, JSON_INDENT(2));

@@ -15,6 +15,8 @@ static char **hook_env(struct vz_build *b)
         for (char *const *e = vz_template_environment(b->tmpl); *e; e++)
                 vz_strv_push(&env, *e);
         vz_strv_push_take(&env, vz_asprintf("VZPKG_TEMPLATE=%s", vz_template_name(b->tmpl)));
+        if (b->app_cache)
+                vz_strv_push(&env, "APP_CACHE=1");
         return env;
 }
 

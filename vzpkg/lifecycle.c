@@ -68,7 +68,14 @@ static bool in_list(const struct vz_pkglist *l, const char *name)
 int vz_cache_diff(struct vz_build *b, struct vz_resolver *res, const struct vz_pkglist *fresh, struct vz_diff *ret,
                   struct vz_error *err)
 {
-        json_t *j = load_manifest(b->ctx, vz_template_name(b->tmpl), err), *pkgs, *p;
+        return vz_cache_diff_name(b, vz_template_name(b->tmpl), res, fresh, ret, err);
+}
+
+/* name: the cache's, an OS template's or an appcache's (appcache.c). */
+int vz_cache_diff_name(struct vz_build *b, const char *name, struct vz_resolver *res, const struct vz_pkglist *fresh,
+                       struct vz_diff *ret, struct vz_error *err)
+{
+        json_t *j = load_manifest(b->ctx, name, err), *pkgs, *p;
         size_t i;
 
         if (!j)

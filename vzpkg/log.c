@@ -159,6 +159,10 @@ int vz_exit_code(int r)
                 return VZ_EXIT_FORMAT;
         case VZ_E_NOCACHE:
                 return VZ_EXIT_NOT_CACHED;
+        case VZ_E_NOAPP:
+                return VZ_EXIT_NO_APP;
+        case VZ_E_NOSAMPLE:
+                return VZ_EXIT_NO_SAMPLE;
         case VZ_E_INTERRUPTED:
                 return VZ_EXIT_INTERRUPTED;
         default:

@@ -8,6 +8,11 @@ static const struct vz_command commands[] = {
         { "remove cache", vz_cmd_remove_cache, "remove OS template caches" },
         { "update cache", vz_cmd_update_cache, "bring OS template caches up to date" },
         { "update metadata", vz_cmd_update_metadata, "refresh repository metadata" },
+        /* before "update" and "list": two-word names must match first */
+        { "create appcache", vz_cmd_create_appcache, "build a cache of an OS template with application templates" },
+        { "update appcache", vz_cmd_update_appcache, "rebuild an appcache that is not up to date" },
+        { "remove appcache", vz_cmd_remove_appcache, "remove an appcache" },
+        { "list appcache", vz_cmd_list_appcache, "list the appcaches" },
         { "status", vz_cmd_status, "tell whether caches or containers are up to date (exit 22 if not)" },
         { "fetch", vz_cmd_fetch, "download a template's packages into the package cache" },
         { "clean", vz_cmd_clean, "remove unreferenced and least recently used package files" },
@@ -47,7 +52,8 @@ static void usage(FILE *f)
                    "Exit status (vztt's numbers where vztt has one): 0 ok, 1 system error,\n"
                    "8 template script, 10 not root, 16 no such container, 21 locked,\n"
                    "22 not up to date (status), 23 not cached, 24 template not found,\n"
-                   "25 bad template, 35 bad command line, 43 ploop private area, 52 download,\n"
+                   "25 bad template, 28 no such app (appcache), 30 no sample config (appcache),\n"
+                   "35 bad command line, 43 ploop private area, 52 download,\n"
                    "70 package not found, dependency problem or install failed; vzpkg's own:\n"
                    "80 configuration, 81 verification, 82 cache write, 83 runtime, 130 interrupted.\n"
                    "See vzpkg(8).\n");

@@ -75,6 +75,13 @@ int vz_manifest_write_json(struct vz_build *b, const struct vz_pkglist *resolved
         root = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "template", vz_template_name(b->tmpl), "cache",
                          cache_path, "cache_sha256", hex, "package_manager", vz_template_package_manager(b->tmpl),
                          "packages", packages_json(b, resolved), "repositories", repos_json(b));
+        if (b->cache_name && b->apps) {  /* an appcache: its name and apps too */
+                json_t *apps = json_array();
+                for (char *const *a = b->apps; *a; a++)
+                        json_array_append_new(apps, json_string(*a));
+                json_object_set_new(root, "appcache", json_string(b->cache_name));
+                json_object_set_new(root, "apps", apps);
+        }
         text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(root);
         if (!text)

@@ -18,6 +18,10 @@ enum {
         LONG_RESTART,
         LONG_ACCEPT_NO_ROLLBACK,
         LONG_UNSIGNED,
+        LONG_SAMPLE = 300,       /* appcache: vztt's --config, --ostemplate, --apptemplate, --update-cache */
+        LONG_APP_OS,
+        LONG_APP_LIST,
+        LONG_UPDATE_CACHE,
 };
 
 static const struct option longopts[] = {
@@ -50,6 +54,10 @@ static const struct option longopts[] = {
         { "restart", no_argument, NULL, LONG_RESTART },
         { "accept-no-rollback", no_argument, NULL, LONG_ACCEPT_NO_ROLLBACK },
         { "unsigned", no_argument, NULL, LONG_UNSIGNED },
+        { "config", required_argument, NULL, LONG_SAMPLE },
+        { "ostemplate", required_argument, NULL, LONG_APP_OS },
+        { "apptemplate", required_argument, NULL, LONG_APP_LIST },
+        { "update-cache", no_argument, NULL, LONG_UPDATE_CACHE },
         {},
 };
 
@@ -75,6 +83,10 @@ static unsigned needs(int c)
         case LONG_RESTART:
         case LONG_ACCEPT_NO_ROLLBACK: return VZ_OPT_RESTART;
         case LONG_UNSIGNED: return VZ_OPT_UNSIGNED;
+        case LONG_SAMPLE:
+        case LONG_APP_OS:
+        case LONG_APP_LIST:
+        case LONG_UPDATE_CACHE: return VZ_OPT_APPCACHE;
         default: return 0;
         }
 }
@@ -165,6 +177,10 @@ static int set_option(struct vz_ctx *ctx, int c, struct vz_opts *o)
         case LONG_ACCEPT_NO_ROLLBACK: o->accept_no_rollback = true; break;
         case LONG_UNSIGNED: o->allow_unsigned = true; break;
         case 'F': o->for_obj = optarg[0] == '.' ? optarg + 1 : optarg; break;
+        case LONG_SAMPLE: o->sample = optarg; break;
+        case LONG_APP_OS: o->app_os = optarg[0] == '.' ? optarg + 1 : optarg; break;
+        case LONG_APP_LIST: o->app_list = optarg; break;
+        case LONG_UPDATE_CACHE: o->update_cache = true; break;
         case LONG_TIMEOUT:
                 if (vz_opt_timeout(optarg, &o->timeout) < 0) {
                         fprintf(stderr, "vzpkg: --timeout %s: expected seconds (0 to 86400)\n", optarg);

@@ -23,6 +23,8 @@ enum {
         VZ_EXIT_NOT_CACHED = 23,   /* VZT_TMPL_NOT_CACHED */
         VZ_EXIT_TEMPLATE = 24,     /* template not found (VZT_TMPL_NOT_FOUND) */
         VZ_EXIT_BROKEN = 25,       /* bad template metadata (VZT_TMPL_BROKEN) */
+        VZ_EXIT_NO_APP = 28,       /* appcache: no such application template (VZT_TMPL_NOT_EXIST) */
+        VZ_EXIT_NO_SAMPLE = 30,    /* appcache: no sample config (VZT_TCACHE_CONF_NFOUND) */
         VZ_EXIT_USAGE = 35,        /* bad command line (VZT_BAD_PARAM) */
         VZ_EXIT_FORMAT = 43,       /* ploop private area (VZT_UNSUPPORTED_VEFORMAT) */
         VZ_EXIT_DOWNLOAD = 52,     /* VZT_CANT_FETCH */
@@ -350,6 +352,7 @@ enum {
         VZ_OPT_FOR = 1 << 8,       /* -F, --for-os OST|CTID */
         VZ_OPT_RESTART = 1 << 9,   /* --restart, --accept-no-rollback (running containers) */
         VZ_OPT_UNSIGNED = 1 << 12, /* --unsigned: package files without a trusted signature */
+        VZ_OPT_APPCACHE = 1 << 16, /* --config SAMPLE, --ostemplate, --apptemplate, --update-cache */
 };
 struct vz_opts {
         bool all, packages, force, dry_run, with_depends, clean_deps, cached;
@@ -358,6 +361,8 @@ struct vz_opts {
         bool allow_unsigned;     /* --unsigned */
         double timeout;
         const char *for_obj;     /* -F, a leading '.' dropped */
+        const char *sample, *app_os, *app_list;  /* appcache: --config, --ostemplate, --apptemplate */
+        bool update_cache;       /* appcache: --update-cache (vztt's; vzpkg always refreshes so) */
 };
 /* -1: go on, the positional arguments from optind; else the exit status
  * (0 after --help, VZ_EXIT_USAGE after a message). */
@@ -432,6 +437,9 @@ struct vz_build {
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
         pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
         char **unsigned_ok;      /* SHA-256s of package files admitted unsigned (localinstall --unsigned) */
+        const char *cache_name;  /* appcache: published under this name (NULL: the template's) */
+        char *const *apps;       /* appcache: its application templates, for the manifest */
+        bool app_cache;          /* appcache: APP_CACHE=1 for hooks and commands, as vztt sets it */
 };
 
 /* Package-format backends: the pipeline calls these, never branches on the
@@ -494,6 +502,7 @@ void vz_build_reset_repos(struct vz_build *b);
 long long vz_source_date_epoch(struct vz_build *b);
 /* Work directories left by a killed vzpkg; only under the template's lock. */
 void vz_build_remove_stale(struct vz_ctx *ctx, const struct vz_template *t);
+void vz_build_remove_stale_name(struct vz_ctx *ctx, const char *name);
 
 /* repometa.c: the per-repository metadata cache, shared by the backends. */
 char *vz_repo_metadir(struct vz_build *b, const char *family, const char *url, const char *suite);
@@ -561,3 +570,35 @@ int vz_manifest_write_vzpackages_at(int rootfd, const struct vz_pkglist *install
 int vz_manifest_write_json(struct vz_build *b, const struct vz_pkglist *resolved,
                            const char *cache_path, const char *json_path, struct vz_error *err);
 char *vz_manifest_json_path(const struct vz_ctx *ctx, const char *name);
+
+/* ---- appcaches (appcache.c): an OS template cache with application
+ * templates pre-installed, named and listed as vztt does
+ * (docs/internals/appcache.md). ------------------------------------------- */
+/* vztt's list file text: "     APP\n" per app, sorted by strcmp, each once */
+char *vz_appcache_list_text(char *const *apps);
+/* "<os>_app_<md5 of the list text>", vztt's name (no suffix) */
+char *vz_appcache_name(const char *os, char *const *apps);
+/* A "<os>_app_<32 hex>.list" file name: the OS template's name, else NULL */
+char *vz_appcache_list_os(const char *filename);
+/* The app names of a list file's text (NULL-terminated; empty on junk) */
+char **vz_appcache_list_parse(const char *text);
+/* OSTEMPLATE and TEMPLATES of a vzctl sample config (--config NAME: a
+ * CONF_DIR/ve-NAME.conf-sample, else a path); leading dots dropped. */
+int vz_appcache_sample(struct vz_ctx *ctx, const char *sample, char **ret_os, char ***ret_apps, struct vz_error *err);
+/* The appcache of os with apps, when it is there. */
+int vz_appcache_find(struct vz_ctx *ctx, const char *os, char *const *apps, char **ret_path);
+int vz_appcache_create(struct vz_ctx *ctx, const char *os, char *const *apps, bool force, struct vz_error *err);
+/* Stale: rebuilt from the OS cache; current: left alone. */
+int vz_appcache_update(struct vz_ctx *ctx, const char *os, char *const *apps, bool force, struct vz_error *err);
+int vz_appcache_remove(struct vz_ctx *ctx, const char *os, char *const *apps, struct vz_error *err);
+/* status: every appcache of template t against today's repositories;
+ * report(name, apps, diff) for each; 1 when one is stale. */
+typedef void (*vz_appcache_report_fn)(void *userdata, const char *name, char *const *apps, const struct vz_diff *d);
+int vz_appcache_status(struct vz_ctx *ctx, const struct vz_template *t, vz_appcache_report_fn report, void *userdata,
+                       struct vz_error *err);
+int vz_cache_diff_name(struct vz_build *b, const char *name, struct vz_resolver *res, const struct vz_pkglist *fresh,
+                       struct vz_diff *ret, struct vz_error *err);
+int vz_cmd_create_appcache(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_update_appcache(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_remove_appcache(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_list_appcache(struct vz_ctx *ctx, int argc, char **argv);

@@ -484,6 +484,7 @@ static void test_ploop_refused(void **state)
         memset(&err, 0, sizeof(err));
         assert_int_equal(vz_ct_load(&ctx, "203", &ct, &err), -VZ_E_NOCT);  /* exit 16 */
         free(ctx.cfg.ve_private);
+        free(ctx.cfg.lxc_path);  /* vz_ct_resolve asked liblxc for its lxcpath */
         vz_rm_rf(d);
 }
 
