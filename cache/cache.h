@@ -21,6 +21,21 @@ char *vz_pkgcache_path(struct vz_pkgcache *pc, const char *sha256, const char *s
 /* The same location relative to the cache directory, with no side effect:
  * for use where the cache is mounted elsewhere (inside a container). */
 char *vz_pkgcache_relpath(const char *sha256, const char *suffix);
+const char *vz_pkgcache_dir(const struct vz_pkgcache *pc);
+/* vz_file_import: src copied to a new file (0644) in dir, its name in
+ * *ret_tmp, under the same rules as vz_pkgcache_import.
+ * A package file named on the command line (localinstall), copied into the
+ * cache as <sha256><suffix> (import.c): opened without following a link,
+ * a regular file of at most max bytes (-VZ_E_UNSAFE naming src otherwise),
+ * hashed as copied. *ret_path: its place in the cache. */
+int vz_file_import(const char *src, const char *dir, long long max, char **ret_tmp, struct vz_error *err);
+int vz_pkgcache_import(struct vz_pkgcache *pc, const char *src, const char *suffix, long long max,
+                       char ret_sha256[65], char **ret_path, struct vz_error *err);
+/* A .deb read whole before use: ar with debian-binary 2.x first, one
+ * control.tar.* and one data.tar.* whose every entry decompresses (so the
+ * compressors' checksums hold) and has no absolute or '..' path.
+ * -VZ_E_CHECKSUM (corrupt) / -VZ_E_UNSAFE naming label. */
+int vz_deb_check(const char *path, const char *label, struct vz_error *err);
 /* True when the file is present and its content still matches its name. */
 bool vz_pkgcache_valid(struct vz_pkgcache *pc, const char *path, const char *sha256);
 

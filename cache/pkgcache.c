@@ -46,6 +46,11 @@ char *vz_pkgcache_path(struct vz_pkgcache *pc, const char *sha256, const char *s
         return vz_asprintf("%s/%s%s", fan, sha256, suffix);
 }
 
+const char *vz_pkgcache_dir(const struct vz_pkgcache *pc)
+{
+        return pc->dir;
+}
+
 char *vz_pkgcache_relpath(const char *sha256, const char *suffix)
 {
         return vz_asprintf("sha256/%.2s/%s%s", sha256, sha256, suffix);

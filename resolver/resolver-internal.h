@@ -6,6 +6,7 @@
 #include <solv/bitmap.h>
 #include <solv/pool.h>
 #include <solv/queue.h>
+#include <solv/repo.h>
 
 /* Debian: a solvable's Pre-Depends and Depends in the order written (an
  * idarray attribute; libsolv's own array is sorted when cached). */
@@ -25,3 +26,7 @@ void vz_apt_candidates(Pool *pool, Map *ret);
  * order[name id]: where apt's cache first met the name (1..; 0 never). */
 void vz_apt_choose(Pool *pool, const Map *cand, char **essential, const int *rank, const int *order, int nrank,
                    const Queue *premarked, const Queue *roots, Queue *ret);
+
+/* resolver.c: keep the order of the Depends of the solvables from start on
+ * (VZ_DEPORDER_KEY), before the repository is internalized. */
+void vz_resolver_keep_dep_order(Repo *repo, int start);

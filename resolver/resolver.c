@@ -97,7 +97,7 @@ static bool write_solv_cache(Repo *repo, const char *path)
 
 /* The .solv writer sorts each dependency array, yet apt's choices follow
  * the order written: a copy in that order is kept as an attribute. */
-static void keep_dep_order(Repo *repo, int start)
+void vz_resolver_keep_dep_order(Repo *repo, int start)
 {
         Pool *pool = repo->pool;
         Id key = pool_str2id(pool, VZ_DEPORDER_KEY, 1), p;
@@ -120,7 +120,7 @@ static int parse_packages(Repo *repo, const char *path)
         r = repo_add_debpackages(repo, f, REPO_NO_INTERNALIZE);
         fclose(f);
         if (r == 0)
-                keep_dep_order(repo, start);
+                vz_resolver_keep_dep_order(repo, start);
         repo_internalize(repo);
         return r == 0 ? 0 : -EBADMSG;
 }
@@ -983,6 +983,8 @@ static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char
         for (char **n = job->install; n && *n; n++)
                 if ((k = add_name_job(r->pool, q, *n, what, err)) < 0)
                         return k;
+        for (size_t i = 0; i < job->n_files; i++)  /* package files: that very solvable */
+                queue_push2(q, SOLVER_INSTALL | SOLVER_SOLVABLE, job->files[i]);
         push_names(r->pool, q, job->erase, SOLVER_ERASE | (job->cleandeps ? SOLVER_CLEANDEPS : 0));
         if (r->pool->disttype == DISTTYPE_DEB && (job->update_all || job->update))
                 deb_update_names(r->pool, q, job->update_all ? NULL : job->update);
@@ -993,9 +995,10 @@ static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char
         }
         /* choosing among providers is an install's question; an update keeps
          * to the installed names (SOLVER_FLAG_NO_UPDATEPROVIDE) */
-        if (job->install && job->install[0] && r->pool->disttype != DISTTYPE_DEB)
+        bool installing = (job->install && job->install[0]) || job->n_files;
+        if (installing && r->pool->disttype != DISTTYPE_DEB)
                 disfavor_impostors(r->pool, q);
-        else if (job->install && job->install[0])
+        else if (installing)
                 favor_apt_choice(r, q);
         return 0;
 }
@@ -1181,7 +1184,8 @@ int vz_resolver_solve_job(struct vz_resolver *r, const struct vz_job *job, const
         /* a removal may take what depends on the removed along (libsolv
          * otherwise calls it a problem); check_dependents refuses that
          * without with_depends, naming one of them */
-        if (job->erase && job->erase[0] && !(job->install && job->install[0]) && !job->update && !job->update_all)
+        if (job->erase && job->erase[0] && !(job->install && job->install[0]) && !job->n_files && !job->update &&
+            !job->update_all)
                 solver_set_flag(solv, SOLVER_FLAG_ALLOW_UNINSTALL, 1);
         if (solver_solve(solv, &q) != 0) {
                 k = explain_problems(solv, what, err);

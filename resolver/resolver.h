@@ -100,6 +100,8 @@ struct vz_job {
         bool update_all;
         bool cleandeps;          /* also remove what only the erased needed */
         bool with_depends;       /* also remove what needs the erased (else refused) */
+        const int *files;        /* package files to install: vz_resolver_add_file's ids */
+        size_t n_files;
 };
 
 /* Solve a job against the installed repository: *ret_install the packages
@@ -115,6 +117,24 @@ int vz_resolver_solve_job(struct vz_resolver *r, const struct vz_job *job, const
  * when its repository gives no SHA-256. */
 int vz_resolver_find(struct vz_resolver *r, const char *name, const char *arch, const char *version,
                      struct vz_pkg *ret);
+
+/* ---- package files from the host (localinstall; local.c) ------------------
+ * A .deb (Debian pool) or .rpm (RPM pool), already verified and in the
+ * package cache, as a solvable of the "@commandline" repository: resolved
+ * with the repositories (its dependencies come from them), with `sha256`
+ * as its checksum and `location` as its file name. *ret_id goes into
+ * vz_job.files. -VZ_E_CHECKSUM, naming `label`, when libsolv cannot read it. */
+int vz_resolver_add_file(struct vz_resolver *r, const char *path, const char *sha256, const char *location,
+                         const char *label, int *ret_id, struct vz_error *err);
+struct vz_file_info {
+        const char *name, *arch, *version;  /* owned by the resolver */
+        const char *installed;              /* the installed version of that name and arch, or NULL */
+        int cmp;                            /* version against installed: < 0 older, 0 same, > 0 newer */
+};
+void vz_resolver_file_info(struct vz_resolver *r, int id, struct vz_file_info *ret);
+/* A repository (not the installed set, not a file) publishes a package
+ * with this SHA-256 in its signed index. */
+bool vz_resolver_published(struct vz_resolver *r, const char *sha256);
 
 /* Compare two versions with the pool's semantics (Debian: dpkg's rules). */
 int vz_resolver_evrcmp(struct vz_resolver *r, const char *a, const char *b);

@@ -30,13 +30,18 @@
  * the container has no /usr/lib/rpm. The database is the one RPM
  * distributions use (sqlite in /var/lib/rpm), whatever this host's rpm
  * defaults to. */
-static void rpm_setup(const struct vz_template *t)
+static void rpm_init(void)
 {
         static bool ready;
         if (!ready) {
                 rpmReadConfigFiles(NULL, NULL);
                 ready = true;
         }
+}
+
+static void rpm_setup(const struct vz_template *t)
+{
+        rpm_init();
         rpmPushMacro(NULL, "_dbpath", NULL, "/var/lib/rpm", RMIL_CMDLINE);
         rpmPushMacro(NULL, "_db_backend", NULL, "sqlite", RMIL_CMDLINE);
         for (char *const *e = vz_template_environment(t); *e; e++)
@@ -84,10 +89,10 @@ static void keys_done(struct keys *k)
         free(k->lens);
 }
 
-static int load_keys(struct vz_build *b, struct keys *k, struct vz_error *err)
+static int load_key_files(char *const *files, const char *owner, struct keys *k, struct vz_error *err)
 {
         memset(k, 0, sizeof(*k));
-        for (char *const *f = vz_template_gpgkeys(b->tmpl); *f; f++) {
+        for (char *const *f = files; f && *f; f++) {
                 _cleanup_free_ char *text = NULL;
                 uint8_t *pkt = NULL;
                 size_t len = 0;
@@ -101,10 +106,15 @@ static int load_keys(struct vz_build *b, struct keys *k, struct vz_error *err)
                 k->lens[k->n++] = len;
         }
         if (k->n == 0)
-                return vz_error_set(err, -VZ_E_SIGNATURE,
-                                    "template %s: lists no signing key; add the repository key to its gpgkeys/",
-                                    vz_template_name(b->tmpl));
+                return vz_error_set(err, -VZ_E_SIGNATURE, "%s: lists no signing key; add the repository key to its gpgkeys/",
+                                    owner);
         return 0;
+}
+
+static int load_keys(struct vz_build *b, struct keys *k, struct vz_error *err)
+{
+        _cleanup_free_ char *owner = vz_asprintf("template %s", vz_template_name(b->tmpl));
+        return load_key_files(vz_template_gpgkeys(b->tmpl), owner, k, err);
 }
 
 /* ---- repositories -------------------------------------------------------------- */
@@ -472,13 +482,25 @@ static int rpm_load_repos(struct vz_build *b, struct vz_resolver **ret, struct v
 
 /* ---- package signatures ----------------------------------------------------------- */
 
-static int verify_packages(struct vz_build *b, const struct vz_pkglist *l, const struct keys *k,
-                           struct vz_error *err)
+/* One file: its signature by one of the keys and its digests, or (with
+ * digests_only: localinstall --unsigned) its digests alone. */
+static int verify_one(rpmts ts, const char *path, const char *name, const char *version, bool digests_only,
+                      struct vz_error *err)
+{
+        const char *argv[] = { path, NULL };
+        rpmtsSetVfyLevel(ts, digests_only ? RPMSIG_DIGEST_TYPE : RPMSIG_DIGEST_TYPE | RPMSIG_SIGNATURE_TYPE);
+        rpm_last_message[0] = '\0';
+        if (rpmcliVerifySignatures(ts, (ARGV_const_t)argv) == 0)
+                return 0;
+        return vz_error_set(err, -VZ_E_SIGNATURE, "package %s%s%s: %s check failed (%s); refusing to install it", name,
+                            version ? " " : "", version ? version : "", digests_only ? "digest" : "signature",
+                            rpm_last_message[0] ? vz_strip(rpm_last_message) : "unsigned or unknown key");
+}
+
+static rpmts keyring_ts(const struct keys *k)
 {
         rpmts ts = rpmtsCreate();
         rpmKeyring kr = rpmKeyringNew();
-        int r = 0;
-
         for (size_t i = 0; i < k->n; i++) {
                 rpmPubkey key = rpmPubkeyNew(k->pkts[i], k->lens[i]);
                 if (key) {
@@ -487,20 +509,48 @@ static int verify_packages(struct vz_build *b, const struct vz_pkglist *l, const
                 }
         }
         rpmtsSetKeyring(ts, kr);
-        rpmtsSetVfyLevel(ts, RPMSIG_DIGEST_TYPE | RPMSIG_SIGNATURE_TYPE);  /* both required */
+        rpmKeyringFree(kr);  /* the transaction holds its own reference */
+        return ts;
+}
+
+int vz_rpm_verify_file(char *const *keyfiles, const char *owner, const char *path, const char *label,
+                       bool digests_only, struct vz_error *err)
+{
+        struct keys k;
+        int r = load_key_files(keyfiles, owner, &k, err);
+        rpm_init();
+        if (r >= 0) {
+                rpmts ts = keyring_ts(&k);
+                rpmlogSetCallback(capture_log, NULL);
+                r = verify_one(ts, path, label, NULL, digests_only, err);
+                rpmlogSetCallback(NULL, NULL);
+                rpmtsFree(ts);
+        }
+        keys_done(&k);
+        return r;
+}
+
+static int rpm_verify_file(struct vz_build *b, const char *path, const char *label, bool digests_only,
+                           struct vz_error *err)
+{
+        _cleanup_free_ char *owner = vz_asprintf("template %s", vz_template_name(b->tmpl));
+        rpm_setup(b->tmpl);
+        return vz_rpm_verify_file(vz_template_gpgkeys(b->tmpl), owner, path, label, digests_only, err);
+}
+
+static int verify_packages(struct vz_build *b, const struct vz_pkglist *l, const struct keys *k,
+                           struct vz_error *err)
+{
+        rpmts ts = keyring_ts(k);
+        int r = 0;
         rpmlogSetCallback(capture_log, NULL);
         for (size_t i = 0; i < l->n && r >= 0; i++) {
                 _cleanup_free_ char *path = vz_pkgcache_path(b->pkgcache, l->pkgs[i].sha256, ".rpm");
-                const char *argv[] = { path, NULL };
-                rpm_last_message[0] = '\0';
-                if (rpmcliVerifySignatures(ts, (ARGV_const_t)argv) != 0)
-                        r = vz_error_set(err, -VZ_E_SIGNATURE,
-                                         "package %s %s: signature check failed (%s); refusing to install it",
-                                         l->pkgs[i].name, l->pkgs[i].version,
-                                         rpm_last_message[0] ? vz_strip(rpm_last_message) : "unsigned or unknown key");
+                /* a host file admitted by localinstall --unsigned: its digests */
+                bool digests_only = vz_strv_contains(b->unsigned_ok, l->pkgs[i].sha256);
+                r = verify_one(ts, path, l->pkgs[i].name, l->pkgs[i].version, digests_only, err);
         }
         rpmlogSetCallback(NULL, NULL);
-        rpmKeyringFree(kr);
         rpmtsFree(ts);
         return r;
 }
@@ -514,6 +564,7 @@ struct rpm_job {
         char **remove;           /* names to erase */
         const struct keys *keys;
         bool upgrade;
+        bool digests_only;       /* a package is a host file admitted unsigned */
 };
 
 static void *on_progress(const void *h, const rpmCallbackType what, const rpm_loff_t amount,
@@ -607,7 +658,9 @@ static int transaction_in_ct(void *userdata)
                         printf("rpm: cannot import the template's key %zu into the rpmdb\n", i);
                         goto out;
                 }
-        rpmtsSetVfyLevel(ts, RPMSIG_DIGEST_TYPE | RPMSIG_SIGNATURE_TYPE);
+        /* verified host-side already (verify_packages); a file admitted by
+         * localinstall --unsigned has its digests checked here, not a signature */
+        rpmtsSetVfyLevel(ts, job->digests_only ? RPMSIG_DIGEST_TYPE : RPMSIG_DIGEST_TYPE | RPMSIG_SIGNATURE_TYPE);
         if (add_elements(job, ts) < 0)
                 goto out;
         if (rpmtsCheck(ts) != 0 || print_problems(ts) > 0)
@@ -672,8 +725,10 @@ static int rpm_apply(struct vz_build *b, struct vz_pkglist *l, const bool *selec
         struct rpm_job job = { .b = b, .l = l, .select = select, .remove = remove, .keys = &k, .upgrade = true };
         int r;
         for (size_t i = 0; i < l->n; i++)
-                if (!select || select[i])
+                if (!select || select[i]) {
                         chosen.pkgs[chosen.n++] = l->pkgs[i];
+                        job.digests_only |= vz_strv_contains(b->unsigned_ok, l->pkgs[i].sha256);
+                }
         r = load_keys(b, &k, err);
         rpm_setup(b->tmpl);
         if (r >= 0)
@@ -782,5 +837,6 @@ const struct vz_backend vz_backend_rpm = {
         .installed = rpm_installed,
         .apply = rpm_apply,
         .in_process = true,
+        .verify_file = rpm_verify_file,
         .finish_cache = rpm_finish_cache,
 };

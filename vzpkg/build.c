@@ -463,6 +463,7 @@ void vz_build_end(struct vz_build *b)
         vz_build_reset_repos(b);
         vz_fetch_free(b->fetch);
         vz_pkgcache_free(b->pkgcache);
+        vz_strv_free(b->unsigned_ok);
         memset(b, 0, sizeof(*b));
 }
 
@@ -514,6 +515,8 @@ static int open_session(struct vz_build *b, struct vz_error *err)
 static char **package_urls(struct vz_build *b, const struct vz_pkg *p)
 {
         char **urls = vz_xmalloc(sizeof(char *));
+        if (p->repo < 0 || (size_t)p->repo >= b->n_repos)
+                return urls;  /* a package file from the host (localinstall): no repository has it */
         for (char **u = b->repos[p->repo].urls; *u; u++)
                 vz_strv_push_take(&urls, vz_path_join(*u, p->filename));
         return urls;

@@ -43,6 +43,7 @@ static void defaults(struct vz_config *c)
         c->lxc_network = vz_xstrdup("empty");
         c->stage_cache = vz_xstrdup("/var/cache/vzpkg/stages");
         c->stage_cache_max = 4LL << 30;
+        c->template_keys = vz_xstrdup("/etc/vzpkg/template-keys");
 }
 
 /* Every number of the configuration goes through here: digits, one unit
@@ -243,6 +244,7 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
                 free(c->stage_cache);  /* STAGE_CACHE= or STAGE_CACHE=no: off */
                 c->stage_cache = NULL;
         }
+        set_str(&c->template_keys, vz_kv_get(kv, n, "TEMPLATE_KEYS"));
         if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS")) &&
             (r = parse_count("PARALLEL_CONTAINERS", v, 1, 255, &c->parallel_cts, err)) < 0)
                 return r;
@@ -348,6 +350,7 @@ void vz_config_done(struct vz_config *c)
         free(c->lxc_path);
         free(c->lxc_network);
         free(c->lxc_apparmor);
+        free(c->template_keys);
         vz_kv_free(c->vars, c->n_vars);
         memset(c, 0, sizeof(*c));
 }

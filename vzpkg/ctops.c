@@ -195,6 +195,8 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
                 b->metadata_loaded = true;
         if (r >= 0)
                 r = vz_resolver_load_installed(res, t->ct->private_dir, err);
+        if (r >= 0 && req->local)
+                r = vz_local_job(b, res, req->local, t->ct->id, &job, err);
         s = vz_xmalloc(sizeof(*s));
         memset(s, 0, sizeof(*s));
         if (r >= 0)
@@ -203,6 +205,7 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
                 vz_strv_free(job.update);
         vz_strv_free(job.install);
         vz_strv_free(job.erase);
+        free((int *)job.files);
         if (r >= 0)  /* cheap lookups: made for every solution, downloaded for running containers only */
                 vz_rollback_plan_make(res, &have, &s->install, &s->erase, &s->rb);
         vz_pkglist_done(&have);
@@ -469,7 +472,7 @@ static void apply_all(struct vz_build *b, struct group *g, const struct vz_ct_re
                         int fd;
                         if (t->result || !t->sol)
                                 continue;  /* failed earlier: lock, solve */
-                        if (nothing_to_do(t) && req->action == VZ_CT_UPDATE) {
+                        if (nothing_to_do(t) && (req->action == VZ_CT_UPDATE || req->local)) {
                                 snprintf(t->message, sizeof(t->message), "nothing to do");
                                 continue;
                         }
@@ -750,6 +753,10 @@ static int run_group(struct vz_ctx *ctx, struct group *g, const struct vz_ct_req
         struct vz_build b;
         struct vz_error err = { 0 };
         int r = vz_build_begin(ctx, repo_template(g), &b, &err);
+        if (r >= 0 && req->local) {
+                b.tmpl = g->os;  /* the OS template's keys */
+                r = vz_local_import(&b, req->local, &err);
+        }
         if (r >= 0) {
                 b.tmpl = g->os;  /* hooks and backend: the OS template's */
                 vz_info("%s: planning %zu containers", vz_template_name(g->os), g->n_targets);

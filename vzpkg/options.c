@@ -17,6 +17,7 @@ enum {
         LONG_AVAILABLE,
         LONG_RESTART,
         LONG_ACCEPT_NO_ROLLBACK,
+        LONG_UNSIGNED,
         LONG_SAMPLE = 300,       /* appcache: vztt's --config, --ostemplate, --apptemplate, --update-cache */
         LONG_APP_OS,
         LONG_APP_LIST,
@@ -53,6 +54,7 @@ static const struct option longopts[] = {
         { "for-os", required_argument, NULL, 'F' },
         { "restart", no_argument, NULL, LONG_RESTART },
         { "accept-no-rollback", no_argument, NULL, LONG_ACCEPT_NO_ROLLBACK },
+        { "unsigned", no_argument, NULL, LONG_UNSIGNED },
         { "config", required_argument, NULL, LONG_SAMPLE },
         { "ostemplate", required_argument, NULL, LONG_APP_OS },
         { "apptemplate", required_argument, NULL, LONG_APP_LIST },
@@ -82,6 +84,7 @@ static unsigned needs(int c)
         case 'F': return VZ_OPT_FOR;
         case LONG_RESTART:
         case LONG_ACCEPT_NO_ROLLBACK: return VZ_OPT_RESTART;
+        case LONG_UNSIGNED: return VZ_OPT_UNSIGNED;
         case LONG_SAMPLE:
         case LONG_APP_OS:
         case LONG_APP_LIST:
@@ -175,6 +178,7 @@ static int set_option(struct vz_ctx *ctx, int c, struct vz_opts *o)
         case LONG_AVAILABLE: o->available = true; break;
         case LONG_RESTART: o->restart = true; break;
         case LONG_ACCEPT_NO_ROLLBACK: o->accept_no_rollback = true; break;
+        case LONG_UNSIGNED: o->allow_unsigned = true; break;
         case 'F': o->for_obj = optarg[0] == '.' ? optarg + 1 : optarg; break;
         case LONG_SAMPLE: o->sample = optarg; break;
         case LONG_APP_OS: o->app_os = optarg[0] == '.' ? optarg + 1 : optarg; break;

@@ -73,6 +73,7 @@ struct vz_config {
         char *lxc_apparmor;      /* LXC_APPARMOR_PROFILE: NULL/"": LXC's default */
         char *stage_cache;       /* STAGE_CACHE: saved build stages; NULL: off */
         long long stage_cache_max; /* STAGE_CACHE_MAX, bytes; 0 = no bound */
+        char *template_keys;     /* TEMPLATE_KEYS: armored keys template packages must be signed with */
 };
 
 int vz_config_load(const char *path, struct vz_config *cfg, struct vz_error *err);
@@ -256,8 +257,56 @@ struct vz_ct_request {
         double timeout;          /* --timeout: seconds to wait for a container's lock */
         bool restart;            /* --restart: restart what runs replaced files */
         bool accept_no_rollback; /* --accept-no-rollback: a running container's previous versions may be unpublished */
+        struct vz_local *local;  /* localinstall, localupdate: package files from the host (local.c) */
 };
 int vz_ct_operate(struct vz_ctx *ctx, char **ids, const struct vz_ct_request *req);
+
+/* ---- package files from the host (local.c): localinstall, localupdate ---- */
+#define VZ_LOCAL_MAX (1LL << 30)  /* bytes: a larger package file is refused unread */
+struct vz_build;
+struct vz_local_file {
+        char *arg;               /* as named on the command line */
+        char *sha256, *path;     /* after vz_local_import: in the package cache */
+        bool unsigned_ok;        /* admitted by --unsigned */
+};
+struct vz_local {
+        struct vz_local_file *files;
+        size_t n;
+        bool update;             /* localupdate: newer versions of installed packages only */
+        bool allow_unsigned;     /* --unsigned */
+};
+/* Per OS template group: each file copied into the package cache and
+ * verified there (structure; RPM: signature, see vz_backend.verify_file). */
+int vz_local_import(struct vz_build *b, struct vz_local *l, struct vz_error *err);
+/* Per solve, after the repositories and the installed set are loaded: the
+ * files into res, the signature policy, and job->files (allocated) the
+ * ones to install in container ctid. */
+int vz_local_job(struct vz_build *b, struct vz_resolver *res, const struct vz_local *l, const char *ctid,
+                 struct vz_job *job, struct vz_error *err);
+void vz_local_done(struct vz_local *l);
+
+/* ---- vztt's template packages (tmplpkg.c): install|remove template ---------- */
+/* FILE: a .rpm whose payload is /vz/template/<os>/<ver>/<arch>/config/...,
+ * signed by a key in TEMPLATE_KEYS (else refused, or with allow_unsigned
+ * its digests alone); each template in it placed whole; -f replaces one
+ * that is there. */
+int vz_tmplpkg_install(struct vz_ctx *ctx, const char *file, bool force, bool allow_unsigned, struct vz_error *err);
+/* What install template wrote for NAME (or for_os's application template
+ * NAME), by its record; an OS template with app templates from packages
+ * only with force. */
+int vz_tmplpkg_remove(struct vz_ctx *ctx, const char *name, const char *for_os, bool force, struct vz_error *err);
+/* Path checks, exposed for the unit tests. An entry of the payload: above
+ * the template directories (VZ_TP_PARENT: *ret_rel NULL for /vz and
+ * /vz/template, else the path below /vz/template/), a template's directory
+ * (<os>/<ver>/<arch>/config/os/<set> or .../config/app/<app>/<set>), or a
+ * path inside one; -EXDEV outside /vz/template/, -EINVAL for '..', '.',
+ * empty or control-character components or another layout. */
+enum { VZ_TP_PARENT, VZ_TP_UNIT, VZ_TP_INSIDE };
+int vz_tmplpkg_classify(const char *entry, char **ret_rel);
+size_t vz_tmplpkg_unit_len(const char *rel);  /* the template directory's part of rel; 0: none */
+/* A symbolic link at rel (inside a template) to target stays inside that
+ * template's directory: relative, and no '..' climbs above it. */
+bool vz_tmplpkg_link_ok(const char *rel, const char *target);
 
 /* ---- roll-back of a running container (ctrollback.c) ------------------------
  * Without swapping the root: the previous versions of every package a plan
@@ -305,6 +354,7 @@ enum {
         VZ_OPT_LIST = 1 << 7,      /* -S, -u, -O, -A, -i, --available */
         VZ_OPT_FOR = 1 << 8,       /* -F, --for-os OST|CTID */
         VZ_OPT_RESTART = 1 << 9,   /* --restart, --accept-no-rollback (running containers) */
+        VZ_OPT_UNSIGNED = 1 << 12, /* --unsigned: package files without a trusted signature */
         VZ_OPT_APPCACHE = 1 << 16, /* --config SAMPLE, --ostemplate, --apptemplate, --update-cache */
         VZ_OPT_STAGE = 1 << 17,    /* --no-stage-cache */
 };
@@ -312,6 +362,7 @@ struct vz_opts {
         bool all, packages, force, dry_run, with_depends, clean_deps, cached;
         bool summary, custom, available, os_only, app_only, pkgid;
         bool restart, accept_no_rollback;
+        bool allow_unsigned;     /* --unsigned */
         double timeout;
         const char *for_obj;     /* -F, a leading '.' dropped */
         const char *sample, *app_os, *app_list;  /* appcache: --config, --ostemplate, --apptemplate */
@@ -344,6 +395,10 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_localinstall(struct vz_ctx *ctx, int argc, char **argv);  /* cmd-local.c */
+int vz_cmd_localupdate(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_install_template(struct vz_ctx *ctx, int argc, char **argv);  /* cmd-tmplpkg.c */
+int vz_cmd_remove_template(struct vz_ctx *ctx, int argc, char **argv);
 int vz_status_cts(struct vz_ctx *ctx, int argc, char **argv, const struct vz_opts *o);
 bool vz_is_container(struct vz_ctx *ctx, const char *id);  /* vz_ct_exists: vzctl's or LXC's */
 
@@ -386,6 +441,7 @@ struct vz_build {
         size_t n_pkgs;
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
         pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
+        char **unsigned_ok;      /* SHA-256s of package files admitted unsigned (localinstall --unsigned) */
         const char *cache_name;  /* appcache: published under this name (NULL: the template's) */
         char *const *apps;       /* appcache: its application templates, for the manifest */
         bool app_cache;          /* appcache: APP_CACHE=1 for hooks and commands, as vztt sets it */
@@ -412,9 +468,21 @@ struct vz_backend {
         /* Transactions run in this process (librpm), which cannot enter a
          * running container: such containers are refused. */
         bool in_process;
+        /* A package file from the host (localinstall), in the package cache:
+         * its signature by a key of the template (-VZ_E_SIGNATURE when
+         * unsigned or signed by another key), or with digests_only its
+         * digests alone. NULL: the family's packages carry no signature of
+         * their own (Debian: local.c's policy instead). */
+        int (*verify_file)(struct vz_build *b, const char *path, const char *label, bool digests_only,
+                           struct vz_error *err);
 };
 extern const struct vz_backend vz_backend_deb;
 extern const struct vz_backend vz_backend_rpm;
+/* backend-rpm.c: a .rpm file's digests and its signature by one of the
+ * armored keys in keyfiles (digests_only: the digests alone); owner names
+ * the keys' owner when there are none. -VZ_E_SIGNATURE naming label. */
+int vz_rpm_verify_file(char *const *keyfiles, const char *owner, const char *path, const char *label,
+                       bool digests_only, struct vz_error *err);
 /* $releasever (the template's version), $basearch and $arch in a URL. */
 char *vz_rpm_expand_url(const struct vz_template *t, const char *url);
 const struct vz_backend *vz_backend_for(const struct vz_template *t);
