@@ -974,7 +974,13 @@ static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char
                 if ((k = add_name_job(r->pool, q, *n, what, err)) < 0)
                         return k;
         push_names(r->pool, q, job->erase, SOLVER_ERASE | (job->cleandeps ? SOLVER_CLEANDEPS : 0));
-        if (r->pool->disttype == DISTTYPE_DEB && (job->update_all || job->update))
+        for (int pass = 0; job->base && pass < 2; pass++)
+                push_names(r->pool, q, pass ? r->required : r->essential, SOLVER_INSTALL);
+        if (job->dist_upgrade)
+                /* a release upgrade: installed packages the new release no
+                 * longer has (orphans) stay unless they are in the way */
+                queue_push2(q, SOLVER_DISTUPGRADE | SOLVER_SOLVABLE_ALL, 0);
+        else if (r->pool->disttype == DISTTYPE_DEB && (job->update_all || job->update))
                 deb_update_names(r->pool, q, job->update_all ? NULL : job->update);
         else {
                 push_names(r->pool, q, job->update, SOLVER_UPDATE);

@@ -100,6 +100,9 @@ struct vz_job {
         bool update_all;
         bool cleandeps;          /* also remove what only the erased needed */
         bool with_depends;       /* also remove what needs the erased (else refused) */
+        bool dist_upgrade;       /* every installed package to the repositories' best version,
+                                  * whatever its version now (a release upgrade: apt full-upgrade) */
+        bool base;               /* also install every Essential: yes and Priority: required package */
 };
 
 /* Solve a job against the installed repository: *ret_install the packages

@@ -532,21 +532,47 @@ static int audit(struct vz_build *b, struct vz_error *err)
 /* One key file: a Signed-By path in the template. The stock Debian keyring
  * is installed there by debian-archive-keyring itself; any other file is
  * copied in. Returns 1 with *ret NULL when there are several key files. */
+/* A key file of the host (the admin's, trusted) into the root, through
+ * its fd: in a container a planted link must not carry the write out. */
+static int copy_key_in(struct vz_build *b, const char *host, const char *rel)
+{
+        _cleanup_free_ char *data = NULL, *dir = vz_xstrdup(rel);
+        _cleanup_close_ int rfd = -1;
+        size_t len = 0;
+        int r = vz_read_file(host, &data, &len);
+        if (r >= 0)
+                r = vz_root_open(b->root, &rfd);
+        *strrchr(dir, '/') = '\0';
+        if (r >= 0)
+                r = vz_at_mkdir_p(rfd, dir, 0755, 0);
+        return r < 0 ? r : vz_at_write_atomic(rfd, rel, data, len, 0644, 0);
+}
+
+static bool root_has(struct vz_build *b, const char *rel)
+{
+        _cleanup_close_ int rfd = -1, fd = -1;
+        if (vz_root_open(b->root, &rfd) < 0)
+                return false;
+        fd = vz_at_open(rfd, rel, O_RDONLY | O_CLOEXEC, 0, 0);
+        return fd >= 0;
+}
+
+/* One key file: a Signed-By path in the template. The stock Debian keyring
+ * is installed there by debian-archive-keyring itself; any other file is
+ * copied in. Returns 1 with *ret NULL when there are several key files. */
 static int apt_signed_by(struct vz_build *b, char **ret)
 {
         char *const *keys = b->keyfiles;
         *ret = NULL;
         if (vz_strv_len(keys) != 1)
                 return 1;
-        _cleanup_free_ char *in_root = vz_path_join(b->root, STOCK_KEYRING);
-        if (strcmp(keys[0], STOCK_KEYRING) == 0 && access(in_root, R_OK) == 0) {
+        if (strcmp(keys[0], STOCK_KEYRING) == 0 && root_has(b, STOCK_KEYRING + 1)) {
                 *ret = vz_xstrdup(STOCK_KEYRING);
                 return 0;
         }
         const char *ext = vz_endswith(keys[0], ".asc") ? "asc" : "gpg";
         char *dst = vz_asprintf("/etc/apt/keyrings/%s.%s", vz_template_name(b->tmpl), ext);
-        _cleanup_free_ char *host = vz_path_join(b->root, dst);
-        int r = vz_copy_file(keys[0], host, 0644);
+        int r = copy_key_in(b, keys[0], dst + 1);
         if (r < 0) {
                 free(dst);
                 return r;
@@ -558,12 +584,12 @@ static int apt_signed_by(struct vz_build *b, char **ret)
 static int trust_all_keys(struct vz_build *b)
 {
         char *const *keys = b->keyfiles;
-        _cleanup_free_ char *dir = vz_path_join(b->root, "etc/apt/trusted.gpg.d");
-        int r = vz_mkdir_p(dir, 0755);
+        int r = 0;
         for (size_t i = 0; keys[i] && r >= 0; i++) {
                 const char *ext = vz_endswith(keys[i], ".asc") ? "asc" : "gpg";
-                _cleanup_free_ char *dst = vz_asprintf("%s/%s-%zu.%s", dir, vz_template_name(b->tmpl), i, ext);
-                r = vz_copy_file(keys[i], dst, 0644);
+                _cleanup_free_ char *dst =
+                        vz_asprintf("etc/apt/trusted.gpg.d/%s-%zu.%s", vz_template_name(b->tmpl), i, ext);
+                r = copy_key_in(b, keys[i], dst);
         }
         return r;
 }
@@ -574,7 +600,7 @@ static int write_apt_sources(struct vz_build *b, struct vz_error *err)
         const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
         _cleanup_free_ char *signed_by = NULL;
         _cleanup_free_ char *text = vz_xstrdup("");
-        _cleanup_free_ char *list = vz_path_join(b->root, "etc/apt/sources.list");
+        _cleanup_close_ int rfd = -1;
         int r = apt_signed_by(b, &signed_by);
 
         if (r > 0)
@@ -596,8 +622,10 @@ static int write_apt_sources(struct vz_build *b, struct vz_error *err)
                 free(text);
                 text = x;
         }
-        unlink(list);
-        r = write_at(b->root, "etc/apt/sources.list.d/vzpkg.sources", text, 0644);
+        if ((r = vz_root_open(b->root, &rfd)) >= 0 && (r = vz_at_unlink(rfd, "etc/apt/sources.list", 0)) == -ENOENT)
+                r = 0;
+        if (r >= 0)
+                r = write_at(b->root, "etc/apt/sources.list.d/vzpkg.sources", text, 0644);
         if (r < 0)
                 return vz_error_set(err, r, "%s: cannot write apt sources: %s", vz_template_name(b->tmpl), strerror(-r));
         return 0;
@@ -616,6 +644,22 @@ static void clean_apt_state(struct vz_build *b)
         _cleanup_free_ char *archives = vz_path_join(b->root, "var/cache/apt/archives/partial");
         vz_mkdir_p(partial, 0700);
         vz_mkdir_p(archives, 0700);
+}
+
+/* upgrade: the new release's repositories for apt in the container (a
+ * tenant's tree: every write through its fd), and apt's lists of the old
+ * release dropped (apt-get update fetches the new ones). */
+int vz_deb_set_sources(struct vz_build *b, struct vz_error *err)
+{
+        _cleanup_close_ int rfd = -1;
+        int r = write_apt_sources(b, err);
+        if (r < 0)
+                return r;
+        if ((r = vz_root_open(b->root, &rfd)) >= 0 && (r = vz_at_rm_rf(rfd, "var/lib/apt/lists", VZ_AT_NOLINKS)) >= 0)
+                r = vz_at_mkdir_p(rfd, "var/lib/apt/lists/partial", 0700, VZ_AT_NOLINKS);
+        if (r < 0)
+                return vz_error_set(err, r, "container %s: cannot reset apt's lists: %s", b->ctid, strerror(-r));
+        return 0;
 }
 
 /* ---- install ------------------------------------------------------------- */

@@ -17,6 +17,7 @@ static const struct vz_command commands[] = {
         { "install", vz_cmd_install, "install application templates or packages into containers" },
         { "remove", vz_cmd_remove, "remove application templates or packages from containers" },
         { "update", vz_cmd_update_ct, "update the packages of containers in place" },
+        { "upgrade", vz_cmd_upgrade, "move containers to their OS template's next release" },
         { "list", vz_cmd_list, "list templates and caches" },
         { "info", vz_cmd_info, "show a template's metadata" },
         { "resolve", vz_cmd_resolve, "print the package set a build would install" },

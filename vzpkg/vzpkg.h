@@ -253,6 +253,21 @@ struct vz_ct_request {
         bool accept_no_rollback; /* --accept-no-rollback: a running container's previous versions may be unpublished */
 };
 int vz_ct_operate(struct vz_ctx *ctx, char **ids, const struct vz_ct_request *req);
+/* The container's lock, retried every 0.2 s for up to timeout seconds. */
+int vz_ct_lock_wait(struct vz_ctx *ctx, const char *id, double timeout, int *ret_fd, struct vz_error *err);
+
+/* ---- upgrade to the OS template's next release (ctupgrade.c) ----------------- */
+struct vz_upgrade_request {
+        bool dry_run;            /* -n: print the plan only */
+        bool force;              /* -f: drop application templates the new release lacks */
+        double timeout;          /* --timeout: seconds to wait for a container's lock */
+};
+int vz_ct_upgrade(struct vz_ctx *ctx, char **ids, const struct vz_upgrade_request *req);
+/* The OS template that upgrades `from`: same OS, arch and set (else the
+ * default set), whose upgradable_versions names from's version, or whose
+ * version is from's plus one; the newest of them. -VZ_E_NOTEMPLATE if none. */
+int vz_upgrade_target(struct vz_ctx *ctx, const struct vz_template *from, struct vz_template **ret,
+                      struct vz_error *err);
 
 /* ---- roll-back of a running container (ctrollback.c) ------------------------
  * Without swapping the root: the previous versions of every package a plan
@@ -334,6 +349,7 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_install(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_remove(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_update_ct(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_upgrade(struct vz_ctx *ctx, int argc, char **argv);
 int vz_status_cts(struct vz_ctx *ctx, int argc, char **argv, const struct vz_opts *o);
 bool vz_is_container(struct vz_ctx *ctx, const char *id);  /* vz_ct_exists: vzctl's or LXC's */
 
@@ -402,6 +418,8 @@ struct vz_backend {
 };
 extern const struct vz_backend vz_backend_deb;
 extern const struct vz_backend vz_backend_rpm;
+/* upgrade: the template's repositories for apt in the root, old lists dropped. */
+int vz_deb_set_sources(struct vz_build *b, struct vz_error *err);
 /* $releasever (the template's version), $basearch and $arch in a URL. */
 char *vz_rpm_expand_url(const struct vz_template *t, const char *url);
 const struct vz_backend *vz_backend_for(const struct vz_template *t);
