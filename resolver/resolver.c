@@ -1021,6 +1021,47 @@ static bool renewed(Pool *pool, Transaction *trans, Id p)
         return false;
 }
 
+static Id installed_named(Pool *pool, Id name)
+{
+        Id p;
+        Solvable *s;
+        FOR_REPO_SOLVABLES(pool->installed, p, s)
+                if (s->name == name)
+                        return p;
+        return 0;
+}
+
+static bool conflicts_with(Pool *pool, Solvable *s, Id p)
+{
+        for (Id *cp = s->repo->idarraydata + s->conflicts; *cp; cp++)
+                if (pool_match_nevr(pool, pool->solvables + p, *cp))
+                        return true;
+        return false;
+}
+
+/* dpkg --auto-deconfigure deconfigures an installed package that a new
+ * one Breaks, and configures it again at the end of the same run, which
+ * works only when its new version is unpacked in that run: it follows
+ * the package that breaks it (libc6 2.41 breaks the old base-files and
+ * locales in a release upgrade). Bounded: a cycle stops moving. */
+static void follow_breakers(Pool *pool, Queue *in)
+{
+        int moves = 0;
+        for (int i = 0; i < in->count && moves < 4 * in->count; i++) {
+                Solvable *s = pool_id2solvable(pool, in->elements[i]);
+                if (!s->conflicts)
+                        continue;
+                for (int j = i + 2; j < in->count; j++) {
+                        Id p = in->elements[j], old = installed_named(pool, pool->solvables[p].name);
+                        if (!old || !conflicts_with(pool, s, old))
+                                continue;
+                        memmove(&in->elements[i + 2], &in->elements[i + 1], (size_t)(j - i - 1) * sizeof(Id));
+                        in->elements[i + 1] = p;
+                        moves++;
+                }
+        }
+}
+
 static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver *r, struct vz_pkglist *inst,
                               struct vz_pkglist *erase)
 {
@@ -1041,6 +1082,8 @@ static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver
                 if (pool->solvables[p].repo != pool->installed && !same_as_installed(pool, p) && !is_pseudo(pool, p))
                         queue_push(&in, p);
         }
+        if (pool->disttype == DISTTYPE_DEB)
+                follow_breakers(pool, &in);
         inst->n = (size_t)in.count;
         inst->pkgs = vz_xmalloc((inst->n + 1) * sizeof(*inst->pkgs));
         for (int i = 0; i < in.count; i++)

@@ -706,6 +706,30 @@ static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz
 
 /* ---- update an unpacked cache ---------------------------------------------- */
 
+/* A release upgrade, closer to how apt runs dpkg: unpack the batch, then
+ * configure whatever can be configured so far. dpkg --install would insist
+ * on configuring every package of the batch, and in a release upgrade a
+ * package may depend on a newer version of one that comes in a later batch
+ * (openssh-client on init-system-helpers), or have been deconfigured for a
+ * package that Breaks its old version (base-files for libc6). What cannot
+ * be configured yet is left unpacked; a pre-dependency of a later batch
+ * that is still not configured fails that batch's unpack, and after the
+ * last batch dpkg --configure --pending and the audit must succeed. */
+static int unpack_configure(struct vz_build *b, char **argv, struct vz_error *err)
+{
+        char *pending[] = { "dpkg", "--configure", "--pending", "--force-confdef", "--force-confold", NULL };
+        struct vz_error later = { 0 };
+        free(argv[1]);
+        argv[1] = vz_xstrdup("--unpack");
+        int r = vz_build_ct_run(b, argv, "dpkg --unpack", -VZ_E_INSTALL, NULL, err);
+        if (r >= 0 && vz_build_ct_run(b, pending, "dpkg --configure --pending", -VZ_E_INSTALL, NULL, &later) < 0 &&
+            b->log)
+                fprintf(b->log, "(not everything can be configured yet: %s)\n", later.msg), fflush(b->log);
+        if (r >= 0 && vz_interrupted())
+                r = vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", vz_template_name(b->tmpl));
+        return r;
+}
+
 static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *install, struct vz_error *err)
 {
         int batches = vz_pkglist_batches(l, install), r = 0;
@@ -714,22 +738,34 @@ static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *i
         for (size_t i = 0; i < l->n; i++)
                 b->n_pkgs += install[i];
         for (int batch = 1; batch <= batches && r >= 0; batch++) {
-                /* a locally changed conffile is kept, as apt-get upgrade does non-interactively */
-                _cleanup_strv_ char **argv =
-                        vz_strv_split("dpkg --install --force-unsafe-io --force-confdef --force-confold", " ");
+                /* a locally changed conffile is kept, as apt-get upgrade does non-interactively;
+                 * a package the new one Breaks is deconfigured until its own new version is
+                 * configured, as apt lets dpkg do (a release upgrade: libc6 breaks the old base-files) */
+                _cleanup_strv_ char **argv = vz_strv_split(
+                        "dpkg --install --force-unsafe-io --force-confdef --force-confold --auto-deconfigure", " ");
                 for (size_t i = 0; i < l->n; i++)
                         if (install[i] && l->pkgs[i].batch == batch)
                                 vz_strv_push_take(&argv, ct_path(b, &l->pkgs[i]));
-                r = vz_build_ct_run(b, argv, "dpkg", -VZ_E_INSTALL, NULL, err);
+                if (b->release_upgrade)
+                        r = unpack_configure(b, argv, err);
+                else
+                        r = vz_build_ct_run(b, argv, "dpkg", -VZ_E_INSTALL, NULL, err);
         }
         return r;
 }
 
-static int dpkg_purge(struct vz_build *b, char **remove, struct vz_error *err)
+/* force_depends: a release upgrade removes the packages that go (libraries
+ * renamed, their replacements Conflict with them) before the first batch,
+ * while the old versions of their users are still installed; every one of
+ * those users is upgraded in the batches that follow, and --configure
+ * --pending and the audit check that nothing is left broken. */
+static int dpkg_purge(struct vz_build *b, char **remove, bool force_depends, struct vz_error *err)
 {
         _cleanup_strv_ char **argv = vz_strv_split("dpkg --purge --force-unsafe-io", " ");
         if (!remove || !remove[0])
                 return 0;
+        if (force_depends)
+                vz_strv_push(&argv, "--force-depends");
         for (char **n = remove; *n; n++)
                 vz_strv_push(&argv, *n);
         return vz_build_ct_run(b, argv, "dpkg --purge", -VZ_E_INSTALL, NULL, err);
@@ -751,9 +787,16 @@ static int deb_apply(struct vz_build *b, struct vz_pkglist *l, const bool *selec
                         all[i] = true;
                 select = all;
         }
-        r = dpkg_selected(b, l, select, err);
+        if (b->release_upgrade)  /* the old libraries first: new ones Conflict with them */
+                r = dpkg_purge(b, remove, true, err);
         if (r >= 0)
-                r = dpkg_purge(b, remove, err);
+                r = dpkg_selected(b, l, select, err);
+        if (r >= 0 && !b->release_upgrade)
+                r = dpkg_purge(b, remove, false, err);
+        if (r >= 0 && b->release_upgrade) {
+                char *pending[] = { "dpkg", "--configure", "--pending", "--force-confdef", "--force-confold", NULL };
+                r = vz_build_ct_run(b, pending, "dpkg --configure --pending", -VZ_E_INSTALL, NULL, err);
+        }
         if (r >= 0)
                 r = audit(b, err);
         int k = block ? block_services(b, false) : 0;

@@ -224,9 +224,11 @@ static int plan(struct upgrade *u, struct vz_error *err)
                 return r;
         u->b.tmpl = u->to;  /* hooks, backend, environment: the new OS template's */
         u->erase_names = vz_xmalloc(sizeof(char *));
+        /* also those a new package replaces: dpkg removes one itself only when
+         * the new one Conflicts with it, not when it Breaks it (t64 libraries) */
         for (size_t i = 0; i < u->erase.n; i++)
-                if (!u->erase.pkgs[i].replaced)  /* dpkg removes those itself */
-                        vz_strv_push(&u->erase_names, u->erase.pkgs[i].name);
+                vz_strv_push(&u->erase_names, u->erase.pkgs[i].name);
+        u->b.release_upgrade = true;
         for (size_t i = 0; i < u->install.n; i++) {
                 if (installed_name(&u->have, u->install.pkgs[i].name))
                         u->n_upgraded++;

@@ -392,6 +392,8 @@ struct vz_build {
         size_t n_pkgs;
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
         pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
+        bool release_upgrade;    /* upgrade: dpkg unpacks then configures each batch, apply's removals
+                                  * include what new packages replace (ctupgrade.c) */
 };
 
 /* Package-format backends: the pipeline calls these, never branches on the
