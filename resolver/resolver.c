@@ -945,6 +945,28 @@ static void deb_update_names(Pool *pool, Queue *q, char **only)
         map_free(&asked);
 }
 
+/* A Debian release upgrade, as apt full-upgrade: each installed name the
+ * new release has goes to its best version (never to another package that
+ * merely obsoletes it: Conflicts + Replaces would otherwise let libelogind0
+ * stand in for libsystemd0); a name it no longer has (an orphan: libssl3,
+ * renamed libssl3t64) is distribution-upgraded alone, so libsolv may let
+ * the package that replaces it take its place, or remove it when it is in
+ * the way, and otherwise keeps it (apt keeps obsolete packages too). */
+static void deb_dist_upgrade(Pool *pool, Queue *q)
+{
+        Id p;
+        Solvable *s;
+        deb_update_names(pool, q, NULL);
+        FOR_REPO_SOLVABLES(pool->installed, p, s) {
+                Id q2, pp;
+                bool available = false;
+                FOR_PROVIDES(q2, pp, s->name)
+                        available |= pool->solvables[q2].name == s->name && pool->solvables[q2].repo != pool->installed;
+                if (!available)
+                        queue_push2(q, SOLVER_DISTUPGRADE | SOLVER_SOLVABLE, p);
+        }
+}
+
 /* apt install on an existing system: what is installed counts as marked;
  * apt's choices for the new names are preferred by libsolv. */
 static void favor_apt_choice(struct vz_resolver *r, Queue *q)
@@ -976,9 +998,9 @@ static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char
         push_names(r->pool, q, job->erase, SOLVER_ERASE | (job->cleandeps ? SOLVER_CLEANDEPS : 0));
         for (int pass = 0; job->base && pass < 2; pass++)
                 push_names(r->pool, q, pass ? r->required : r->essential, SOLVER_INSTALL);
-        if (job->dist_upgrade)
-                /* a release upgrade: installed packages the new release no
-                 * longer has (orphans) stay unless they are in the way */
+        if (job->dist_upgrade && r->pool->disttype == DISTTYPE_DEB)
+                deb_dist_upgrade(r->pool, q);
+        else if (job->dist_upgrade)
                 queue_push2(q, SOLVER_DISTUPGRADE | SOLVER_SOLVABLE_ALL, 0);
         else if (r->pool->disttype == DISTTYPE_DEB && (job->update_all || job->update))
                 deb_update_names(r->pool, q, job->update_all ? NULL : job->update);

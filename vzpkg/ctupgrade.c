@@ -474,8 +474,12 @@ static int upgrade_one(struct vz_ctx *ctx, const char *id, const struct vz_upgra
         struct upgrade u = { .ctx = ctx, .req = req, .lock = -1 };
         struct vz_error err = { 0 };
         int r = load(&u, id, &err);
-        if (r >= 0)
-                r = plan(&u, &err);
+        if (r < 0) {  /* nothing was looked at: one error line, as for a lock or config failure of the other commands */
+                vz_fail(&err, r);
+                upgrade_done(&u);
+                return vz_exit_code(r);
+        }
+        r = plan(&u, &err);
         if (r >= 0 && req->dry_run)
                 counts(&u, "upgrade pending from");
         else if (r >= 0 && (r = apply(&u, &err)) >= 0) {
