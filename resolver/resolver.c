@@ -955,6 +955,28 @@ static void deb_update_names(Pool *pool, Queue *q, char **only)
         map_free(&asked);
 }
 
+/* A Debian release upgrade, as apt full-upgrade: each installed name the
+ * new release has goes to its best version (never to another package that
+ * merely obsoletes it: Conflicts + Replaces would otherwise let libelogind0
+ * stand in for libsystemd0); a name it no longer has (an orphan: libssl3,
+ * renamed libssl3t64) is distribution-upgraded alone, so libsolv may let
+ * the package that replaces it take its place, or remove it when it is in
+ * the way, and otherwise keeps it (apt keeps obsolete packages too). */
+static void deb_dist_upgrade(Pool *pool, Queue *q)
+{
+        Id p;
+        Solvable *s;
+        deb_update_names(pool, q, NULL);
+        FOR_REPO_SOLVABLES(pool->installed, p, s) {
+                Id q2, pp;
+                bool available = false;
+                FOR_PROVIDES(q2, pp, s->name)
+                        available |= pool->solvables[q2].name == s->name && pool->solvables[q2].repo != pool->installed;
+                if (!available)
+                        queue_push2(q, SOLVER_DISTUPGRADE | SOLVER_SOLVABLE, p);
+        }
+}
+
 /* apt install on an existing system: what is installed counts as marked;
  * apt's choices for the new names are preferred by libsolv. */
 static void favor_apt_choice(struct vz_resolver *r, Queue *q)
@@ -986,7 +1008,13 @@ static int job_queue(struct vz_resolver *r, const struct vz_job *job, const char
         for (size_t i = 0; i < job->n_files; i++)  /* package files: that very solvable */
                 queue_push2(q, SOLVER_INSTALL | SOLVER_SOLVABLE, job->files[i]);
         push_names(r->pool, q, job->erase, SOLVER_ERASE | (job->cleandeps ? SOLVER_CLEANDEPS : 0));
-        if (r->pool->disttype == DISTTYPE_DEB && (job->update_all || job->update))
+        for (int pass = 0; job->base && pass < 2; pass++)
+                push_names(r->pool, q, pass ? r->required : r->essential, SOLVER_INSTALL);
+        if (job->dist_upgrade && r->pool->disttype == DISTTYPE_DEB)
+                deb_dist_upgrade(r->pool, q);
+        else if (job->dist_upgrade)
+                queue_push2(q, SOLVER_DISTUPGRADE | SOLVER_SOLVABLE_ALL, 0);
+        else if (r->pool->disttype == DISTTYPE_DEB && (job->update_all || job->update))
                 deb_update_names(r->pool, q, job->update_all ? NULL : job->update);
         else {
                 push_names(r->pool, q, job->update, SOLVER_UPDATE);
@@ -1028,6 +1056,47 @@ static bool renewed(Pool *pool, Transaction *trans, Id p)
         return false;
 }
 
+static Id installed_named(Pool *pool, Id name)
+{
+        Id p;
+        Solvable *s;
+        FOR_REPO_SOLVABLES(pool->installed, p, s)
+                if (s->name == name)
+                        return p;
+        return 0;
+}
+
+static bool conflicts_with(Pool *pool, Solvable *s, Id p)
+{
+        for (Id *cp = s->repo->idarraydata + s->conflicts; *cp; cp++)
+                if (pool_match_nevr(pool, pool->solvables + p, *cp))
+                        return true;
+        return false;
+}
+
+/* dpkg --auto-deconfigure deconfigures an installed package that a new
+ * one Breaks, and configures it again at the end of the same run, which
+ * works only when its new version is unpacked in that run: it follows
+ * the package that breaks it (libc6 2.41 breaks the old base-files and
+ * locales in a release upgrade). Bounded: a cycle stops moving. */
+static void follow_breakers(Pool *pool, Queue *in)
+{
+        int moves = 0;
+        for (int i = 0; i < in->count && moves < 4 * in->count; i++) {
+                Solvable *s = pool_id2solvable(pool, in->elements[i]);
+                if (!s->conflicts)
+                        continue;
+                for (int j = i + 2; j < in->count; j++) {
+                        Id p = in->elements[j], old = installed_named(pool, pool->solvables[p].name);
+                        if (!old || !conflicts_with(pool, s, old))
+                                continue;
+                        memmove(&in->elements[i + 2], &in->elements[i + 1], (size_t)(j - i - 1) * sizeof(Id));
+                        in->elements[i + 1] = p;
+                        moves++;
+                }
+        }
+}
+
 static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver *r, struct vz_pkglist *inst,
                               struct vz_pkglist *erase)
 {
@@ -1048,6 +1117,8 @@ static void split_transaction(Pool *pool, Transaction *trans, struct vz_resolver
                 if (pool->solvables[p].repo != pool->installed && !same_as_installed(pool, p) && !is_pseudo(pool, p))
                         queue_push(&in, p);
         }
+        if (pool->disttype == DISTTYPE_DEB)
+                follow_breakers(pool, &in);
         inst->n = (size_t)in.count;
         inst->pkgs = vz_xmalloc((inst->n + 1) * sizeof(*inst->pkgs));
         for (int i = 0; i < in.count; i++)

@@ -102,6 +102,9 @@ struct vz_job {
         bool with_depends;       /* also remove what needs the erased (else refused) */
         const int *files;        /* package files to install: vz_resolver_add_file's ids */
         size_t n_files;
+        bool dist_upgrade;       /* every installed package to the repositories' best version,
+                                  * whatever its version now (a release upgrade: apt full-upgrade) */
+        bool base;               /* also install every Essential: yes and Priority: required package */
 };
 
 /* Solve a job against the installed repository: *ret_install the packages

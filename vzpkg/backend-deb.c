@@ -532,21 +532,47 @@ static int audit(struct vz_build *b, struct vz_error *err)
 /* One key file: a Signed-By path in the template. The stock Debian keyring
  * is installed there by debian-archive-keyring itself; any other file is
  * copied in. Returns 1 with *ret NULL when there are several key files. */
+/* A key file of the host (the admin's, trusted) into the root, through
+ * its fd: in a container a planted link must not carry the write out. */
+static int copy_key_in(struct vz_build *b, const char *host, const char *rel)
+{
+        _cleanup_free_ char *data = NULL, *dir = vz_xstrdup(rel);
+        _cleanup_close_ int rfd = -1;
+        size_t len = 0;
+        int r = vz_read_file(host, &data, &len);
+        if (r >= 0)
+                r = vz_root_open(b->root, &rfd);
+        *strrchr(dir, '/') = '\0';
+        if (r >= 0)
+                r = vz_at_mkdir_p(rfd, dir, 0755, 0);
+        return r < 0 ? r : vz_at_write_atomic(rfd, rel, data, len, 0644, 0);
+}
+
+static bool root_has(struct vz_build *b, const char *rel)
+{
+        _cleanup_close_ int rfd = -1, fd = -1;
+        if (vz_root_open(b->root, &rfd) < 0)
+                return false;
+        fd = vz_at_open(rfd, rel, O_RDONLY | O_CLOEXEC, 0, 0);
+        return fd >= 0;
+}
+
+/* One key file: a Signed-By path in the template. The stock Debian keyring
+ * is installed there by debian-archive-keyring itself; any other file is
+ * copied in. Returns 1 with *ret NULL when there are several key files. */
 static int apt_signed_by(struct vz_build *b, char **ret)
 {
         char *const *keys = b->keyfiles;
         *ret = NULL;
         if (vz_strv_len(keys) != 1)
                 return 1;
-        _cleanup_free_ char *in_root = vz_path_join(b->root, STOCK_KEYRING);
-        if (strcmp(keys[0], STOCK_KEYRING) == 0 && access(in_root, R_OK) == 0) {
+        if (strcmp(keys[0], STOCK_KEYRING) == 0 && root_has(b, STOCK_KEYRING + 1)) {
                 *ret = vz_xstrdup(STOCK_KEYRING);
                 return 0;
         }
         const char *ext = vz_endswith(keys[0], ".asc") ? "asc" : "gpg";
         char *dst = vz_asprintf("/etc/apt/keyrings/%s.%s", vz_template_name(b->tmpl), ext);
-        _cleanup_free_ char *host = vz_path_join(b->root, dst);
-        int r = vz_copy_file(keys[0], host, 0644);
+        int r = copy_key_in(b, keys[0], dst + 1);
         if (r < 0) {
                 free(dst);
                 return r;
@@ -558,12 +584,12 @@ static int apt_signed_by(struct vz_build *b, char **ret)
 static int trust_all_keys(struct vz_build *b)
 {
         char *const *keys = b->keyfiles;
-        _cleanup_free_ char *dir = vz_path_join(b->root, "etc/apt/trusted.gpg.d");
-        int r = vz_mkdir_p(dir, 0755);
+        int r = 0;
         for (size_t i = 0; keys[i] && r >= 0; i++) {
                 const char *ext = vz_endswith(keys[i], ".asc") ? "asc" : "gpg";
-                _cleanup_free_ char *dst = vz_asprintf("%s/%s-%zu.%s", dir, vz_template_name(b->tmpl), i, ext);
-                r = vz_copy_file(keys[i], dst, 0644);
+                _cleanup_free_ char *dst =
+                        vz_asprintf("etc/apt/trusted.gpg.d/%s-%zu.%s", vz_template_name(b->tmpl), i, ext);
+                r = copy_key_in(b, keys[i], dst);
         }
         return r;
 }
@@ -574,7 +600,7 @@ static int write_apt_sources(struct vz_build *b, struct vz_error *err)
         const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
         _cleanup_free_ char *signed_by = NULL;
         _cleanup_free_ char *text = vz_xstrdup("");
-        _cleanup_free_ char *list = vz_path_join(b->root, "etc/apt/sources.list");
+        _cleanup_close_ int rfd = -1;
         int r = apt_signed_by(b, &signed_by);
 
         if (r > 0)
@@ -596,8 +622,10 @@ static int write_apt_sources(struct vz_build *b, struct vz_error *err)
                 free(text);
                 text = x;
         }
-        unlink(list);
-        r = write_at(b->root, "etc/apt/sources.list.d/vzpkg.sources", text, 0644);
+        if ((r = vz_root_open(b->root, &rfd)) >= 0 && (r = vz_at_unlink(rfd, "etc/apt/sources.list", 0)) == -ENOENT)
+                r = 0;
+        if (r >= 0)
+                r = write_at(b->root, "etc/apt/sources.list.d/vzpkg.sources", text, 0644);
         if (r < 0)
                 return vz_error_set(err, r, "%s: cannot write apt sources: %s", vz_template_name(b->tmpl), strerror(-r));
         return 0;
@@ -616,6 +644,22 @@ static void clean_apt_state(struct vz_build *b)
         _cleanup_free_ char *archives = vz_path_join(b->root, "var/cache/apt/archives/partial");
         vz_mkdir_p(partial, 0700);
         vz_mkdir_p(archives, 0700);
+}
+
+/* upgrade: the new release's repositories for apt in the container (a
+ * tenant's tree: every write through its fd), and apt's lists of the old
+ * release dropped (apt-get update fetches the new ones). */
+int vz_deb_set_sources(struct vz_build *b, struct vz_error *err)
+{
+        _cleanup_close_ int rfd = -1;
+        int r = write_apt_sources(b, err);
+        if (r < 0)
+                return r;
+        if ((r = vz_root_open(b->root, &rfd)) >= 0 && (r = vz_at_rm_rf(rfd, "var/lib/apt/lists", VZ_AT_NOLINKS)) >= 0)
+                r = vz_at_mkdir_p(rfd, "var/lib/apt/lists/partial", 0700, VZ_AT_NOLINKS);
+        if (r < 0)
+                return vz_error_set(err, r, "container %s: cannot reset apt's lists: %s", b->ctid, strerror(-r));
+        return 0;
 }
 
 /* ---- install ------------------------------------------------------------- */
@@ -693,6 +737,30 @@ static int deb_rest(struct vz_build *b, const struct vz_pkglist *l, struct vz_er
 
 /* ---- update an unpacked cache ---------------------------------------------- */
 
+/* A release upgrade, closer to how apt runs dpkg: unpack the batch, then
+ * configure whatever can be configured so far. dpkg --install would insist
+ * on configuring every package of the batch, and in a release upgrade a
+ * package may depend on a newer version of one that comes in a later batch
+ * (openssh-client on init-system-helpers), or have been deconfigured for a
+ * package that Breaks its old version (base-files for libc6). What cannot
+ * be configured yet is left unpacked; a pre-dependency of a later batch
+ * that is still not configured fails that batch's unpack, and after the
+ * last batch dpkg --configure --pending and the audit must succeed. */
+static int unpack_configure(struct vz_build *b, char **argv, struct vz_error *err)
+{
+        char *pending[] = { "dpkg", "--configure", "--pending", "--force-confdef", "--force-confold", NULL };
+        struct vz_error later = { 0 };
+        free(argv[1]);
+        argv[1] = vz_xstrdup("--unpack");
+        int r = vz_build_ct_run(b, argv, "dpkg --unpack", -VZ_E_INSTALL, NULL, err);
+        if (r >= 0 && vz_build_ct_run(b, pending, "dpkg --configure --pending", -VZ_E_INSTALL, NULL, &later) < 0 &&
+            b->log)
+                fprintf(b->log, "(not everything can be configured yet: %s)\n", later.msg), fflush(b->log);
+        if (r >= 0 && vz_interrupted())
+                r = vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", vz_template_name(b->tmpl));
+        return r;
+}
+
 static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *install, struct vz_error *err)
 {
         int batches = vz_pkglist_batches(l, install), r = 0;
@@ -701,22 +769,34 @@ static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *i
         for (size_t i = 0; i < l->n; i++)
                 b->n_pkgs += install[i];
         for (int batch = 1; batch <= batches && r >= 0; batch++) {
-                /* a locally changed conffile is kept, as apt-get upgrade does non-interactively */
-                _cleanup_strv_ char **argv =
-                        vz_strv_split("dpkg --install --force-unsafe-io --force-confdef --force-confold", " ");
+                /* a locally changed conffile is kept, as apt-get upgrade does non-interactively;
+                 * a package the new one Breaks is deconfigured until its own new version is
+                 * configured, as apt lets dpkg do (a release upgrade: libc6 breaks the old base-files) */
+                _cleanup_strv_ char **argv = vz_strv_split(
+                        "dpkg --install --force-unsafe-io --force-confdef --force-confold --auto-deconfigure", " ");
                 for (size_t i = 0; i < l->n; i++)
                         if (install[i] && l->pkgs[i].batch == batch)
                                 vz_strv_push_take(&argv, ct_path(b, &l->pkgs[i]));
-                r = vz_build_ct_run(b, argv, "dpkg", -VZ_E_INSTALL, NULL, err);
+                if (b->release_upgrade)
+                        r = unpack_configure(b, argv, err);
+                else
+                        r = vz_build_ct_run(b, argv, "dpkg", -VZ_E_INSTALL, NULL, err);
         }
         return r;
 }
 
-static int dpkg_purge(struct vz_build *b, char **remove, struct vz_error *err)
+/* force_depends: a release upgrade removes the packages that go (libraries
+ * renamed, their replacements Conflict with them) before the first batch,
+ * while the old versions of their users are still installed; every one of
+ * those users is upgraded in the batches that follow, and --configure
+ * --pending and the audit check that nothing is left broken. */
+static int dpkg_purge(struct vz_build *b, char **remove, bool force_depends, struct vz_error *err)
 {
         _cleanup_strv_ char **argv = vz_strv_split("dpkg --purge --force-unsafe-io", " ");
         if (!remove || !remove[0])
                 return 0;
+        if (force_depends)
+                vz_strv_push(&argv, "--force-depends");
         for (char **n = remove; *n; n++)
                 vz_strv_push(&argv, *n);
         return vz_build_ct_run(b, argv, "dpkg --purge", -VZ_E_INSTALL, NULL, err);
@@ -738,9 +818,16 @@ static int deb_apply(struct vz_build *b, struct vz_pkglist *l, const bool *selec
                         all[i] = true;
                 select = all;
         }
-        r = dpkg_selected(b, l, select, err);
+        if (b->release_upgrade)  /* the old libraries first: new ones Conflict with them */
+                r = dpkg_purge(b, remove, true, err);
         if (r >= 0)
-                r = dpkg_purge(b, remove, err);
+                r = dpkg_selected(b, l, select, err);
+        if (r >= 0 && !b->release_upgrade)
+                r = dpkg_purge(b, remove, false, err);
+        if (r >= 0 && b->release_upgrade) {
+                char *pending[] = { "dpkg", "--configure", "--pending", "--force-confdef", "--force-confold", NULL };
+                r = vz_build_ct_run(b, pending, "dpkg --configure --pending", -VZ_E_INSTALL, NULL, err);
+        }
         if (r >= 0)
                 r = audit(b, err);
         int k = block ? block_services(b, false) : 0;

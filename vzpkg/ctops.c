@@ -55,7 +55,7 @@ struct group {
 
 /* ---- locking ---------------------------------------------------------------- */
 
-static int lock_ct(struct vz_ctx *ctx, const char *id, double timeout, int *fd, struct vz_error *err)
+int vz_ct_lock_wait(struct vz_ctx *ctx, const char *id, double timeout, int *fd, struct vz_error *err)
 {
         double t0 = vz_now();
         bool said = false;
@@ -793,7 +793,7 @@ static int add_target(struct vz_ctx *ctx, struct group **groups, size_t *n, cons
         struct group *g;
         int r;
         t->lock = -1;
-        r = lock_ct(ctx, id, req->timeout, &t->lock, err);
+        r = vz_ct_lock_wait(ctx, id, req->timeout, &t->lock, err);
         if (r >= 0)
                 r = vz_ct_load(ctx, id, &t->ct, err);
         if (r >= 0)

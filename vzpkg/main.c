@@ -26,6 +26,7 @@ static const struct vz_command commands[] = {
         { "update", vz_cmd_update_ct, "update the packages of containers in place" },
         { "localinstall", vz_cmd_localinstall, "install package files from the host into a container" },
         { "localupdate", vz_cmd_localupdate, "update a container's packages from package files on the host" },
+        { "upgrade", vz_cmd_upgrade, "move containers to their OS template's next release" },
         { "list", vz_cmd_list, "list templates and caches" },
         { "info", vz_cmd_info, "show a template's metadata" },
         { "resolve", vz_cmd_resolve, "print the package set a build would install" },

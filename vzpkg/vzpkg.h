@@ -260,6 +260,21 @@ struct vz_ct_request {
         struct vz_local *local;  /* localinstall, localupdate: package files from the host (local.c) */
 };
 int vz_ct_operate(struct vz_ctx *ctx, char **ids, const struct vz_ct_request *req);
+/* The container's lock, retried every 0.2 s for up to timeout seconds. */
+int vz_ct_lock_wait(struct vz_ctx *ctx, const char *id, double timeout, int *ret_fd, struct vz_error *err);
+
+/* ---- upgrade to the OS template's next release (ctupgrade.c) ----------------- */
+struct vz_upgrade_request {
+        bool dry_run;            /* -n: print the plan only */
+        bool force;              /* -f: drop application templates the new release lacks */
+        double timeout;          /* --timeout: seconds to wait for a container's lock */
+};
+int vz_ct_upgrade(struct vz_ctx *ctx, char **ids, const struct vz_upgrade_request *req);
+/* The OS template that upgrades `from`: same OS, arch and set (else the
+ * default set), whose upgradable_versions names from's version, or whose
+ * version is from's plus one; the newest of them. -VZ_E_NOTEMPLATE if none. */
+int vz_upgrade_target(struct vz_ctx *ctx, const struct vz_template *from, struct vz_template **ret,
+                      struct vz_error *err);
 
 /* ---- package files from the host (local.c): localinstall, localupdate ---- */
 #define VZ_LOCAL_MAX (1LL << 30)  /* bytes: a larger package file is refused unread */
@@ -399,6 +414,7 @@ int vz_cmd_localinstall(struct vz_ctx *ctx, int argc, char **argv);  /* cmd-loca
 int vz_cmd_localupdate(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_install_template(struct vz_ctx *ctx, int argc, char **argv);  /* cmd-tmplpkg.c */
 int vz_cmd_remove_template(struct vz_ctx *ctx, int argc, char **argv);
+int vz_cmd_upgrade(struct vz_ctx *ctx, int argc, char **argv);
 int vz_status_cts(struct vz_ctx *ctx, int argc, char **argv, const struct vz_opts *o);
 bool vz_is_container(struct vz_ctx *ctx, const char *id);  /* vz_ct_exists: vzctl's or LXC's */
 
@@ -445,6 +461,8 @@ struct vz_build {
         const char *cache_name;  /* appcache: published under this name (NULL: the template's) */
         char *const *apps;       /* appcache: its application templates, for the manifest */
         bool app_cache;          /* appcache: APP_CACHE=1 for hooks and commands, as vztt sets it */
+        bool release_upgrade;    /* upgrade: dpkg unpacks then configures each batch, apply's removals
+                                  * include what new packages replace (ctupgrade.c) */
 };
 
 /* Package-format backends: the pipeline calls these, never branches on the
@@ -483,6 +501,8 @@ extern const struct vz_backend vz_backend_rpm;
  * the keys' owner when there are none. -VZ_E_SIGNATURE naming label. */
 int vz_rpm_verify_file(char *const *keyfiles, const char *owner, const char *path, const char *label,
                        bool digests_only, struct vz_error *err);
+/* upgrade: the template's repositories for apt in the root, old lists dropped. */
+int vz_deb_set_sources(struct vz_build *b, struct vz_error *err);
 /* $releasever (the template's version), $basearch and $arch in a URL. */
 char *vz_rpm_expand_url(const struct vz_template *t, const char *url);
 const struct vz_backend *vz_backend_for(const struct vz_template *t);
