@@ -9,7 +9,8 @@
 # codes of vztt's table; then the examples of vztt's man page, re-expressed
 # for this test's templates (install two apps, update -C, install -p,
 # status -q, info, info -F, fetch, create cache of an existing cache), and
-# remove without and with -w.
+# remove without and with -w; then that container rewritten as vztt leaves
+# one (config, timestamps, vzpackages) and updated to a newer package.
 . "$(dirname "$0")/lib.sh"
 
 setup_lc_env
@@ -189,6 +190,34 @@ for p in libdbus-1-3 dbus-bin; do
 	! grep -A1 "^Package: $p\$" "$STATUS" | grep -q 'install ok installed' ||
 		fail "remove -w libdbus-1-3 left $p installed"
 done
+
+# --- a container as vztt left it, updated --------------------------------------------------
+# vztt's config (dotted OSTEMPLATE and TEMPLATES, vzctl's other keys), its
+# timestamps and vzpackages as vztt writes them; a newer gzip is published;
+# "update 1000" installs it and keeps the config's other lines and format.
+printf 'ONBOOT="yes"\nOSTEMPLATE=".%s"\nTEMPLATES=".extra .tools "\nVE_PRIVATE="%s"\nDISTRIBUTION="debian"\nPHYSPAGES="0:262144"\n' \
+	"$OST" "$CT_PRIVATE/1000" >"$CT_CONF/1000.conf"
+printf '%s\n' "2019-03-04 05:06:07" >"$CT_PRIVATE/1000/templates/$OST/timestamp"
+awk '/^Package:/ { p = $2 } /^Architecture:/ { a = $2 } /^Version:/ { v = $2 }
+	/^Status:/ { s = $4 } /^$/ { if (s == "installed") printf " %s %s %s\n", p, a, v; p = a = v = s = "" }' \
+	"$STATUS" >"$CT_PRIVATE/1000/templates/vzpackages"
+GZIP_OLD=$(repo_field "$REPO" gzip Version)
+repo_bump_package "$REPO" gzip "+vztt1"
+republish_repo "$REPO"
+run_vzpkg update 1000
+[ "$RC" = 0 ] || fail "update of the vztt-written container 1000 exited $RC$(vzpkg_log)"
+grep -A8 '^Package: gzip$' "$STATUS" | grep -qx "Version: $GZIP_OLD+vztt1" ||
+	fail "update 1000 did not install gzip $GZIP_OLD+vztt1"
+grep -qx " gzip amd64 $GZIP_OLD+vztt1" "$CT_PRIVATE/1000/templates/vzpackages" ||
+	fail "update 1000 did not record gzip $GZIP_OLD+vztt1 in vztt's vzpackages format: $(grep gzip "$CT_PRIVATE/1000/templates/vzpackages")"
+grep -qx 'ONBOOT="yes"' "$CT_CONF/1000.conf" && grep -qx 'PHYSPAGES="0:262144"' "$CT_CONF/1000.conf" &&
+	grep -q '^TEMPLATES=.*\.extra' "$CT_CONF/1000.conf" && grep -q '^TEMPLATES=.*\.tools' "$CT_CONF/1000.conf" ||
+	fail "update 1000 lost vzctl's lines or the apps of the config: $(cat "$CT_CONF/1000.conf")"
+run_vzpkg list 1000
+[ "$RC" = 0 ] && grep -qE "^$OST +$STAMP_RE\$" "$OUT" && grep -qE "^$OST +tools +$STAMP_RE\$" "$OUT" ||
+	fail "list 1000 after the update: $(cat "$OUT")$(vzpkg_log)"
+run_vzpkg status -q 1000
+[ "$RC" = 0 ] || fail "status -q 1000 after the update exited $RC (expected 0)$(vzpkg_log)"
 run_vzpkg destroy ct 1000
 [ "$RC" = 0 ] || fail "destroy ct 1000 exited $RC$(vzpkg_log)"
 assert_no_leftovers
