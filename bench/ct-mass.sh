@@ -53,7 +53,8 @@ reps=1
 templates=$REPO_ROOT/templates
 value_option -c n_cts "a number"
 value_option --templates templates "a directory"
-flag_option --running running
+running_mode=0
+flag_option --running running_mode
 
 usage() {
 	cat <<EOF
@@ -86,14 +87,14 @@ EOF
 
 parse_options "$@"
 if ! [[ $n_cts =~ ^[1-9][0-9]*$ ]] || ((n_cts > 500)); then die "-c wants an integer from 1 to 500, got '$n_cts'"; fi
-if ((running)); then OST=debian-12-x86_64 OST_SET=default; fi
+if ((running_mode)); then OST=debian-12-x86_64 OST_SET=default; fi
 readonly OST OST_SET
 
 # ---------------------------------------------------------------- preconditions
 need_root "vzpkg needs it to create, enter and update containers"
 
 [[ -x /usr/bin/time ]] || missing+=(time)
-if ((running)); then command -v lxc-start >/dev/null || missing+=(lxc); fi
+if ((running_mode)); then command -v lxc-start >/dev/null || missing+=(lxc); fi
 command -v xz >/dev/null || missing+=(xz-utils)
 exit_if_missing
 
@@ -114,7 +115,7 @@ read_repositories strip
 # --------------------------------------------------------------- bench area
 make_bench vzpkg-bench
 LXC_PATH=""                  # --running: the containers' LXC path
-if ((running)); then LXC_PATH=$BENCH/lxc; mkdir -p "$LXC_PATH"; fi
+if ((running_mode)); then LXC_PATH=$BENCH/lxc; mkdir -p "$LXC_PATH"; fi
 export LXC_PATH
 VZ=$BENCH/bin/vzpkg         # a copy: the build tree's binary may be rebuilt meanwhile
 CONF_DIR=$BENCH/conf         # the containers' configs (CTID.conf)
@@ -178,7 +179,7 @@ appeared() {   # BEFORE AFTER metadata|packages
 # Fresh containers for a timed run: the baseline copied into place and
 # vzpkg's caches put back as creating the containers left them.
 prepare_run() {
-	if ((running)); then stop_containers; fi
+	if ((running_mode)); then stop_containers; fi
 	rm -rf --one-file-system "$CONF_DIR" "$PRIVATE" "$PKG_CACHE" "$METADATA_CACHE"
 	cp -a "$BASELINE/conf" "$CONF_DIR"
 	cp -a "$BASELINE/private" "$PRIVATE"
@@ -186,7 +187,7 @@ prepare_run() {
 	cp -a "$SNAPSHOT/metadata-cache" "$METADATA_CACHE"
 	wipe_dir "$VZ_TMP"
 	rm -f "$LOG_DIR"/ct-*.log
-	if ((running)); then start_containers; fi
+	if ((running_mode)); then start_containers; fi
 	sync   # don't let the copy's writeback land in the timed run
 }
 
@@ -236,7 +237,7 @@ stop_containers() {
 cleanup_more() { stop_containers; }
 
 loop_prefix() {
-	if ((running)); then echo "lxc-attach -n CT -s 'MOUNT|PID|UTS|IPC'"; else echo "vzpkg exec --net CTID"; fi
+	if ((running_mode)); then echo "lxc-attach -n CT -s 'MOUNT|PID|UTS|IPC'"; else echo "vzpkg exec --net CTID"; fi
 }
 
 # The loop a user runs without vzpkg: one container after the other. Each
@@ -548,7 +549,7 @@ if ((json)); then
 		printf '{\n'
 		printf '  "template": %s,\n' "$(json_str "$OST")"
 		printf '  "containers": %d,\n' "$n_cts"
-		printf '  "running": %s,\n' "$( ((running)) && echo true || echo false)"
+		printf '  "running": %s,\n' "$( ((running_mode)) && echo true || echo false)"
 		printf '  "parallel_containers": %d,\n' "$PARALLEL_CONTAINERS"
 		printf '  "repetitions": %d,\n' "$reps"
 		printf '  "order": %s,\n' "$(json_str "interleaved: ${kinds[*]}")"
@@ -597,7 +598,7 @@ if ((json)); then
 	}
 else
 	printf '\nvzpkg on %d %scontainers vs a per-container apt-get loop, %s, %d repetition(s), interleaved\n' "$n_cts" \
-		"$( ((running)) && echo 'running (LXC) ')" "$OST" "$reps"
+		"$( ((running_mode)) && echo 'running (LXC) ')" "$OST" "$reps"
 	printf 'vzpkg:      %s (%s), PARALLEL_CONTAINERS=%d\n' "$vzpkg_bin" "${vzpkg_version:-version unknown}" "$PARALLEL_CONTAINERS"
 	for s in "${stable_sources[@]}"; do printf 'stale from: %s\n' "$s"; done
 	for s in "${full_sources[@]}"; do printf 'full:       %s\n' "$s"; done
