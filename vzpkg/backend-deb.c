@@ -566,7 +566,7 @@ static int apt_signed_by(struct vz_build *b, char **ret)
         *ret = NULL;
         if (vz_strv_len(keys) != 1)
                 return 1;
-        if (strcmp(keys[0], STOCK_KEYRING) == 0 && root_has(b, STOCK_KEYRING + 1)) {
+        if (strcmp(keys[0], STOCK_KEYRING) == 0 && root_has(b, &STOCK_KEYRING[1])) {
                 *ret = vz_xstrdup(STOCK_KEYRING);
                 return 0;
         }
