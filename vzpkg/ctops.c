@@ -322,6 +322,13 @@ static void success_message(struct target *t, bool running, char *msg, size_t si
                  running ? ", in the running container" : "");
 }
 
+/* A container that failed before anything was changed: its message and exit code. */
+static int failed_unchanged(const struct vz_error *err, int r, char *msg, size_t size)
+{
+        snprintf(msg, size, "%.900s; nothing was changed", err->msg);
+        return vz_exit_code(r);
+}
+
 /* A running container: no snapshot (its root stays where its processes
  * are), every command attached to its init; a failure runs the reverse
  * transaction (ctrollback.c). */
@@ -337,8 +344,7 @@ static int work_running(struct vz_build *b, struct group *g, struct target *t, c
         r = vz_rollback_save(b, &t->sol->rb, &rb, &err);
         if (r < 0) {
                 vz_rollback_free(rb);
-                snprintf(msg, size, "%.900s; nothing was changed", err.msg);
-                return vz_exit_code(r);
+                return failed_unchanged(&err, r, msg, size);
         }
         bool applied = false;
         r = transact(b, g, t, req, &applied, &err);
@@ -375,17 +381,13 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
         if (r >= 0 && pid > 0 && t->init_pid <= 0)
                 r = vz_error_set(&err, -VZ_E_RUNTIME,
                                  "container %s was started after it was planned for; run the command again", t->ct->id);
-        if (r < 0) {
-                snprintf(msg, size, "%.900s; nothing was changed", err.msg);
-                return vz_exit_code(r);
-        }
+        if (r < 0)
+                return failed_unchanged(&err, r, msg, size);
         if (pid > 0)
                 return work_running(b, g, t, req, pid, msg, size, rolled_back);
         r = vz_tree_snapshot(t->ct->private_dir, snap, db_dirs, &err);
-        if (r < 0) {
-                snprintf(msg, size, "%.900s; nothing was changed", err.msg);
-                return vz_exit_code(r);
-        }
+        if (r < 0)
+                return failed_unchanged(&err, r, msg, size);
         bool applied = false;
         r = transact(b, g, t, req, &applied, &err);
         if (r < 0) {
