@@ -1,5 +1,6 @@
 /* main.c: global options and the command table. The only file that exits. */
-#include "vzpkg.h"
+#include "context.h"
+#include "commands.h"
 
 #include <getopt.h>
 

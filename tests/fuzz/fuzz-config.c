@@ -3,7 +3,7 @@
  * loader (vz_config_load, reading the text from a memfd), and vztt's files'
  * readers (url.map: vz_urlmap_parse_buffer; vz.conf and vztt.conf:
  * vz_kv_parse_lenient). */
-#include "vzpkg.h"
+#include "context.h"
 
 #include <limits.h>
 #include <stdint.h>

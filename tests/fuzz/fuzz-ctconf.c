@@ -1,9 +1,9 @@
 /* fuzz-ctconf.c: a vzctl-style CTID.conf through the container config
- * parser of vzpkg/ct.c, then its VE_PRIVATE through the private-area
+ * parser of vzpkg/containers/ct.c, then its VE_PRIVATE through the private-area
  * checks (the string part: no file is touched). */
 #include <stdint.h>
 
-#include "vzpkg.h"
+#include "containers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,7 +2,8 @@
  * manifest beside the cache ($TEMPLATE/cache/<name>.json, read by
  * vz_cache_diff for status and update cache) and templates/vzpackages
  * (read line by line by list CTID). The input is both files. */
-#include "vzpkg.h"
+#include "context.h"
+#include "pipeline.h"
 
 #include <stdint.h>
 

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "vzpkg.h"
+#include "containers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,7 +2,9 @@
  * the sample config, the options and exit codes of the appcache commands. */
 #include "unit.h"
 
-#include "vzpkg.h"
+#include "context.h"
+#include "pipeline.h"
+#include "commands.h"
 
 #include <getopt.h>
 

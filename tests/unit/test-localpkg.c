@@ -3,7 +3,7 @@
  * cache (cache/import.c). */
 #include "unit.h"
 
-#include "vzpkg.h"
+#include "imports.h"
 
 #include <sys/stat.h>
 

@@ -3,7 +3,7 @@
  * and a scan of a made-up /proc tree. */
 #include "unit.h"
 
-#include "vzpkg.h"
+#include "containers.h"
 
 #include <fcntl.h>
 #include <jansson.h>

@@ -2,7 +2,11 @@
  * precedence, exit codes. */
 #include "unit.h"
 
-#include "vzpkg.h"
+#include "context.h"
+#include "backend.h"
+#include "pipeline.h"
+#include "containers.h"
+#include "commands.h"
 
 static void test_apt_sources_deb822(void **state)
 {

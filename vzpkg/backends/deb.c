@@ -1,0 +1,954 @@
+/* backends/deb.c: the Debian family. Repositories are apt archives whose
+ * InRelease is verified against the template's keys; Packages files are
+ * checked against the SHA-256 in the verified Release. Installation follows
+ * debootstrap/mmdebstrap: unpack the essential set ourselves, then let the
+ * real dpkg inside the build container install and configure everything,
+ * batch by batch so pre-dependencies are configured first. */
+#include "context.h"
+#include "backend.h"
+#include "pipeline.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define CT_PACKAGES "/run/vzpkg/packages"
+
+/* ---- repository metadata ------------------------------------------------ */
+
+struct repo_fetch {
+        char *metadir;
+        char **inrelease_urls, **release_urls, **releasegpg_urls;
+        char *inrelease, *release, *release_gpg, *plain, *plain_new;
+        bool have_inrelease;
+        bool fetched;            /* asked the repository this time */
+        bool accepted;           /* what it sent passed every check */
+};
+
+/* The files a server's answer may replace; kept until it is accepted. */
+static const char *const release_names[] = { "InRelease", "Release", "Release.gpg", NULL };
+
+static char *metadir_for(struct vz_build *b, const struct vz_repo_spec *s)
+{
+        return vz_repo_metadir(b, "apt", s->urls[0], s->suite);
+}
+
+static char **urls_for(const struct vz_repo_spec *s, const char *file)
+{
+        char **v = vz_xmalloc(sizeof(char *));
+        for (char **u = s->urls; *u; u++)
+                vz_strv_push_take(&v, vz_asprintf("%s/dists/%s/%s", *u, s->suite, file));
+        return v;
+}
+
+static void repo_fetch_init(struct vz_build *b, const struct vz_repo_spec *s, struct repo_fetch *rf)
+{
+        rf->metadir = metadir_for(b, s);
+        vz_mkdir_p(rf->metadir, 0755);
+        rf->inrelease_urls = urls_for(s, "InRelease");
+        rf->release_urls = urls_for(s, "Release");
+        rf->releasegpg_urls = urls_for(s, "Release.gpg");
+        rf->inrelease = vz_path_join(rf->metadir, "InRelease");
+        rf->release = vz_path_join(rf->metadir, "Release");
+        rf->release_gpg = vz_path_join(rf->metadir, "Release.gpg");
+        rf->plain = vz_path_join(rf->metadir, "Release.verified");
+        rf->plain_new = vz_path_join(rf->metadir, "Release.verified.new");
+}
+
+static void repo_fetch_done(struct repo_fetch *rf)
+{
+        /* Refused or never checked: the repository's files as they were. */
+        if (rf->fetched && !rf->accepted)
+                vz_repo_restore(rf->metadir, release_names);
+        unlink(rf->plain_new);
+        free(rf->plain_new);
+        free(rf->metadir);
+        vz_strv_free(rf->inrelease_urls);
+        vz_strv_free(rf->release_urls);
+        vz_strv_free(rf->releasegpg_urls);
+        free(rf->inrelease);
+        free(rf->release);
+        free(rf->release_gpg);
+        free(rf->plain);
+}
+
+static bool have_cached_release(struct repo_fetch *rf)
+{
+        rf->have_inrelease = access(rf->inrelease, R_OK) == 0;
+        return rf->have_inrelease || (access(rf->release, R_OK) == 0 && access(rf->release_gpg, R_OK) == 0);
+}
+
+static int use_cached(struct vz_build *b, struct repo_fetch *rf, struct vz_error *err)
+{
+        return vz_repo_use_cached(b, rf->metadir, have_cached_release(rf), rf->inrelease_urls[0], err);
+}
+
+/* InRelease for every repository in one parallel run; Release + Release.gpg
+ * for those that have none. Conditional requests keep unchanged files;
+ * repositories checked less than METADATA_EXPIRE ago are not asked at all. */
+static int fetch_release_files(struct vz_build *b, struct repo_fetch *rf, size_t n, struct vz_error *err)
+{
+        _cleanup_free_ struct vz_download *d = vz_xmalloc((3 * n + 1) * sizeof(*d));
+        _cleanup_free_ size_t *idx = vz_xmalloc((n + 1) * sizeof(*idx));
+        size_t k = 0, m = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                r = use_cached(b, &rf[i], err);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                idx[k] = i;
+                vz_repo_keep(rf[i].metadir, release_names);
+                rf[i].fetched = true;
+                d[k++] = (struct vz_download){ .urls = rf[i].inrelease_urls, .dest = rf[i].inrelease, .size = -1,
+                                               .max_size = VZ_FETCH_MAX_RELEASE, .label = rf[i].inrelease_urls[0],
+                                               .conditional = true, .optional = true };
+        }
+        r = k ? vz_fetch_run(b->fetch, d, k, err) : 0;
+        for (size_t j = 0; j < k; j++) {
+                size_t i = idx[j];
+                rf[i].have_inrelease = d[j].result == 0;
+                vz_download_done(&d[j]);
+                if (d[j].result == -ENOENT) {
+                        unlink(rf[i].inrelease);
+                        d[k + m++] = (struct vz_download){ .urls = rf[i].release_urls, .dest = rf[i].release,
+                                                           .size = -1, .max_size = VZ_FETCH_MAX_RELEASE,
+                                                           .label = rf[i].release_urls[0], .conditional = true };
+                        d[k + m++] = (struct vz_download){ .urls = rf[i].releasegpg_urls, .dest = rf[i].release_gpg,
+                                                           .size = -1, .max_size = VZ_FETCH_MAX_SMALL,
+                                                           .label = rf[i].releasegpg_urls[0], .conditional = true };
+                }
+        }
+        if (r < 0 || m == 0)
+                return r;
+        r = vz_fetch_run(b->fetch, d + k, m, err);
+        for (size_t i = 0; i < m; i++)
+                vz_download_done(&d[k + i]);
+        return r;
+}
+
+static int check_fresh(struct vz_build *b, const struct vz_release *rel, const char *label, struct vz_error *err)
+{
+        long long until = vz_release_time(rel, "Valid-Until");
+        if (!b->ctx->cfg.check_valid_until || until < 0 || until >= (long long)time(NULL))
+                return 0;
+        return vz_error_set(err, -VZ_E_SIGNATURE,
+                            "%s: expired (Valid-Until %s); the mirror is stale or replaying old metadata "
+                            "(CHECK_VALID_UNTIL=no in vzpkg.conf to accept it)",
+                            label, vz_release_field(rel, "Valid-Until"));
+}
+
+/* Not older than the Release accepted last time (Release.verified is
+ * written only after every check passed). */
+static int check_replay(const struct repo_fetch *rf, const struct vz_release *rel, const char *label,
+                        struct vz_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_release_ struct vz_release *old = NULL;
+        if (vz_read_file(rf->plain, &text, NULL) < 0 || vz_release_parse(text, &old) < 0)
+                return 0;  /* nothing accepted before */
+        return vz_repo_check_replay(label, rf->have_inrelease ? "InRelease" : "Release", vz_release_time(old, "Date"),
+                                    vz_release_field(old, "Date"), vz_release_time(rel, "Date"),
+                                    vz_release_field(rel, "Date"), err);
+}
+
+/* Signature, Valid-Until, and no older than what was accepted before: a
+ * validly signed but older Release would hide the updates published since. */
+static int check_release(struct vz_build *b, struct repo_fetch *rf, struct vz_release **ret, struct vz_error *err)
+{
+        const char *label = rf->have_inrelease ? rf->inrelease_urls[0] : rf->release_urls[0];
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = rf->have_inrelease
+                    ? vz_gpg_verify(b->keyfiles, b->workdir, rf->inrelease, NULL, rf->plain_new, label, err)
+                    : vz_gpg_verify(b->keyfiles, b->workdir, rf->release, rf->release_gpg, rf->plain_new, label, err);
+        if (r < 0)
+                return r;
+        r = vz_read_file(rf->plain_new, &text, NULL);
+        if (r < 0 || vz_release_parse(text, ret) < 0)
+                return vz_error_set(err, -VZ_E_METADATA, "%s: not a Release file (no SHA256 index)", label);
+        r = check_fresh(b, *ret, label, err);
+        if (r >= 0)
+                r = check_replay(rf, *ret, label, err);
+        if (r >= 0 && rename(rf->plain_new, rf->plain) < 0)
+                r = vz_error_set(err, -errno, "%s: cannot write %s: %m", label, rf->plain);
+        return r;
+}
+
+static int verify_release(struct vz_build *b, struct repo_fetch *rf, struct vz_release **ret, struct vz_error *err)
+{
+        int r = check_release(b, rf, ret, err);
+        if (r < 0) {
+                vz_release_free(*ret);
+                *ret = NULL;
+                return r;
+        }
+        if (rf->fetched) {
+                vz_repo_drop_kept(rf->metadir, release_names);
+                vz_repo_mark_checked(rf->metadir);
+                rf->accepted = true;
+        }
+        return 0;
+}
+
+/* The Packages file of one component: the best compression the Release
+ * lists, stored by its SHA-256 so identical content is shared. */
+struct index_file {
+        char *rel_path, *dest, **urls, *sha256, *label;
+        long long size;
+};
+
+static int find_index(struct vz_build *b, const struct vz_repo_spec *s, const struct vz_release *rel,
+                      const char *comp, struct index_file *ix, struct vz_error *err)
+{
+        static const char *const exts[] = { ".xz", ".gz", "" };
+        const char *arch = vz_arch_to_debian(vz_template_arch(b->tmpl));
+        for (size_t i = 0; i < ELEMENTSOF(exts); i++) {
+                _cleanup_free_ char *p = vz_asprintf("%s/binary-%s/Packages%s", comp, arch, exts[i]);
+                const char *sha;
+                long long size;
+                if (vz_release_lookup(rel, p, &sha, &size) < 0)
+                        continue;
+                ix->rel_path = TAKE_PTR(p);
+                ix->sha256 = vz_xstrdup(sha);
+                ix->size = size;
+                ix->dest = vz_asprintf("%s/by-hash/%s%s", b->ctx->cfg.metadata_cache, sha, exts[i]);
+                ix->urls = urls_for(s, ix->rel_path);
+                ix->label = vz_xstrdup(ix->urls[0]);
+                return 0;
+        }
+        return vz_error_set(err, -VZ_E_METADATA,
+                            "repository %s %s: its Release lists no %s/binary-%s/Packages; check the component name in the template's repositories",
+                            s->urls[0], s->suite, comp, arch);
+}
+
+static void index_done(struct index_file *ix)
+{
+        free(ix->rel_path);
+        free(ix->dest);
+        vz_strv_free(ix->urls);
+        free(ix->sha256);
+        free(ix->label);
+}
+
+static void record_repo(struct vz_build *b, size_t i, const struct vz_repo_spec *s, const struct vz_release *rel)
+{
+        const char *date = vz_release_field(rel, "Date");
+        b->repos[i].urls = vz_xmalloc(sizeof(char *));
+        for (char **u = s->urls; *u; u++)
+                vz_strv_push(&b->repos[i].urls, *u);
+        b->repos[i].suite = vz_xstrdup(s->suite);
+        b->repos[i].date = vz_xstrdup(date ? date : "");
+        b->repos[i].date_epoch = vz_release_time(rel, "Date");
+}
+
+static void pick_keys(struct vz_build *b)
+{
+        char *const *keys = vz_template_gpgkeys(b->tmpl);
+        b->keyfiles = vz_xmalloc(sizeof(char *));
+        for (; *keys; keys++)
+                vz_strv_push(&b->keyfiles, *keys);
+        if (!b->keyfiles[0])  /* no keys listed: the Debian archive's own keyring */
+                vz_strv_push(&b->keyfiles, b->ctx->cfg.debian_keyring);
+}
+
+static int collect_indexes(struct vz_build *b, struct repo_fetch *rf, const struct vz_repo_spec *specs, size_t n,
+                           struct index_file **ret, size_t *ret_n, int **ret_owner, struct vz_error *err)
+{
+        struct index_file *ix = NULL;
+        int *owner = NULL;
+        size_t m = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                _cleanup_release_ struct vz_release *rel = NULL;
+                r = verify_release(b, &rf[i], &rel, err);
+                if (r < 0)
+                        break;
+                record_repo(b, i, &specs[i], rel);
+                for (char **c = specs[i].components; *c && r >= 0; c++) {
+                        ix = vz_xrealloc(ix, (m + 1) * sizeof(*ix));
+                        owner = vz_xrealloc(owner, (m + 1) * sizeof(*owner));
+                        memset(&ix[m], 0, sizeof(*ix));
+                        owner[m] = (int)i;
+                        r = find_index(b, &specs[i], rel, *c, &ix[m], err);
+                        m++;
+                }
+        }
+        *ret = ix;
+        *ret_n = m;
+        *ret_owner = owner;
+        return r;
+}
+
+static int fetch_indexes(struct vz_build *b, struct index_file *ix, size_t m, struct vz_error *err)
+{
+        _cleanup_free_ struct vz_download *d = vz_xmalloc((m + 1) * sizeof(*d));
+        _cleanup_free_ char *dir = vz_path_join(b->ctx->cfg.metadata_cache, "by-hash");
+        size_t k = 0;
+        int r;
+
+        vz_mkdir_p(dir, 0755);
+        for (size_t i = 0; i < m; i++) {
+                char hex[65];
+                if (vz_sha256_file(ix[i].dest, hex) == 0 && strcmp(hex, ix[i].sha256) == 0)
+                        continue;  /* unchanged since last time: nothing to fetch */
+                if (b->ctx->cache_only)
+                        return vz_error_set(err, -VZ_E_DOWNLOAD,
+                                            "%s: not in the metadata cache and -C forbids the network; run 'vzpkg update metadata %s' first",
+                                            ix[i].label, vz_template_name(b->tmpl));
+                d[k++] = (struct vz_download){ .urls = ix[i].urls, .dest = ix[i].dest, .sha256 = ix[i].sha256,
+                                               .size = ix[i].size, .label = ix[i].label };
+        }
+        r = k ? vz_fetch_run(b->fetch, d, k, err) : 0;
+        for (size_t i = 0; i < k; i++)
+                vz_download_done(&d[i]);
+        return r;
+}
+
+static int deb_load_repos(struct vz_build *b, struct vz_resolver **ret, struct vz_error *err)
+{
+        size_t n = 0, m = 0;
+        const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
+        _cleanup_free_ struct repo_fetch *rf = vz_xmalloc((n + 1) * sizeof(*rf));
+        _cleanup_free_ struct index_file *ix = NULL;
+        _cleanup_free_ int *owner = NULL;
+        _cleanup_free_ char *solvdir = vz_path_join(b->ctx->cfg.metadata_cache, "solv");
+        struct vz_resolver *res = NULL;
+        int r;
+
+        if (n == 0)
+                return vz_error_set(err, -VZ_E_METADATA, "template %s: no repositories listed",
+                                    vz_template_name(b->tmpl));
+        vz_build_reset_repos(b);
+        /* Two builds must not write the same Release files at once. */
+        vz_mkdir_p(b->ctx->cfg.metadata_cache, 0755);
+        _cleanup_free_ char *lockpath = vz_path_join(b->ctx->cfg.metadata_cache, ".lock");
+        _cleanup_close_ int lock = -1;
+        r = vz_lock(lockpath, LOCK_EX, true, &lock);
+        if (r < 0)
+                return vz_error_set(err, r, "metadata cache %s: %s", lockpath, vz_strerror(r));
+        pick_keys(b);
+        b->repos = vz_xmalloc(n * sizeof(*b->repos));
+        b->n_repos = n;
+        for (size_t i = 0; i < n; i++)
+                repo_fetch_init(b, &specs[i], &rf[i]);
+        r = fetch_release_files(b, rf, n, err);
+        if (r >= 0)
+                r = collect_indexes(b, rf, specs, n, &ix, &m, &owner, err);
+        if (r >= 0)
+                r = fetch_indexes(b, ix, m, err);
+        if (r >= 0)
+                r = vz_resolver_new_deb(vz_arch_to_debian(vz_template_arch(b->tmpl)), &res);
+        for (size_t i = 0; r >= 0 && i < m; i++)
+                r = vz_resolver_add_deb_repo(res, owner[i], ix[i].label, ix[i].dest, solvdir, ix[i].sha256,
+                                             specs[owner[i]].priority, err);
+        for (size_t i = 0; i < m; i++)
+                index_done(&ix[i]);
+        for (size_t i = 0; i < n; i++)
+                repo_fetch_done(&rf[i]);
+        if (r < 0) {
+                vz_resolver_free(res);
+                return r;
+        }
+        *ret = res;
+        return 0;
+}
+
+/* ---- the root before dpkg runs ----------------------------------------- */
+
+/* Writes into a root go through its fd: in a container's private area a
+ * planted link must not carry them out of it (rootfd.c). */
+static int write_at(const char *root, const char *rel, const char *content, mode_t mode)
+{
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(root, &rfd);
+        return r < 0 ? r : vz_at_write_atomic(rfd, rel, content, strlen(content), mode, 0);
+}
+
+static int prepare_root(struct vz_build *b, struct vz_error *err)
+{
+        static const char *const dirs[] = {
+                "etc/apt/apt.conf.d", "etc/apt/sources.list.d", "etc/apt/preferences.d", "etc/apt/keyrings",
+                "etc/dpkg/dpkg.cfg.d", "var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers",
+                "var/lib/apt/lists/partial", "var/cache/apt/archives/partial", "var/log", "usr/bin",
+                "usr/sbin", "usr/lib", "usr/lib64", "usr/sbin", "proc", "sys", "dev", "run", "tmp", "root",
+        };
+        /* merged /usr, as Debian 12 installs it */
+        static const char *const links[][2] = {
+                { "usr/bin", "bin" }, { "usr/sbin", "sbin" }, { "usr/lib", "lib" }, { "usr/lib64", "lib64" },
+        };
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(b->root, &rfd);
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs) && r >= 0; i++)
+                r = vz_at_mkdir_p(rfd, dirs[i], 0755, 0);
+        for (size_t i = 0; i < ELEMENTSOF(links) && r >= 0; i++)
+                r = symlinkat(links[i][0], rfd, links[i][1]) < 0 ? -errno : 0;
+        if (r >= 0)
+                r = write_at(b->root, "var/lib/dpkg/status", "", 0644);
+        if (r >= 0)
+                r = write_at(b->root, "var/lib/dpkg/available", "", 0644);
+        if (r >= 0)
+                r = write_at(b->root, "etc/fstab", "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n", 0644);
+        if (r < 0)
+                return vz_error_set(err, r, "%s: cannot prepare %s: %s", vz_template_name(b->tmpl), b->root,
+                                    strerror(-r));
+        return 0;
+}
+
+/* Services must not start while we build: invoke-rc.d asks policy-rc.d.
+ * In a container the tenant owns usr/sbin: every step goes through the
+ * root's fd, and the file is replaced by rename, never written through. */
+static int block_services(struct vz_build *b, bool block)
+{
+        static const char p[] = "usr/sbin/policy-rc.d", saved[] = "usr/sbin/policy-rc.d.vzpkg-saved";
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(b->root, &rfd);
+        if (r < 0)
+                return r;
+        if (!block) {
+                if ((r = vz_at_unlink(rfd, p, 0)) < 0 && r != -ENOENT)
+                        return r;
+                r = vz_at_rename(rfd, saved, p, 0);  /* the root's own, back */
+                return r == -ENOENT ? 0 : r;
+        }
+        if ((r = vz_at_rename(rfd, p, saved, 0)) < 0 && r != -ENOENT)
+                return r;
+        return vz_at_write_atomic(rfd, p, "#!/bin/sh\nexit 101\n", 19, 0755, 0);
+}
+
+static char *ct_path(struct vz_build *b, const struct vz_pkg *p)
+{
+        _cleanup_free_ char *rel = vz_pkgcache_relpath(p->sha256, ".deb");
+        (void)b;
+        return vz_asprintf(CT_PACKAGES "/%s", rel);
+}
+
+/* Unpacked here, not by dpkg: the build log says what failed, as it does for dpkg runs. */
+static int extract_bootstrap(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        if (b->log)
+                fputs("\n### unpacking the essential set\n", b->log), fflush(b->log);
+        for (size_t i = 0; i < l->n; i++) {
+                if (!l->pkgs[i].bootstrap)
+                        continue;
+                _cleanup_free_ char *deb = vz_pkgcache_path(b->pkgcache, l->pkgs[i].sha256, ".deb");
+                int r = vz_deb_extract(deb, b->root, l->pkgs[i].name, err);
+                if (r < 0) {
+                        if (b->log)
+                                fprintf(b->log, "%s (%s)\n", err->msg, deb), fflush(b->log);
+                        return r;
+                }
+                if (vz_interrupted())
+                        return vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", vz_template_name(b->tmpl));
+        }
+        return 0;
+}
+
+static int dpkg_batch(struct vz_build *b, const struct vz_pkglist *l, int batch, struct vz_error *err)
+{
+        _cleanup_strv_ char **argv = vz_strv_split("dpkg --install --force-unsafe-io", " ");
+        size_t count = 0;
+        if (batch == 0)
+                vz_strv_push(&argv, "--force-depends");  /* the essential set has no order yet */
+        for (size_t i = 0; i < l->n; i++)
+                if (l->pkgs[i].batch == batch && l->pkgs[i].stage == 0) {  /* staged: see stage_unpack */
+                        vz_strv_push_take(&argv, ct_path(b, &l->pkgs[i]));
+                        count++;
+                }
+        if (count == 0)
+                return 0;
+        vz_verbose("%s: dpkg batch %d: %zu packages", vz_template_name(b->tmpl), batch, count);
+        return vz_build_ct_run(b, argv, batch == 0 ? "dpkg (essential set)" : "dpkg", -VZ_E_INSTALL, NULL, err);
+}
+
+static int dpkg_all(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        int last = 0, r = 0;
+        for (size_t i = 0; i < l->n; i++)
+                if (l->pkgs[i].batch > last)
+                        last = l->pkgs[i].batch;
+        for (int batch = 1; batch <= last && r >= 0; batch++)
+                r = dpkg_batch(b, l, batch, err);
+        return r;
+}
+
+/* vztt's bootstrap stages (packages_0 lines, then packages_1), as its
+ * apt backend runs them: every stage is unpacked, in order, before the
+ * mid-install hooks; after them each stage is configured, in order, and
+ * only then the rest of the packages are installed. A stage holds the
+ * closure of its names (resolver: vz_resolver_mark_stage), so configuring
+ * it needs nothing later; unpacking may run before a pre-dependency of
+ * the same stage is configured, which vztt forced too. */
+static int stage_run(struct vz_build *b, const struct vz_pkglist *l, int stage, bool configure, struct vz_error *err)
+{
+        _cleanup_strv_ char **argv = vz_strv_split(configure ? "dpkg --configure --force-unsafe-io"
+                                                             : "dpkg --unpack --force-unsafe-io --force-depends",
+                                                   " ");
+        _cleanup_free_ char *what = vz_asprintf("dpkg (%s stage %d)", configure ? "configure" : "unpack", stage);
+        for (size_t i = 0; i < l->n; i++)
+                if (l->pkgs[i].stage == stage)
+                        vz_strv_push_take(&argv, configure ? vz_xstrdup(l->pkgs[i].name) : ct_path(b, &l->pkgs[i]));
+        vz_verbose("%s: %s", vz_template_name(b->tmpl), what);
+        return vz_build_ct_run(b, argv, what, -VZ_E_INSTALL, NULL, err);
+}
+
+static int stages_run(struct vz_build *b, const struct vz_pkglist *l, bool configure, struct vz_error *err)
+{
+        int r = 0;
+        for (int stage = 1; stage <= b->n_stages && r >= 0; stage++)
+                r = stage_run(b, l, stage, configure, err);
+        return r;
+}
+
+/* vztt runs mid-pre-install (when it exists) after the stages are
+ * unpacked, restarts the container, then runs mid-post-install: each
+ * hook runs in a container of its own here, so the restart is implied. */
+static int mid_install_hooks(struct vz_build *b, struct vz_error *err)
+{
+        int r = 0;
+        if (vz_template_hook(b->tmpl, "mid-pre-install")) {
+                r = vz_hook_ct(b, "mid-pre-install", err);
+                if (r >= 0)
+                        r = vz_hook_ct(b, "mid-post-install", err);
+        }
+        return r;
+}
+
+static int audit(struct vz_build *b, struct vz_error *err)
+{
+        char *argv[] = { "/bin/sh", "-c", "out=$(dpkg --audit) && [ -z \"$out\" ] || { echo \"$out\"; exit 1; }", NULL };
+        return vz_build_ct_run(b, argv, "dpkg --audit", -VZ_E_INSTALL, NULL, err);
+}
+
+/* ---- apt inside the template --------------------------------------------- */
+
+#define STOCK_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+/* One key file: a Signed-By path in the template. The stock Debian keyring
+ * is installed there by debian-archive-keyring itself; any other file is
+ * copied in. Returns 1 with *ret NULL when there are several key files. */
+/* A key file of the host (the admin's, trusted) into the root, through
+ * its fd: in a container a planted link must not carry the write out. */
+static int copy_key_in(struct vz_build *b, const char *host, const char *rel)
+{
+        _cleanup_free_ char *data = NULL, *dir = vz_xstrdup(rel);
+        _cleanup_close_ int rfd = -1;
+        size_t len = 0;
+        int r = vz_read_file(host, &data, &len);
+        if (r >= 0)
+                r = vz_root_open(b->root, &rfd);
+        *strrchr(dir, '/') = '\0';
+        if (r >= 0)
+                r = vz_at_mkdir_p(rfd, dir, 0755, 0);
+        return r < 0 ? r : vz_at_write_atomic(rfd, rel, data, len, 0644, 0);
+}
+
+static bool root_has(struct vz_build *b, const char *rel)
+{
+        _cleanup_close_ int rfd = -1, fd = -1;
+        if (vz_root_open(b->root, &rfd) < 0)
+                return false;
+        fd = vz_at_open(rfd, rel, O_RDONLY | O_CLOEXEC, 0, 0);
+        return fd >= 0;
+}
+
+/* One key file: a Signed-By path in the template. The stock Debian keyring
+ * is installed there by debian-archive-keyring itself; any other file is
+ * copied in. Returns 1 with *ret NULL when there are several key files. */
+static int apt_signed_by(struct vz_build *b, char **ret)
+{
+        char *const *keys = b->keyfiles;
+        *ret = NULL;
+        if (vz_strv_len(keys) != 1)
+                return 1;
+        if (strcmp(keys[0], STOCK_KEYRING) == 0 && root_has(b, &STOCK_KEYRING[1])) {
+                *ret = vz_xstrdup(STOCK_KEYRING);
+                return 0;
+        }
+        const char *ext = vz_endswith(keys[0], ".asc") ? "asc" : "gpg";
+        char *dst = vz_asprintf("/etc/apt/keyrings/%s.%s", vz_template_name(b->tmpl), ext);
+        int r = copy_key_in(b, keys[0], dst + 1);
+        if (r < 0) {
+                free(dst);
+                return r;
+        }
+        *ret = dst;
+        return 0;
+}
+
+static int trust_all_keys(struct vz_build *b)
+{
+        char *const *keys = b->keyfiles;
+        int r = 0;
+        for (size_t i = 0; keys[i] && r >= 0; i++) {
+                const char *ext = vz_endswith(keys[i], ".asc") ? "asc" : "gpg";
+                _cleanup_free_ char *dst =
+                        vz_asprintf("etc/apt/trusted.gpg.d/%s-%zu.%s", vz_template_name(b->tmpl), i, ext);
+                r = copy_key_in(b, keys[i], dst);
+        }
+        return r;
+}
+
+static int write_apt_sources(struct vz_build *b, struct vz_error *err)
+{
+        size_t n = 0;
+        const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
+        _cleanup_free_ char *signed_by = NULL;
+        _cleanup_free_ char *text = vz_xstrdup("");
+        _cleanup_close_ int rfd = -1;
+        int r = apt_signed_by(b, &signed_by);
+
+        if (r > 0)
+                r = trust_all_keys(b);
+        if (r < 0)
+                return vz_error_set(err, -VZ_E_INSTALL, "%s: cannot install the repository keys for apt: %s",
+                                    vz_template_name(b->tmpl), strerror(-r));
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *comps = vz_xstrdup("");
+                for (char **c = specs[i].components; *c; c++) {
+                        char *x = vz_asprintf("%s%s%s", comps, *comps ? " " : "", *c);
+                        free(comps);
+                        comps = x;
+                }
+                char *x = vz_asprintf("%s%sTypes: deb\nURIs: %s\nSuites: %s\nComponents: %s\n%s%s%s", text,
+                                      i ? "\n" : "", specs[i].urls[0], specs[i].suite, comps,
+                                      signed_by ? "Signed-By: " : "", signed_by ? signed_by : "",
+                                      signed_by ? "\n" : "");
+                free(text);
+                text = x;
+        }
+        if ((r = vz_root_open(b->root, &rfd)) >= 0 && (r = vz_at_unlink(rfd, "etc/apt/sources.list", 0)) == -ENOENT)
+                r = 0;
+        if (r >= 0)
+                r = write_at(b->root, "etc/apt/sources.list.d/vzpkg.sources", text, 0644);
+        if (r < 0)
+                return vz_error_set(err, r, "%s: cannot write apt sources: %s", vz_template_name(b->tmpl), strerror(-r));
+        return 0;
+}
+
+/* Downloaded lists and caches are build leftovers, not template content. */
+static void clean_apt_state(struct vz_build *b)
+{
+        static const char *const dirs[] = { "var/lib/apt/lists", "var/cache/apt" };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = vz_path_join(b->root, dirs[i]);
+                vz_rm_rf(p);
+                vz_mkdir_p(p, 0755);
+        }
+        _cleanup_free_ char *partial = vz_path_join(b->root, "var/lib/apt/lists/partial");
+        _cleanup_free_ char *archives = vz_path_join(b->root, "var/cache/apt/archives/partial");
+        vz_mkdir_p(partial, 0700);
+        vz_mkdir_p(archives, 0700);
+}
+
+/* upgrade: the new release's repositories for apt in the container (a
+ * tenant's tree: every write through its fd), and apt's lists of the old
+ * release dropped (apt-get update fetches the new ones). */
+int vz_deb_set_sources(struct vz_build *b, struct vz_error *err)
+{
+        _cleanup_close_ int rfd = -1;
+        int r = write_apt_sources(b, err);
+        if (r < 0)
+                return r;
+        if ((r = vz_root_open(b->root, &rfd)) >= 0 && (r = vz_at_rm_rf(rfd, "var/lib/apt/lists", VZ_AT_NOLINKS)) >= 0)
+                r = vz_at_mkdir_p(rfd, "var/lib/apt/lists/partial", 0700, VZ_AT_NOLINKS);
+        if (r < 0)
+                return vz_error_set(err, r, "container %s: cannot reset apt's lists: %s", b->ctid, strerror(-r));
+        return 0;
+}
+
+/* ---- install ------------------------------------------------------------- */
+
+static int deb_rest(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err);
+
+/* The root up to the essential set configured: the base stage. */
+static int deb_base(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        int r = prepare_root(b, err);
+        if (r >= 0)
+                r = vz_hook_host(b, "pre-cache", err);
+        if (r >= 0) {
+                vz_verbose("%s: unpacking the essential set", vz_template_name(b->tmpl));
+                r = extract_bootstrap(b, l, err);
+        }
+        if (r >= 0 && (r = block_services(b, true)) < 0)
+                vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
+        if (r >= 0)
+                r = dpkg_batch(b, l, 0, err);
+        return r;
+}
+
+/* The stage cache (stages.c): the finished root, else the base stage,
+ * when a build with the same inputs saved it; what was built is saved. */
+static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        char kbase[65], kfinal[65];
+        bool cache_base = vz_build_stage_key(b, l, VZ_STAGE_BASE, kbase);
+        bool cache_final = vz_build_stage_key(b, l, VZ_STAGE_FINAL, kfinal);
+        int r = cache_final ? vz_build_stage_restore(b, kfinal, "the finished root", err) : 0;
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = cache_base ? vz_build_stage_restore(b, kbase, "the essential set", err) : 0;
+        if (r == 0) {
+                r = deb_base(b, l, err);
+                if (r >= 0 && cache_base)
+                        vz_build_stage_save(b, kbase, "essential set");
+        }
+        r = r < 0 ? r : deb_rest(b, l, err);
+        if (r >= 0 && cache_final)
+                vz_build_stage_save(b, kfinal, "finished root");
+        return r;
+}
+
+/* Everything after the base stage, up to the normalised root. */
+static int deb_rest(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        int r = stages_run(b, l, false, err);
+        if (r >= 0)
+                r = mid_install_hooks(b, err);
+        if (r >= 0)
+                r = stages_run(b, l, true, err);
+        if (r >= 0)
+                r = dpkg_all(b, l, err);
+        if (r >= 0) {
+                vz_verbose("%s: checking the dpkg database", vz_template_name(b->tmpl));
+                r = audit(b, err);
+        }
+        if (r >= 0 && (r = block_services(b, false)) < 0)
+                vz_error_set(err, r, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
+        if (r >= 0)
+                r = write_apt_sources(b, err);
+        if (r >= 0)
+                r = vz_hook_host(b, "post-cache", err);
+        if (r >= 0)
+                r = vz_hook_ct(b, "post-install", err);
+        if (r >= 0) {
+                clean_apt_state(b);
+                r = vz_build_normalize(b, err);
+        }
+        return r;
+}
+
+/* ---- update an unpacked cache ---------------------------------------------- */
+
+/* A release upgrade, closer to how apt runs dpkg: unpack the batch, then
+ * configure whatever can be configured so far. dpkg --install would insist
+ * on configuring every package of the batch, and in a release upgrade a
+ * package may depend on a newer version of one that comes in a later batch
+ * (openssh-client on init-system-helpers), or have been deconfigured for a
+ * package that Breaks its old version (base-files for libc6). What cannot
+ * be configured yet is left unpacked; a pre-dependency of a later batch
+ * that is still not configured fails that batch's unpack, and after the
+ * last batch dpkg --configure --pending and the audit must succeed. */
+static int unpack_configure(struct vz_build *b, char **argv, struct vz_error *err)
+{
+        char *pending[] = { "dpkg", "--configure", "--pending", "--force-confdef", "--force-confold", NULL };
+        struct vz_error later = { 0 };
+        free(argv[1]);
+        argv[1] = vz_xstrdup("--unpack");
+        int r = vz_build_ct_run(b, argv, "dpkg --unpack", -VZ_E_INSTALL, NULL, err);
+        if (r >= 0 && vz_build_ct_run(b, pending, "dpkg --configure --pending", -VZ_E_INSTALL, NULL, &later) < 0 &&
+            b->log)
+                fprintf(b->log, "(not everything can be configured yet: %s)\n", later.msg), fflush(b->log);
+        if (r >= 0 && vz_interrupted())
+                r = vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", vz_template_name(b->tmpl));
+        return r;
+}
+
+static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *install, struct vz_error *err)
+{
+        int batches = vz_pkglist_batches(l, install), r = 0;
+        b->n_pkgs = 0;
+        b->configured = 0;
+        for (size_t i = 0; i < l->n; i++)
+                b->n_pkgs += install[i];
+        for (int batch = 1; batch <= batches && r >= 0; batch++) {
+                /* a locally changed conffile is kept, as apt-get upgrade does non-interactively;
+                 * a package the new one Breaks is deconfigured until its own new version is
+                 * configured, as apt lets dpkg do (a release upgrade: libc6 breaks the old base-files) */
+                _cleanup_strv_ char **argv = vz_strv_split(
+                        "dpkg --install --force-unsafe-io --force-confdef --force-confold --auto-deconfigure", " ");
+                for (size_t i = 0; i < l->n; i++)
+                        if (install[i] && l->pkgs[i].batch == batch)
+                                vz_strv_push_take(&argv, ct_path(b, &l->pkgs[i]));
+                if (b->release_upgrade)
+                        r = unpack_configure(b, argv, err);
+                else
+                        r = vz_build_ct_run(b, argv, "dpkg", -VZ_E_INSTALL, NULL, err);
+        }
+        return r;
+}
+
+/* force_depends: a release upgrade removes the packages that go (libraries
+ * renamed, their replacements Conflict with them) before the first batch,
+ * while the old versions of their users are still installed; every one of
+ * those users is upgraded in the batches that follow, and --configure
+ * --pending and the audit check that nothing is left broken. */
+static int dpkg_purge(struct vz_build *b, char **remove, bool force_depends, struct vz_error *err)
+{
+        _cleanup_strv_ char **argv = vz_strv_split("dpkg --purge --force-unsafe-io", " ");
+        if (!remove || !remove[0])
+                return 0;
+        if (force_depends)
+                vz_strv_push(&argv, "--force-depends");
+        for (char **n = remove; *n; n++)
+                vz_strv_push(&argv, *n);
+        return vz_build_ct_run(b, argv, "dpkg --purge", -VZ_E_INSTALL, NULL, err);
+}
+
+/* In a running container services restart through its own init, as a
+ * plain apt-get upgrade inside it would: no policy-rc.d there. */
+static int deb_apply(struct vz_build *b, struct vz_pkglist *l, const bool *select, char **remove,
+                     struct vz_error *err)
+{
+        _cleanup_free_ bool *all = NULL;
+        bool block = b->attach_pid <= 0;
+        int r = block ? block_services(b, true) : 0;
+        if (r < 0)
+                return vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
+        if (!select) {
+                all = vz_xmalloc((l->n + 1) * sizeof(bool));
+                for (size_t i = 0; i < l->n; i++)
+                        all[i] = true;
+                select = all;
+        }
+        if (b->release_upgrade)  /* the old libraries first: new ones Conflict with them */
+                r = dpkg_purge(b, remove, true, err);
+        if (r >= 0)
+                r = dpkg_selected(b, l, select, err);
+        if (r >= 0 && !b->release_upgrade)
+                r = dpkg_purge(b, remove, false, err);
+        if (r >= 0 && b->release_upgrade) {
+                char *pending[] = { "dpkg", "--configure", "--pending", "--force-confdef", "--force-confold", NULL };
+                r = vz_build_ct_run(b, pending, "dpkg --configure --pending", -VZ_E_INSTALL, NULL, err);
+        }
+        if (r >= 0)
+                r = audit(b, err);
+        int k = block ? block_services(b, false) : 0;
+        if (r >= 0 && k < 0)
+                r = vz_error_set(err, k, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
+        return r;
+}
+
+static int deb_finish_cache(struct vz_build *b, struct vz_error *err)
+{
+        int r = write_apt_sources(b, err);
+        if (r >= 0)
+                clean_apt_state(b);
+        return r;
+}
+
+/* ---- what dpkg says is installed ----------------------------------------- */
+
+static void add_installed(struct vz_pkglist *l, char **pkg, char **arch, char **ver, bool ok)
+{
+        if (*pkg && *ver && ok) {
+                l->pkgs = vz_xrealloc(l->pkgs, (l->n + 1) * sizeof(*l->pkgs));
+                l->pkgs[l->n++] = (struct vz_pkg){ .name = TAKE_PTR(*pkg), .arch = *arch ? TAKE_PTR(*arch) : vz_xstrdup("all"),
+                                                   .version = TAKE_PTR(*ver) };
+        }
+        free(*pkg);
+        free(*arch);
+        free(*ver);
+        *pkg = *arch = *ver = NULL;
+}
+
+static int deb_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *what = b->ctid ? vz_asprintf("container %s", b->ctid) : vz_xstrdup(vz_template_name(b->tmpl));
+        char *line, *next, *pkg = NULL, *arch = NULL, *ver = NULL;
+        bool ok = false;
+        /* the tenant's file, checked (regular, size, NUL, line length) first */
+        int r = vz_dpkg_status_read(b->root, what, &text, NULL, err);
+
+        if (r < 0)
+                return r;
+        memset(ret, 0, sizeof(*ret));
+        for (line = text; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (*line == ' ' || *line == '\t')
+                        continue;  /* a continuation line: never a field of its own */
+                char *l = vz_strip(line);
+                if (!*l)
+                        add_installed(ret, &pkg, &arch, &ver, ok), ok = false;
+                else if (vz_startswith(l, "Package:"))
+                        free(pkg), pkg = vz_xstrdup(vz_strip(l + 8));
+                else if (vz_startswith(l, "Architecture:"))
+                        free(arch), arch = vz_xstrdup(vz_strip(l + 13));
+                else if (vz_startswith(l, "Version:"))
+                        free(ver), ver = vz_xstrdup(vz_strip(l + 8));
+                else if (vz_startswith(l, "Status:"))
+                        ok = strcmp(vz_strip(l + 7), "install ok installed") == 0;
+        }
+        add_installed(ret, &pkg, &arch, &ver, ok);
+        return 0;
+}
+
+/* One " /path hash [obsolete|remove-on-upgrade]" line of a Conffiles field:
+ * the path without its leading slash, or NULL. The path may hold blanks. */
+static char *conffile_path(char *line)
+{
+        char *l = vz_strip(line), *sp;
+        if (*l != '/')
+                return NULL;
+        for (int i = 0; i < 2 && (sp = strrchr(l, ' ')); i++) {
+                bool flag = strcmp(sp + 1, "obsolete") == 0 || strcmp(sp + 1, "remove-on-upgrade") == 0;
+                *sp = '\0';  /* the hash, or a flag and then the hash */
+                if (!flag)
+                        break;
+        }
+        while (*l == '/')
+                l++;
+        return *l ? vz_xstrdup(l) : NULL;
+}
+
+static int deb_conffiles(struct vz_build *b, char **names, char ***ret, struct vz_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *what = vz_asprintf("container %s", b->ctid ? b->ctid : "?");
+        char *line, *next;
+        bool wanted = false, in_field = false;
+        int r = vz_dpkg_status_read(b->root, what, &text, NULL, err);
+
+        if (r < 0)
+                return r;
+        *ret = vz_xmalloc(sizeof(char *));
+        for (line = text; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (*line == ' ' || *line == '\t') {
+                        char *path = in_field && wanted ? conffile_path(line) : NULL;
+                        if (path && !vz_strv_contains(*ret, path))
+                                vz_strv_push(ret, path);
+                        free(path);
+                        continue;
+                }
+                in_field = vz_startswith(line, "Conffiles:");
+                if (vz_startswith(line, "Package:"))
+                        wanted = vz_strv_contains(names, vz_strip(line + 8));
+        }
+        return 0;
+}
+
+const struct vz_backend vz_backend_deb = {
+        .name = "deb",
+        .pkg_suffix = ".deb",
+        .load_repos = deb_load_repos,
+        .install = deb_install,
+        .installed = deb_installed,
+        .apply = deb_apply,
+        .finish_cache = deb_finish_cache,
+        .conffiles = deb_conffiles,
+};

@@ -1,0 +1,227 @@
+/* cmd-clean.c: vzpkg clean [-n] : package cache hygiene. A package file
+ * stays while the repository metadata vzpkg holds references it; then the
+ * least recently used go until the cache fits PKG_CACHE_MAX. The exclusive
+ * lock on the cache waits for every running build (they hold it shared). */
+#include "context.h"
+#include "commands.h"
+
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+static const char help[] =
+        "Usage: vzpkg clean [-n] [-q|-d N]\n\n"
+        "Remove package files that no cached repository metadata references, then\n"
+        "the least recently used ones until the package cache is under PKG_CACHE_MAX,\n"
+        "and every saved build stage (STAGE_CACHE). Waits while other vzpkg operations\n"
+        "use the package cache. (vztt's -k, -t, -a and OST arguments do not apply:\n"
+        "there is one package cache for all.)\n\n"
+        "  -n, --dry-run  list what would be removed, remove nothing (also --check-only)\n"
+        "  -f, --force    accepted for vztt's scripts and ignored\n"
+        "  -h, --help     this help\n";
+
+struct entry {
+        char *path;
+        long long size;
+        time_t used;
+};
+
+struct clean {
+        char **keep;             /* referenced SHA-256s, sorted */
+        struct entry *files;
+        size_t n;
+        bool dry_run;
+        size_t removed;
+        long long freed;
+};
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static bool kept(struct clean *c, const char *sha)
+{
+        return bsearch(&sha, c->keep, vz_strv_len(c->keep), sizeof(char *), cmp_str) != NULL;
+}
+
+/* RPM repositories: the primary.xml each cached repomd.xml names. */
+static void collect_rpm_referenced(struct vz_ctx *ctx, struct clean *c)
+{
+        _cleanup_free_ char *top = vz_path_join(ctx->cfg.metadata_cache, "rpm");
+        struct dirent **repos = NULL;
+        int n = scandir(top, &repos, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *repomd = vz_asprintf("%s/%s/repomd.xml", top, repos[i]->d_name);
+                _cleanup_free_ char *loc = NULL, *sha = NULL, *path = NULL;
+                _cleanup_strv_ char **sums = NULL;
+                free(repos[i]);
+                if (vz_repomd_find(repomd, "primary", &loc, &sha, NULL, NULL) < 0)
+                        continue;
+                const char *ext = strrchr(loc, '.');
+                path = vz_asprintf("%s/by-hash/%s%s", ctx->cfg.metadata_cache, sha, ext ? ext : "");
+                if (vz_rpmmd_scan_sha256(path, &sums) == 0)
+                        for (char **s = sums; *s; s++)
+                                vz_strv_push(&c->keep, *s);
+        }
+        free(repos);
+}
+
+/* Every package SHA-256 named by the Packages files that the verified
+ * Release files in the metadata cache list. */
+static void collect_referenced(struct vz_ctx *ctx, struct clean *c)
+{
+        _cleanup_free_ char *apt = vz_path_join(ctx->cfg.metadata_cache, "apt");
+        struct dirent **repos = NULL;
+        int n = scandir(apt, &repos, NULL, alphasort);
+        c->keep = vz_xmalloc(sizeof(char *));
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *rel = vz_asprintf("%s/%s/Release.verified", apt, repos[i]->d_name);
+                _cleanup_free_ char *text = NULL;
+                _cleanup_release_ struct vz_release *r = NULL;
+                free(repos[i]);
+                if (vz_read_file(rel, &text, NULL) < 0 || vz_release_parse(text, &r) < 0)
+                        continue;
+                _cleanup_free_ char *byhash = vz_path_join(ctx->cfg.metadata_cache, "by-hash");
+                DIR *d = opendir(byhash);
+                struct dirent *de;
+                while (d && (de = readdir(d))) {
+                        /* a by-hash file is current when this Release names its digest */
+                        char sha[65];
+                        snprintf(sha, sizeof(sha), "%.64s", de->d_name);
+                        if (strlen(sha) != 64 || !strstr(text, sha))
+                                continue;
+                        _cleanup_free_ char *p = vz_path_join(byhash, de->d_name);
+                        _cleanup_strv_ char **sums = NULL;
+                        if (vz_deb_scan_sha256(p, &sums) == 0)
+                                for (char **s = sums; *s; s++)
+                                        vz_strv_push(&c->keep, *s);
+                }
+                if (d)
+                        closedir(d);
+        }
+        free(repos);
+        collect_rpm_referenced(ctx, c);
+        vz_strv_sort(c->keep);
+}
+
+static void collect_files(struct vz_ctx *ctx, struct clean *c)
+{
+        _cleanup_free_ char *top = vz_path_join(ctx->cfg.pkg_cache, "sha256");
+        struct dirent **fans = NULL;
+        int n = scandir(top, &fans, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *fan = vz_path_join(top, fans[i]->d_name);
+                struct dirent **files = NULL;
+                int m = fans[i]->d_name[0] == '.' ? 0 : scandir(fan, &files, NULL, alphasort);
+                for (int k = 0; k < m; k++) {
+                        struct stat st;
+                        char *p = vz_path_join(fan, files[k]->d_name);
+                        if (files[k]->d_name[0] != '.' && lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+                                c->files = vz_xrealloc(c->files, (c->n + 1) * sizeof(*c->files));
+                                c->files[c->n++] = (struct entry){ p, (long long)st.st_size, st.st_mtime };
+                        } else
+                                free(p);
+                        free(files[k]);
+                }
+                free(files);
+                free(fans[i]);
+        }
+        free(fans);
+}
+
+static void drop(struct clean *c, struct entry *e, const char *why)
+{
+        if (!e->path)
+                return;
+        printf("%s %s (%s)\n", c->dry_run ? "would remove" : "removed", e->path, why);
+        if (!c->dry_run)
+                unlink(e->path);
+        c->removed++;
+        c->freed += e->size;
+        free(e->path);
+        e->path = NULL;
+}
+
+static int by_age(const void *a, const void *b)
+{
+        const struct entry *x = a, *y = b;
+        return x->used < y->used ? -1 : x->used > y->used;
+}
+
+static void clean_cache(struct vz_ctx *ctx, struct clean *c)
+{
+        long long total = 0;
+        for (size_t i = 0; i < c->n; i++) {
+                const char *base = strrchr(c->files[i].path, '/') + 1;
+                char sha[65];
+                snprintf(sha, sizeof(sha), "%.64s", base);
+                if (vz_endswith(base, ".part"))
+                        drop(c, &c->files[i], "partial download");
+                else if (!kept(c, sha))
+                        drop(c, &c->files[i], "no repository references it");
+                else
+                        total += c->files[i].size;
+        }
+        if (ctx->cfg.pkg_cache_max <= 0)
+                return;
+        qsort(c->files, c->n, sizeof(*c->files), by_age);
+        for (size_t i = 0; i < c->n && total > ctx->cfg.pkg_cache_max; i++)
+                if (c->files[i].path) {
+                        total -= c->files[i].size;
+                        drop(c, &c->files[i], "least recently used, over PKG_CACHE_MAX");
+                }
+}
+
+/* Saved build stages are only a speed-up: all of them go (a build that is
+ * restoring one holds it open; one being saved fails with a warning). */
+static void clean_stages(struct vz_ctx *ctx, struct clean *c)
+{
+        size_t n = 0;
+        long long bytes = 0;
+        if (!ctx->cfg.stage_cache || vz_stage_clean(ctx->cfg.stage_cache, c->dry_run, &n, &bytes) < 0 || !n)
+                return;
+        printf("%s %zu saved build stages in %s\n", c->dry_run ? "would remove" : "removed", n, ctx->cfg.stage_cache);
+        c->removed += n;
+        c->freed += bytes;
+}
+
+static int lock_cache(struct vz_ctx *ctx, int *fd)
+{
+        _cleanup_free_ char *path = vz_path_join(ctx->cfg.pkg_cache, ".lock");
+        int r;
+        vz_mkdir_p(ctx->cfg.pkg_cache, 0755);
+        r = vz_lock(path, LOCK_EX, false, fd);
+        if (r == -VZ_E_LOCKED) {
+                vz_info("vzpkg: waiting for other vzpkg operations to release the package cache %s", ctx->cfg.pkg_cache);
+                r = vz_lock(path, LOCK_EX, true, fd);
+        }
+        if (r < 0)
+                fprintf(stderr, "vzpkg: package cache %s: %s\n", ctx->cfg.pkg_cache, vz_strerror(r));
+        return r;
+}
+
+int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv)
+{
+        struct clean c = { 0 };
+        struct vz_opts o;
+        _cleanup_close_ int lock = -1;
+        int r = vz_cmd_options(ctx, argc, argv, VZ_OPT_DRY_RUN | VZ_OPT_FORCE, &o, help);
+        if (r >= 0)
+                return r;
+        if (optind < argc) {
+                fprintf(stderr, "vzpkg: clean takes no template names: the package cache is shared by all\n");
+                return VZ_EXIT_USAGE;
+        }
+        c.dry_run = o.dry_run;
+        if (lock_cache(ctx, &lock) < 0)
+                return vz_exit_code(-VZ_E_LOCKED);
+        collect_referenced(ctx, &c);
+        collect_files(ctx, &c);
+        clean_cache(ctx, &c);
+        clean_stages(ctx, &c);
+        if (ctx->verbosity >= 0)
+                printf("%s %zu files, %.1f MiB\n", c.dry_run ? "would free" : "freed", c.removed, c.freed / 1048576.0);
+        for (size_t i = 0; i < c.n; i++)
+                free(c.files[i].path);
+        free(c.files);
+        vz_strv_free(c.keep);
+        return 0;
+}

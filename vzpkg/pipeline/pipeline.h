@@ -1,0 +1,189 @@
+/* pipeline.h: building, refreshing and publishing caches: the build
+ * context, stages, hooks, manifests, the cache lifecycle and appcaches. */
+#pragma once
+
+#include "context.h"
+#include "backend.h"
+
+/* ---- the build pipeline (build.c) ------------------------------------------- */
+
+/* One repository after its metadata was fetched and verified. */
+struct vz_repo_state {
+        char **urls;             /* base URL alternatives */
+        char *suite;
+        char *date;              /* Release Date: */
+        long long date_epoch;
+};
+
+enum vz_meta_mode {
+        VZ_META_NORMAL,          /* use cached metadata younger than METADATA_EXPIRE */
+        VZ_META_REFRESH,         /* ask the repositories (conditional requests) */
+};
+
+/* A build in progress: everything a backend needs. */
+struct vz_build {
+        enum vz_meta_mode meta_mode;
+        long long source_date_epoch;  /* SOURCE_DATE_EPOCH or the newest Release Date */
+        struct vz_ctx *ctx;
+        const struct vz_template *tmpl;
+        char *workdir;           /* $TMP_DIR/<ost>.<pid>.XXXXXX */
+        char *root;              /* workdir/root */
+        char *logpath;
+        FILE *log;
+        char tail[2048];         /* last output, for error messages */
+        size_t tail_len;
+        struct vz_repo_state *repos;
+        size_t n_repos;
+        struct vz_pkgcache *pkgcache;
+        struct vz_fetch *fetch;
+        char **keyfiles;
+        long long bytes_downloaded;
+        int configured;          /* dpkg "Setting up" lines seen, for progress */
+        bool metadata_loaded;    /* repositories read once in this run: reuse */
+        const char *ctid;        /* the container worked on, $2 of host hooks */
+        size_t n_pkgs;
+        int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
+        pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
+        char **unsigned_ok;      /* SHA-256s of package files admitted unsigned (localinstall --unsigned) */
+        const char *cache_name;  /* appcache: published under this name (NULL: the template's) */
+        char *const *apps;       /* appcache: its application templates, for the manifest */
+        bool app_cache;          /* appcache: APP_CACHE=1 for hooks and commands, as vztt sets it */
+        bool release_upgrade;    /* upgrade: dpkg unpacks then configures each batch, apply's removals
+                                  * include what new packages replace (containers/upgrade.c) */
+};
+
+int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, struct vz_error *err);
+
+/* The steps the lifecycle commands share (build.c). */
+int vz_build_lock(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err);
+int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err);
+void vz_build_end(struct vz_build *b);
+int vz_build_resolve(struct vz_build *b, struct vz_resolver **ret_res, struct vz_pkglist *ret,
+                     struct vz_error *err);
+int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err);
+int vz_build_publish(struct vz_build *b, const struct vz_pkglist *resolved, bool exact,
+                     char **ret_path, struct vz_error *err);
+void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double secs);
+double vz_now(void);
+/* Drop build-host traces and per-machine state (host keys, machine IDs,
+ * seeds) from the root, after the last hook (docs/internals/reproducible.md). */
+int vz_build_normalize(struct vz_build *b, struct vz_error *err);
+void vz_build_reset_repos(struct vz_build *b);
+long long vz_source_date_epoch(struct vz_build *b);
+/* Work directories left by a killed vzpkg; only under the template's lock. */
+void vz_build_remove_stale(struct vz_ctx *ctx, const struct vz_template *t);
+void vz_build_remove_stale_name(struct vz_ctx *ctx, const char *name);
+
+/* repometa.c: the per-repository metadata cache, shared by the backends. */
+char *vz_repo_metadir(struct vz_build *b, const char *family, const char *url, const char *suite);
+/* 1: use the cached files as they are (fresh, or -C); 0: ask the
+ * repository; < 0: -C and nothing cached. */
+int vz_repo_use_cached(struct vz_build *b, const char *metadir, bool have_files, const char *label,
+                       struct vz_error *err);
+void vz_repo_mark_checked(const char *metadir);
+/* Before asking a repository: keep its signed files (and their .etag) as
+ * they are, so that what the server sends can be undone when it is refused
+ * (bad signature, replay). `names` ends with NULL. */
+void vz_repo_keep(const char *metadir, const char *const *names);
+/* Put the kept files back (a file that did not exist is removed again). */
+void vz_repo_restore(const char *metadir, const char *const *names);
+/* The new files were accepted: forget the kept ones. */
+void vz_repo_drop_kept(const char *metadir, const char *const *names);
+/* Replay check: a signed file older than the one accepted before is refused
+ * (-VZ_E_SIGNATURE) naming the repository and both dates (as the files
+ * write them when given, else in UTC). Equal is fine. */
+int vz_repo_check_replay(const char *label, const char *what, long long old_stamp, const char *old_shown,
+                         long long new_stamp, const char *new_shown, struct vz_error *err);
+
+/* lifecycle.c: a cache against the repositories of today. */
+struct vz_change {
+        char *name, *arch, *from, *to;  /* from NULL: new; to NULL: removed */
+};
+struct vz_diff {
+        struct vz_change *changes;
+        size_t n;
+        size_t updates, added, removed;
+};
+int vz_cache_diff(struct vz_build *b, struct vz_resolver *res, const struct vz_pkglist *fresh,
+                  struct vz_diff *ret, struct vz_error *err);
+void vz_diff_done(struct vz_diff *d);
+int vz_update_cache(struct vz_ctx *ctx, const struct vz_template *t, struct vz_error *err);
+
+/* Commands taking OST... : run fn on each (all OS templates when none is
+ * named and all_by_default), report each failure, return the first exit
+ * code, or the highest of fn's non-negative results. */
+/* Load OS template `name`. When it was not `named` on the command line (a
+ * command over all templates) and is not configured (a $VARIABLE the
+ * configuration lacks), warn in one line and return 1 without it. */
+int vz_template_load_for(struct vz_ctx *ctx, const char *name, bool named, struct vz_template **ret,
+                         struct vz_error *err);
+typedef int (*vz_template_fn)(struct vz_ctx *ctx, const struct vz_template *t, void *userdata,
+                              struct vz_error *err);
+int vz_each_template(struct vz_ctx *ctx, int argc, char **argv, bool all_by_default, vz_template_fn fn,
+                     void *userdata);
+
+/* Container runs during a build: output to the build log; status != 0 is
+ * an error naming `what`. */
+int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int err_code,
+                    struct vz_ct_plan *extra, struct vz_error *err);
+struct vz_ct_plan *vz_build_plan(struct vz_build *b);
+void vz_build_output(void *userdata, const char *buf, size_t len);
+void vz_build_tail(struct vz_build *b, char *out, size_t size);
+
+/* stages.c: the stage cache's keys; saving and restoring a build root
+ * (docs/internals/build.md). */
+enum vz_build_stage { VZ_STAGE_BASE, VZ_STAGE_FINAL };
+struct vz_stagekey {
+        char *text;
+        size_t len;
+};
+void vz_stagekey_init(struct vz_stagekey *k, const char *stage);
+void vz_stagekey_done(struct vz_stagekey *k);
+void vz_stagekey_add(struct vz_stagekey *k, const char *field, const char *value);  /* NULL: absent */
+void vz_stagekey_add_file(struct vz_stagekey *k, const char *field, const char *path);
+void vz_stagekey_add_packages(struct vz_stagekey *k, const struct vz_pkglist *l, bool base);
+void vz_stagekey_finish(const struct vz_stagekey *k, char ret_hex[65]);
+bool vz_build_stages_on(struct vz_build *b);
+bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_build_stage stage,
+                        char ret_hex[65]);
+int vz_build_stage_restore(struct vz_build *b, const char *key, const char *what, struct vz_error *err);
+void vz_build_stage_save(struct vz_build *b, const char *key, const char *what);
+
+/* hooks.c */
+int vz_hook_host(struct vz_build *b, const char *hook, struct vz_error *err);
+int vz_hook_ct(struct vz_build *b, const char *hook, struct vz_error *err);
+
+/* manifest.c */
+int vz_manifest_write_vzpackages(const char *root, const struct vz_pkglist *installed);
+int vz_manifest_write_vzpackages_at(int rootfd, const struct vz_pkglist *installed);
+int vz_manifest_write_json(struct vz_build *b, const struct vz_pkglist *resolved,
+                           const char *cache_path, const char *json_path, struct vz_error *err);
+char *vz_manifest_json_path(const struct vz_ctx *ctx, const char *name);
+
+/* ---- appcaches (appcache.c): an OS template cache with application
+ * templates pre-installed, named and listed as vztt does
+ * (docs/internals/appcache.md). ------------------------------------------- */
+/* vztt's list file text: "     APP\n" per app, sorted by strcmp, each once */
+char *vz_appcache_list_text(char *const *apps);
+/* "<os>_app_<md5 of the list text>", vztt's name (no suffix) */
+char *vz_appcache_name(const char *os, char *const *apps);
+/* A "<os>_app_<32 hex>.list" file name: the OS template's name, else NULL */
+char *vz_appcache_list_os(const char *filename);
+/* The app names of a list file's text (NULL-terminated; empty on junk) */
+char **vz_appcache_list_parse(const char *text);
+/* OSTEMPLATE and TEMPLATES of a vzctl sample config (--config NAME: a
+ * CONF_DIR/ve-NAME.conf-sample, else a path); leading dots dropped. */
+int vz_appcache_sample(struct vz_ctx *ctx, const char *sample, char **ret_os, char ***ret_apps, struct vz_error *err);
+/* The appcache of os with apps, when it is there. */
+int vz_appcache_find(struct vz_ctx *ctx, const char *os, char *const *apps, char **ret_path);
+int vz_appcache_create(struct vz_ctx *ctx, const char *os, char *const *apps, bool force, struct vz_error *err);
+/* Stale: rebuilt from the OS cache; current: left alone. */
+int vz_appcache_update(struct vz_ctx *ctx, const char *os, char *const *apps, bool force, struct vz_error *err);
+int vz_appcache_remove(struct vz_ctx *ctx, const char *os, char *const *apps, struct vz_error *err);
+/* status: every appcache of template t against today's repositories;
+ * report(name, apps, diff) for each; 1 when one is stale. */
+typedef void (*vz_appcache_report_fn)(void *userdata, const char *name, char *const *apps, const struct vz_diff *d);
+int vz_appcache_status(struct vz_ctx *ctx, const struct vz_template *t, vz_appcache_report_fn report, void *userdata,
+                       struct vz_error *err);
+int vz_cache_diff_name(struct vz_build *b, const char *name, struct vz_resolver *res, const struct vz_pkglist *fresh,
+                       struct vz_diff *ret, struct vz_error *err);

@@ -1,0 +1,201 @@
+/* stages.c: the keys of the stage cache, and saving and restoring a build
+ * root at a stage (docs/internals/build.md, "The stage cache").
+ *
+ * A key is the SHA-256 of a text naming, one field per line, everything
+ * that went into the stage: the vzpkg binary itself (its SHA-256: a new
+ * build of vzpkg, whatever its version string, starts afresh), the
+ * template's name, architecture and environment, SOURCE_DATE_EPOCH, the
+ * packages of the stage with their SHA-256 and their place in the order,
+ * and the content of every hook that ran. A host hook (pre-cache,
+ * post-cache) runs with the whole host in reach, so its output cannot be
+ * keyed: a stage after one is never saved nor restored. */
+#include "context.h"
+#include "pipeline.h"
+
+#include <solv/chksum.h>
+#include <solv/knownid.h>
+
+/* ---- key text ------------------------------------------------------------ */
+
+void vz_stagekey_init(struct vz_stagekey *k, const char *stage)
+{
+        k->text = vz_xstrdup("");
+        k->len = 0;
+        vz_stagekey_add(k, "format", "vzpkg-stage 1");
+        vz_stagekey_add(k, "stage", stage);
+}
+
+void vz_stagekey_done(struct vz_stagekey *k)
+{
+        free(k->text);
+        k->text = NULL;
+}
+
+/* "field=value\n", with '\\' and '\n' in the value escaped: no two lists
+ * of fields give the same text. */
+void vz_stagekey_add(struct vz_stagekey *k, const char *field, const char *value)
+{
+        size_t need = strlen(field) + 2 * strlen(value ? value : "") + 4;
+        char *p;
+        k->text = vz_xrealloc(k->text, k->len + need);
+        p = k->text + k->len;
+        p += snprintf(p, need, "%s%s", field, value ? "=" : "!");
+        for (const char *v = value ? value : ""; *v; v++) {
+                if (*v == '\\' || *v == '\n')
+                        *p++ = '\\';
+                *p++ = *v == '\n' ? 'n' : *v;
+        }
+        *p++ = '\n';
+        *p = '\0';
+        k->len = (size_t)(p - k->text);
+}
+
+/* A file by its content; a missing one is a value of its own. */
+void vz_stagekey_add_file(struct vz_stagekey *k, const char *field, const char *path)
+{
+        char hex[65];
+        if (!path) {
+                vz_stagekey_add(k, field, NULL);
+                return;
+        }
+        if (vz_sha256_file(path, hex) < 0)
+                snprintf(hex, sizeof(hex), "unreadable");
+        vz_stagekey_add(k, field, hex);
+}
+
+void vz_stagekey_finish(const struct vz_stagekey *k, char ret_hex[65])
+{
+        Chksum *c = solv_chksum_create(REPOKEY_TYPE_SHA256);
+        const unsigned char *d;
+        int len;
+        solv_chksum_add(c, k->text, (int)k->len);
+        d = solv_chksum_get(c, &len);
+        for (int i = 0; i < len && i < 32; i++)
+                snprintf(ret_hex + 2 * i, 3, "%02x", d[i]);
+        ret_hex[64] = '\0';
+        solv_chksum_free(c, NULL);
+}
+
+/* The packages the stage installs, with what decides how they are
+ * installed (essential set, batch, bootstrap stage), sorted: the list's
+ * order within a batch follows libsolv's pool, which differs between a pool
+ * read from the Packages files and one read from libsolv's cache, and does
+ * not change the result (reproducible.md). base: only the essential set and
+ * batch 0. */
+void vz_stagekey_add_packages(struct vz_stagekey *k, const struct vz_pkglist *l, bool base)
+{
+        _cleanup_strv_ char **lines = vz_xmalloc(sizeof(char *));
+        for (size_t i = 0; i < l->n; i++) {
+                const struct vz_pkg *p = &l->pkgs[i];
+                if (base && !p->bootstrap && p->batch != 0)
+                        continue;
+                vz_strv_push_take(&lines, vz_asprintf("%s %s %s %s %d %d %d", p->name, p->arch, p->version,
+                                                      p->sha256 ? p->sha256 : "-", p->bootstrap, p->batch,
+                                                      p->stage));
+        }
+        vz_strv_sort(lines);
+        for (char **v = lines; *v; v++)
+                vz_stagekey_add(k, "package", *v);
+}
+
+/* ---- the build's keys --------------------------------------------------------- */
+
+static const char *self_sha256(void)
+{
+        static char hex[65];
+        if (!hex[0] && vz_sha256_file("/proc/self/exe", hex) < 0)
+                return NULL;
+        return hex;
+}
+
+static void add_common(struct vz_build *b, struct vz_stagekey *k)
+{
+        _cleanup_free_ char *sde = vz_asprintf("%lld", vz_source_date_epoch(b));
+        vz_stagekey_add(k, "vzpkg", self_sha256());
+        vz_stagekey_add(k, "template", vz_template_name(b->tmpl));
+        vz_stagekey_add(k, "arch", vz_template_arch(b->tmpl));
+        vz_stagekey_add(k, "package-manager", vz_template_package_manager(b->tmpl));
+        vz_stagekey_add(k, "source-date-epoch", sde);
+        for (char *const *e = vz_template_environment(b->tmpl); *e; e++)
+                vz_stagekey_add(k, "environment", *e);
+}
+
+/* What the end of a Debian install reads besides the packages: the apt
+ * sources it writes and the keys it copies. */
+static void add_sources(struct vz_build *b, struct vz_stagekey *k)
+{
+        size_t n = 0;
+        const struct vz_repo_spec *specs = vz_template_repos(b->tmpl, &n);
+        for (size_t i = 0; i < n; i++) {
+                vz_stagekey_add(k, "repository", specs[i].urls[0]);
+                vz_stagekey_add(k, "suite", specs[i].suite);
+                for (char **c = specs[i].components; c && *c; c++)
+                        vz_stagekey_add(k, "component", *c);
+        }
+        for (char **f = b->keyfiles; f && *f; f++) {
+                vz_stagekey_add(k, "keyfile", *f);
+                vz_stagekey_add_file(k, "keyfile-content", *f);
+        }
+}
+
+bool vz_build_stages_on(struct vz_build *b)
+{
+        return b->ctx->cfg.stage_cache && !b->ctx->no_stage_cache && b->attach_pid <= 0 && !b->ctid &&
+               self_sha256();
+}
+
+/* false: the stage cannot be keyed (off, or a host hook contributes). */
+bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_build_stage stage,
+                        char ret_hex[65])
+{
+        static const char *const ct_hooks[] = { "mid-pre-install", "mid-post-install", "post-install" };
+        struct vz_stagekey k;
+
+        if (!vz_build_stages_on(b) || vz_template_hook(b->tmpl, "pre-cache") ||
+            (stage == VZ_STAGE_FINAL && vz_template_hook(b->tmpl, "post-cache")))
+                return false;
+        vz_stagekey_init(&k, stage == VZ_STAGE_BASE ? "base" : "final");
+        add_common(b, &k);
+        vz_stagekey_add_packages(&k, l, stage == VZ_STAGE_BASE);
+        if (stage == VZ_STAGE_FINAL) {
+                _cleanup_free_ char *ns = vz_asprintf("%d", b->n_stages);
+                vz_stagekey_add(&k, "bootstrap-stages", ns);
+                add_sources(b, &k);
+                for (size_t i = 0; i < ELEMENTSOF(ct_hooks); i++)
+                        vz_stagekey_add_file(&k, ct_hooks[i], vz_template_hook(b->tmpl, ct_hooks[i]));
+        }
+        vz_stagekey_finish(&k, ret_hex);
+        if (b->log)
+                fprintf(b->log, "\n### stage %s: key %s\n%s", stage == VZ_STAGE_BASE ? "base" : "final", ret_hex,
+                        k.text), fflush(b->log);
+        vz_stagekey_done(&k);
+        return true;
+}
+
+/* 1: the root now holds the stage; 0: not saved (the root is untouched). A
+ * restore that fails half-way leaves a root nobody can trust: an error. */
+int vz_build_stage_restore(struct vz_build *b, const char *key, const char *what, struct vz_error *err)
+{
+        double t0 = vz_now();
+        int r = vz_stage_load(b->ctx->cfg.stage_cache, key, b->root, vz_interrupted, err);
+        if (r > 0)
+                vz_verbose("%s: %s restored from the stage cache in %.1f s", vz_template_name(b->tmpl), what,
+                           vz_now() - t0);
+        if (r > 0 && b->log)
+                fprintf(b->log, "\n### %s restored from the stage cache (%s)\n", what, key), fflush(b->log);
+        return r;
+}
+
+/* Saving is an optimisation: a failure is a warning, never a failed build. */
+void vz_build_stage_save(struct vz_build *b, const char *key, const char *what)
+{
+        struct vz_error e = { 0 };
+        double t0 = vz_now();
+        int r = vz_stage_save(b->ctx->cfg.stage_cache, key, b->root, b->ctx->cfg.stage_cache_max, vz_interrupted,
+                              &e);
+        if (r < 0 && r != -VZ_E_INTERRUPTED)
+                vz_warn("%s: cannot save the %s in the stage cache: %s", vz_template_name(b->tmpl), what, e.msg);
+        else if (r >= 0)
+                vz_verbose("%s: %s saved in the stage cache in %.1f s", vz_template_name(b->tmpl), what,
+                           vz_now() - t0);
+}
