@@ -20,7 +20,7 @@ readonly OST=debian-12-x86_64-minimal      # the template vzpkg builds
 readonly OST_DIR=debian/12/x86_64          # its place in the template area
 readonly OST_SET=minimal
 readonly SUITE=bookworm                    # the stable suite the stale cache is built from
-readonly TARGET_UPDATE=0.3                 # update-cache / rebuild, at most
+readonly TARGET_UPDATE=0.2                 # update-cache / rebuild, at most (issue 13)
 readonly EXIT_STALE=22                     # vzpkg status: the cache is not current
 readonly CACHE_NOTE="both timed runs start from the same stale cache, with the same warm package and metadata caches (METADATA_EXPIRE=0: each run revalidates InRelease with conditional requests)"
 
