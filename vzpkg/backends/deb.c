@@ -1,6 +1,5 @@
-/* backends/deb.c: the Debian family. Repositories are apt archives whose
- * InRelease is verified against the template's keys; Packages files are
- * checked against the SHA-256 in the verified Release. Installation follows
+/* backends/deb.c: the Debian family. (Its repositories, apt archives, are
+ * read and verified by repo/apt.c.) Installation follows
  * debootstrap/mmdebstrap: unpack the essential set ourselves, then let the
  * real dpkg inside the build container install and configure everything,
  * batch by batch so pre-dependencies are configured first. */

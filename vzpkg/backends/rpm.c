@@ -1,6 +1,5 @@
-/* backends/rpm.c: the RPM family. rpm-md repositories whose repomd.xml is
- * verified (detached repomd.xml.asc) against the template's keys; primary
- * and filelists checked against the signed checksums; every package's own
+/* backends/rpm.c: the RPM family. (Its rpm-md repositories are read and
+ * verified by repo/rpmmd.c.) Every package's own
  * signature and digests checked with librpm against a keyring made of the
  * template's keys only, before anything is installed. The install is one
  * librpm transaction run inside the build container (a forked vzpkg, after
