@@ -73,16 +73,3 @@ void vz_download_done(struct vz_download *d);  /* frees results */
 int vz_gpg_verify(char *const *keyfiles, const char *tmpdir, const char *signed_path,
                   const char *sig_path, const char *out_path, const char *label,
                   struct vz_error *err);
-
-/* ---- Debian Release files ---------------------------------------------- */
-struct vz_release;
-int vz_release_parse(const char *text, struct vz_release **ret);
-void vz_release_free(struct vz_release *r);
-static inline void vz_release_freep(struct vz_release **r) { vz_release_free(*r); }
-#define _cleanup_release_ _cleanup_(vz_release_freep)
-const char *vz_release_field(const struct vz_release *r, const char *field);
-/* SHA256 entry for a path relative to the dists/<suite>/ directory. */
-int vz_release_lookup(const struct vz_release *r, const char *path, const char **ret_sha256,
-                      long long *ret_size);
-/* Date / Valid-Until as seconds since the epoch; -1 when absent or bad. */
-long long vz_release_time(const struct vz_release *r, const char *field);

@@ -58,16 +58,6 @@ int vz_resolver_add_rpmmd_repo(struct vz_resolver *r, int repo_index, const char
  * far: time to load filelists. */
 bool vz_resolver_needs_filelists(struct vz_resolver *r);
 
-/* From a repomd.xml: location and SHA-256 of the file of `type` (primary,
- * filelists, group...). -ENOENT when the repository has none. */
-int vz_repomd_find(const char *repomd_path, const char *type, char **ret_location, char **ret_sha256,
-                   long long *ret_size, long long *ret_timestamp);
-
-/* From a repomd.xml: its <revision> when it is a plain number (else -1) and
- * the newest <timestamp> of its data entries (else -1), to tell an older
- * repomd.xml from a newer one. -EBADMSG when it does not parse. */
-int vz_repomd_stamp(const char *repomd_path, long long *ret_revision, long long *ret_timestamp);
-
 /* Resolve `names` (plus the base set with VZ_RESOLVE_BASE) for a fresh
  * install. `what` names the template in messages. */
 int vz_resolver_solve(struct vz_resolver *r, char *const *names, unsigned flags, const char *what,

@@ -1,10 +1,10 @@
-/* fuzz-release.c: the Release/InRelease parser (fetch/release.c) on
+/* fuzz-release.c: the Release/InRelease parser (repo/release.c) on
  * arbitrary text: parse, then every lookup and date a caller makes. The
  * text reaches the parser only after a signature check, but a key holder's
  * mistake or a parser bug must not become memory corruption. */
 #include <stdint.h>
 
-#include "fetch.h"
+#include "repo-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,34 +1,8 @@
-/* test-fetch.c: Release parsing and the downloader (file:// URLs: the
+/* test-fetch.c: the downloader (file:// URLs: the
  * loop, failover, verification and publishing are the same as for HTTP). */
 #include "unit.h"
 
 #include "fetch.h"
-
-static const char release_text[] =
-        "Origin: Debian\nSuite: stable\nDate: Sat, 11 Jul 2026 10:16:37 UTC\n"
-        "Valid-Until: Sat, 18 Jul 2026 10:16:37 UTC\nSHA256:\n"
-        " ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 main/binary-amd64/Packages.xz\n"
-        " 0000000000000000000000000000000000000000000000000000000000000000 10 main/binary-amd64/Packages\n";
-
-static void test_release_parse(void **state)
-{
-        _cleanup_release_ struct vz_release *r = NULL;
-        const char *sha;
-        long long size;
-        assert_int_equal(vz_release_parse(release_text, &r), 0);
-        assert_string_equal(vz_release_field(r, "Suite"), "stable");
-        assert_int_equal(vz_release_lookup(r, "main/binary-amd64/Packages.xz", &sha, &size), 0);
-        assert_int_equal(size, 3);
-        assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_int_equal(vz_release_lookup(r, "contrib/binary-amd64/Packages", &sha, &size), -ENOENT);
-        assert_int_equal(vz_release_time(r, "Date"), 1783764997LL);
-}
-
-static void test_release_without_index(void **state)
-{
-        struct vz_release *r = NULL;
-        assert_int_equal(vz_release_parse("Origin: x\nSuite: y\n", &r), -EBADMSG);
-}
 
 static struct vz_fetch *session(void)
 {
@@ -147,8 +121,6 @@ static void test_download_unreachable(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_release_parse),
-                cmocka_unit_test(test_release_without_index),
                 cmocka_unit_test(test_download_failover_and_verify),
                 cmocka_unit_test(test_download_checksum_mismatch),
                 cmocka_unit_test(test_download_over_signed_size),

@@ -10,7 +10,6 @@ struct vz_build;
 struct vz_backend {
         const char *name;
         const char *pkg_suffix;
-        int (*load_repos)(struct vz_build *b, struct vz_resolver **ret, struct vz_error *err);
         int (*install)(struct vz_build *b, const struct vz_pkglist *pkgs, struct vz_error *err);
         int (*installed)(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err);
         /* In the root (an unpacked cache or a container): install or upgrade
@@ -43,6 +42,4 @@ int vz_rpm_verify_file(char *const *keyfiles, const char *owner, const char *pat
                        bool digests_only, struct vz_error *err);
 /* upgrade: the template's repositories for apt in the root, old lists dropped. */
 int vz_deb_set_sources(struct vz_build *b, struct vz_error *err);
-/* $releasever (the template's version), $basearch and $arch in a URL. */
-char *vz_rpm_expand_url(const struct vz_template *t, const char *url);
 const struct vz_backend *vz_backend_for(const struct vz_template *t);

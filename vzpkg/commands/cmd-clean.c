@@ -4,6 +4,7 @@
  * lock on the cache waits for every running build (they hold it shared). */
 #include "context.h"
 #include "commands.h"
+#include "repo.h"
 
 #include <dirent.h>
 #include <sys/file.h>
@@ -40,66 +41,6 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static bool kept(struct clean *c, const char *sha)
 {
         return bsearch(&sha, c->keep, vz_strv_len(c->keep), sizeof(char *), cmp_str) != NULL;
-}
-
-/* RPM repositories: the primary.xml each cached repomd.xml names. */
-static void collect_rpm_referenced(struct vz_ctx *ctx, struct clean *c)
-{
-        _cleanup_free_ char *top = vz_path_join(ctx->cfg.metadata_cache, "rpm");
-        struct dirent **repos = NULL;
-        int n = scandir(top, &repos, NULL, alphasort);
-        for (int i = 0; i < n; i++) {
-                _cleanup_free_ char *repomd = vz_asprintf("%s/%s/repomd.xml", top, repos[i]->d_name);
-                _cleanup_free_ char *loc = NULL, *sha = NULL, *path = NULL;
-                _cleanup_strv_ char **sums = NULL;
-                free(repos[i]);
-                if (vz_repomd_find(repomd, "primary", &loc, &sha, NULL, NULL) < 0)
-                        continue;
-                const char *ext = strrchr(loc, '.');
-                path = vz_asprintf("%s/by-hash/%s%s", ctx->cfg.metadata_cache, sha, ext ? ext : "");
-                if (vz_rpmmd_scan_sha256(path, &sums) == 0)
-                        for (char **s = sums; *s; s++)
-                                vz_strv_push(&c->keep, *s);
-        }
-        free(repos);
-}
-
-/* Every package SHA-256 named by the Packages files that the verified
- * Release files in the metadata cache list. */
-static void collect_referenced(struct vz_ctx *ctx, struct clean *c)
-{
-        _cleanup_free_ char *apt = vz_path_join(ctx->cfg.metadata_cache, "apt");
-        struct dirent **repos = NULL;
-        int n = scandir(apt, &repos, NULL, alphasort);
-        c->keep = vz_xmalloc(sizeof(char *));
-        for (int i = 0; i < n; i++) {
-                _cleanup_free_ char *rel = vz_asprintf("%s/%s/Release.verified", apt, repos[i]->d_name);
-                _cleanup_free_ char *text = NULL;
-                _cleanup_release_ struct vz_release *r = NULL;
-                free(repos[i]);
-                if (vz_read_file(rel, &text, NULL) < 0 || vz_release_parse(text, &r) < 0)
-                        continue;
-                _cleanup_free_ char *byhash = vz_path_join(ctx->cfg.metadata_cache, "by-hash");
-                DIR *d = opendir(byhash);
-                struct dirent *de;
-                while (d && (de = readdir(d))) {
-                        /* a by-hash file is current when this Release names its digest */
-                        char sha[65];
-                        snprintf(sha, sizeof(sha), "%.64s", de->d_name);
-                        if (strlen(sha) != 64 || !strstr(text, sha))
-                                continue;
-                        _cleanup_free_ char *p = vz_path_join(byhash, de->d_name);
-                        _cleanup_strv_ char **sums = NULL;
-                        if (vz_deb_scan_sha256(p, &sums) == 0)
-                                for (char **s = sums; *s; s++)
-                                        vz_strv_push(&c->keep, *s);
-                }
-                if (d)
-                        closedir(d);
-        }
-        free(repos);
-        collect_rpm_referenced(ctx, c);
-        vz_strv_sort(c->keep);
 }
 
 static void collect_files(struct vz_ctx *ctx, struct clean *c)
@@ -213,7 +154,13 @@ int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv)
         c.dry_run = o.dry_run;
         if (lock_cache(ctx, &lock) < 0)
                 return vz_exit_code(-VZ_E_LOCKED);
-        collect_referenced(ctx, &c);
+        /* what the metadata cache references stays (repo/repo.h); without
+         * that answer everything would look unreferenced */
+        r = vz_repo_referenced(ctx->cfg.metadata_cache, &c.keep);
+        if (r < 0) {
+                fprintf(stderr, "vzpkg: metadata cache %s: %s\n", ctx->cfg.metadata_cache, vz_strerror(r));
+                return vz_exit_code(r);
+        }
         collect_files(ctx, &c);
         clean_cache(ctx, &c);
         clean_stages(ctx, &c);

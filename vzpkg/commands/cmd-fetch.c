@@ -27,10 +27,10 @@ static int fetch_one(struct vz_ctx *ctx, const struct vz_template *t, void *user
                 r = vz_build_download(&b, &pkgs, err);
         if (r >= 0 && ctx->json)
                 printf("{\"template\":\"%s\",\"packages\":%zu,\"downloaded\":%lld}\n", vz_template_name(t), pkgs.n,
-                       b.bytes_downloaded);
+                       b.session.bytes_downloaded);
         else if (r >= 0 && ctx->verbosity >= 0)
                 printf("%s: %zu packages in the cache (%.1f MiB downloaded)\n", vz_template_name(t), pkgs.n,
-                       b.bytes_downloaded / 1048576.0);
+                       b.session.bytes_downloaded / 1048576.0);
         vz_pkglist_done(&pkgs);
         vz_build_end(&b);
         return r;

@@ -51,7 +51,7 @@ static int resolve(struct vz_ctx *ctx, const struct vz_template *t, char **names
         int r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;
-        r = vz_backend_for(t)->load_repos(&b, &res, err);
+        r = vz_repo_load(&b.session, t, &res, err);
         if (r >= 0)
                 r = vz_resolver_solve(res, names ? names : vz_template_packages(t), VZ_RESOLVE_BASE, name, &pkgs, err);
         if (r >= 0)

@@ -67,12 +67,12 @@ static int refresh_one(struct vz_ctx *ctx, const struct vz_template *t, void *us
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;
-        b.meta_mode = VZ_META_REFRESH;
-        r = vz_backend_for(t)->load_repos(&b, &res, err);
-        for (size_t i = 0; r >= 0 && i < b.n_repos; i++)
+        b.session.meta_mode = VZ_META_REFRESH;
+        r = vz_repo_load(&b.session, t, &res, err);
+        for (size_t i = 0; r >= 0 && i < b.session.n_repos; i++)
                 if (ctx->verbosity >= 0 && !ctx->json)
-                        printf("%s: %s %s: %s\n", vz_template_name(t), b.repos[i].urls[0], b.repos[i].suite,
-                               b.repos[i].date);
+                        printf("%s: %s %s: %s\n", vz_template_name(t), b.session.repos[i].urls[0], b.session.repos[i].suite,
+                               b.session.repos[i].date);
         vz_build_end(&b);
         return r;
 }

@@ -194,9 +194,9 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
                 vz_pkglist_done(&have);
                 return 0;  /* the same installed set and job were solved already */
         }
-        r = vz_backend_for(b->tmpl)->load_repos(b, &res, err);
+        r = vz_repo_load(&b->session, b->tmpl, &res, err);
         if (r >= 0)
-                b->metadata_loaded = true;
+                b->session.metadata_loaded = true;
         if (r >= 0)
                 r = vz_resolver_load_installed(res, t->ct->private_dir, err);
         if (r >= 0 && req->local)

@@ -212,7 +212,7 @@ static int plan(struct upgrade *u, struct vz_error *err)
         free(u->b.root);
         u->b.root = vz_xstrdup(u->ct->private_dir);
         u->b.ctid = u->ct->id;
-        if ((r = be->installed(&u->b, &u->have, err)) < 0 || (r = be->load_repos(&u->b, &res, err)) < 0 ||
+        if ((r = be->installed(&u->b, &u->have, err)) < 0 || (r = vz_repo_load(&u->b.session, u->b.tmpl, &res, err)) < 0 ||
             (r = vz_resolver_load_installed(res, u->ct->private_dir, err)) < 0)
                 return r;
         job.install = vz_xmalloc(sizeof(char *));

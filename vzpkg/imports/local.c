@@ -63,7 +63,7 @@ int vz_local_import(struct vz_build *b, struct vz_local *l, struct vz_error *err
         for (size_t i = 0; i < l->n; i++) {
                 struct vz_local_file *f = &l->files[i];
                 char hex[65];
-                int r = vz_pkgcache_import(b->pkgcache, f->arg, be->pkg_suffix, VZ_LOCAL_MAX, hex, &f->path, err);
+                int r = vz_pkgcache_import(b->session.pkgcache, f->arg, be->pkg_suffix, VZ_LOCAL_MAX, hex, &f->path, err);
                 if (r < 0)
                         return r;
                 f->sha256 = vz_xstrdup(hex);

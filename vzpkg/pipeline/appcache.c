@@ -223,12 +223,10 @@ static int appset_resolve(struct vz_build *b, const struct appset *s, struct vz_
                 for (char *const *p = vz_template_packages(s->apps[i]); *p; p++)
                         if (!vz_strv_contains(names, *p))
                                 vz_strv_push(&names, *p);
-        b->tmpl = repo_template(s);
-        r = vz_backend_for(s->os)->load_repos(b, &res, err);
-        b->tmpl = s->os;
-        for (size_t i = 0; r >= 0 && i < b->n_repos; i++)
-                if (b->repos[i].date_epoch > b->source_date_epoch)
-                        b->source_date_epoch = b->repos[i].date_epoch;
+        r = vz_repo_load(&b->session, repo_template(s), &res, err);
+        for (size_t i = 0; r >= 0 && i < b->session.n_repos; i++)
+                if (b->session.repos[i].date_epoch > b->session.source_date_epoch)
+                        b->session.source_date_epoch = b->session.repos[i].date_epoch;
         if (r >= 0)
                 r = vz_resolver_solve(res, names, VZ_RESOLVE_BASE, s->name, ret, err);
         if (r < 0) {

@@ -94,10 +94,10 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
         vz_plan_env(p, "HOME=/root");
         vz_plan_env(p, "DEBIAN_FRONTEND=noninteractive");
         vz_plan_env(p, "DEBCONF_NONINTERACTIVE_SEEN=true");
-        b->source_date_epoch = vz_source_date_epoch(b);
-        if (b->source_date_epoch >= 0 && b->attach_pid <= 0) {
+        b->session.source_date_epoch = vz_source_date_epoch(b);
+        if (b->session.source_date_epoch >= 0 && b->attach_pid <= 0) {
                 /* package scripts that stamp dates (shadow's last change, ...) use it */
-                _cleanup_free_ char *sde = vz_asprintf("SOURCE_DATE_EPOCH=%lld", b->source_date_epoch);
+                _cleanup_free_ char *sde = vz_asprintf("SOURCE_DATE_EPOCH=%lld", b->session.source_date_epoch);
                 vz_plan_env(p, sde);
         }
         for (char *const *e = vz_template_environment(b->tmpl); *e; e++)
@@ -159,7 +159,7 @@ long long vz_source_date_epoch(struct vz_build *b)
                         return n;
                 vz_warn("SOURCE_DATE_EPOCH=%s is not a number of seconds; ignored", v);
         }
-        return b->source_date_epoch;
+        return b->session.source_date_epoch;
 }
 
 /* ---- normalising a root ------------------------------------------------ */
@@ -437,22 +437,6 @@ static int make_workdir(struct vz_build *b, struct vz_error *err)
         return 0;
 }
 
-/* Repositories are read again for every container of a mass operation
- * (from the metadata cache): drop what the previous read recorded. */
-void vz_build_reset_repos(struct vz_build *b)
-{
-        for (size_t i = 0; i < b->n_repos; i++) {
-                vz_strv_free(b->repos[i].urls);
-                free(b->repos[i].suite);
-                free(b->repos[i].date);
-        }
-        free(b->repos);
-        b->repos = NULL;
-        b->n_repos = 0;
-        vz_strv_free(b->keyfiles);
-        b->keyfiles = NULL;
-}
-
 void vz_build_end(struct vz_build *b)
 {
         if (b->workdir)
@@ -462,9 +446,9 @@ void vz_build_end(struct vz_build *b)
         free(b->workdir);
         free(b->root);
         free(b->logpath);
-        vz_build_reset_repos(b);
-        vz_fetch_free(b->fetch);
-        vz_pkgcache_free(b->pkgcache);
+        vz_repo_reset(&b->session);
+        vz_fetch_free(b->session.fetch);
+        vz_pkgcache_free(b->session.pkgcache);
         vz_strv_free(b->unsigned_ok);
         memset(b, 0, sizeof(*b));
 }
@@ -491,13 +475,19 @@ int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_bu
         memset(b, 0, sizeof(*b));
         b->ctx = ctx;
         b->tmpl = t;
-        b->source_date_epoch = -1;
+        b->session.source_date_epoch = -1;
         r = make_workdir(b, err);
         if (r >= 0)
                 r = open_session(b, err);
         if (r < 0)
                 vz_build_end(b);
         return r;
+}
+
+static void on_repo_note(void *userdata, const char *text)
+{
+        (void)userdata;
+        vz_verbose("%s", text);
 }
 
 static int open_session(struct vz_build *b, struct vz_error *err)
@@ -508,18 +498,23 @@ static int open_session(struct vz_build *b, struct vz_error *err)
                 .cancelled = vz_interrupted, .timeout = (long)c->download_timeout,
                 .low_speed_limit = (long)c->low_speed_limit, .low_speed_time = (long)c->low_speed_time,
         };
-        int r = vz_fetch_new(&o, &b->fetch);
+        int r = vz_fetch_new(&o, &b->session.fetch);
         if (r < 0)
                 return vz_error_set(err, r, "cannot start the downloader");
-        return vz_pkgcache_open(c->pkg_cache, &b->pkgcache, err);
+        b->session.opts = (struct vz_repo_opts){
+                .metadata_cache = c->metadata_cache, .expire = c->metadata_expire,
+                .check_valid_until = c->check_valid_until, .cache_only = b->ctx->cache_only,
+                .debian_keyring = c->debian_keyring, .tmpdir = b->workdir, .note = on_repo_note,
+        };
+        return vz_pkgcache_open(c->pkg_cache, &b->session.pkgcache, err);
 }
 
 static char **package_urls(struct vz_build *b, const struct vz_pkg *p)
 {
         char **urls = vz_xmalloc(sizeof(char *));
-        if (p->repo < 0 || (size_t)p->repo >= b->n_repos)
+        if (p->repo < 0 || (size_t)p->repo >= b->session.n_repos)
                 return urls;  /* a package file from the host (localinstall): no repository has it */
-        for (char **u = b->repos[p->repo].urls; *u; u++)
+        for (char **u = b->session.repos[p->repo].urls; *u; u++)
                 vz_strv_push_take(&urls, vz_path_join(*u, p->filename));
         return urls;
 }
@@ -537,8 +532,8 @@ int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_
 
         for (size_t i = 0; i < l->n; i++) {
                 const struct vz_pkg *p = &l->pkgs[i];
-                char *dest = vz_pkgcache_path(b->pkgcache, p->sha256, suffix);
-                if (vz_pkgcache_valid(b->pkgcache, dest, p->sha256)) {
+                char *dest = vz_pkgcache_path(b->session.pkgcache, p->sha256, suffix);
+                if (vz_pkgcache_valid(b->session.pkgcache, dest, p->sha256)) {
                         free(dest);
                         continue;
                 }
@@ -563,7 +558,7 @@ int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_
                 n++;
         }
         vz_verbose("%s: %zu of %zu packages to download", vz_template_name(b->tmpl), n, l->n);
-        r = n ? vz_fetch_run(b->fetch, items, n, err) : 0;
+        r = n ? vz_fetch_run(b->session.fetch, items, n, err) : 0;
         if (r < 0 && r != -VZ_E_INTERRUPTED && r != -VZ_E_CHECKSUM && !strstr(err->msg, "package")) {
                 char msg[sizeof(err->msg)];
                 snprintf(msg, sizeof(msg), "%s", err->msg);
@@ -578,7 +573,7 @@ int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_
         free(items);
         free(urls);
         free(dests);
-        b->bytes_downloaded = vz_fetch_bytes_downloaded(b->fetch);
+        b->session.bytes_downloaded = vz_fetch_bytes_downloaded(b->session.fetch);
         return r;
 }
 
@@ -659,14 +654,14 @@ void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double 
         if (b->ctx->json) {
                 printf("{\"template\":\"%s\",\"cache\":\"%s\",\"size\":%lld,\"packages\":%zu,"
                        "\"downloaded\":%lld,\"seconds\":%.1f}\n",
-                       vz_template_name(b->tmpl), path, (long long)st.st_size, npkgs, b->bytes_downloaded, secs);
+                       vz_template_name(b->tmpl), path, (long long)st.st_size, npkgs, b->session.bytes_downloaded, secs);
                 return;
         }
         if (b->ctx->verbosity < 0)
                 return;
         printf("%s: %s (%.1f MiB, %zu packages", vz_template_name(b->tmpl), path, st.st_size / 1048576.0, npkgs);
         if (secs > 0)
-                printf(", built in %.0f s, %.1f MiB downloaded", secs, b->bytes_downloaded / 1048576.0);
+                printf(", built in %.0f s, %.1f MiB downloaded", secs, b->session.bytes_downloaded / 1048576.0);
         printf(")\n");
         fflush(stdout);
 }
@@ -720,10 +715,10 @@ int vz_build_resolve(struct vz_build *b, struct vz_resolver **ret_res, struct vz
         int r;
 
         vz_verbose("%s: reading repositories", name);
-        r = vz_backend_for(b->tmpl)->load_repos(b, &res, err);
-        for (size_t i = 0; r >= 0 && i < b->n_repos; i++)
-                if (b->repos[i].date_epoch > b->source_date_epoch)
-                        b->source_date_epoch = b->repos[i].date_epoch;
+        r = vz_repo_load(&b->session, b->tmpl, &res, err);
+        for (size_t i = 0; r >= 0 && i < b->session.n_repos; i++)
+                if (b->session.repos[i].date_epoch > b->session.source_date_epoch)
+                        b->session.source_date_epoch = b->session.repos[i].date_epoch;
         vz_verbose("%s: resolving", name);
         if (r >= 0)
                 r = vz_resolver_solve(res, vz_template_all_packages(b->tmpl), VZ_RESOLVE_BASE, name, ret, err);

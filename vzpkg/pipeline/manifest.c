@@ -49,7 +49,7 @@ static json_t *packages_json(struct vz_build *b, const struct vz_pkglist *l)
                 json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "name", p->name, "arch",
                                                      p->arch, "version", p->version, "sha256", p->sha256,
                                                      "filename", p->filename, "size", (json_int_t)p->size,
-                                                     "repository", b->repos[p->repo].urls[0]));
+                                                     "repository", b->session.repos[p->repo].urls[0]));
         }
         return arr;
 }
@@ -57,9 +57,9 @@ static json_t *packages_json(struct vz_build *b, const struct vz_pkglist *l)
 static json_t *repos_json(struct vz_build *b)
 {
         json_t *arr = json_array();
-        for (size_t i = 0; i < b->n_repos; i++)
-                json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "url", b->repos[i].urls[0], "suite",
-                                                     b->repos[i].suite, "date", b->repos[i].date));
+        for (size_t i = 0; i < b->session.n_repos; i++)
+                json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "url", b->session.repos[i].urls[0], "suite",
+                                                     b->session.repos[i].suite, "date", b->session.repos[i].date));
         return arr;
 }
 

@@ -4,26 +4,13 @@
 
 #include "context.h"
 #include "backend.h"
+#include "repo.h"
 
 /* ---- the build pipeline (build.c) ------------------------------------------- */
 
-/* One repository after its metadata was fetched and verified. */
-struct vz_repo_state {
-        char **urls;             /* base URL alternatives */
-        char *suite;
-        char *date;              /* Release Date: */
-        long long date_epoch;
-};
-
-enum vz_meta_mode {
-        VZ_META_NORMAL,          /* use cached metadata younger than METADATA_EXPIRE */
-        VZ_META_REFRESH,         /* ask the repositories (conditional requests) */
-};
-
 /* A build in progress: everything a backend needs. */
 struct vz_build {
-        enum vz_meta_mode meta_mode;
-        long long source_date_epoch;  /* SOURCE_DATE_EPOCH or the newest Release Date */
+        struct vz_session session;    /* repositories, downloads, package cache (repo/repo.h) */
         struct vz_ctx *ctx;
         const struct vz_template *tmpl;
         char *workdir;           /* $TMP_DIR/<ost>.<pid>.XXXXXX */
@@ -32,14 +19,7 @@ struct vz_build {
         FILE *log;
         char tail[2048];         /* last output, for error messages */
         size_t tail_len;
-        struct vz_repo_state *repos;
-        size_t n_repos;
-        struct vz_pkgcache *pkgcache;
-        struct vz_fetch *fetch;
-        char **keyfiles;
-        long long bytes_downloaded;
         int configured;          /* dpkg "Setting up" lines seen, for progress */
-        bool metadata_loaded;    /* repositories read once in this run: reuse */
         const char *ctid;        /* the container worked on, $2 of host hooks */
         size_t n_pkgs;
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
@@ -68,32 +48,10 @@ double vz_now(void);
 /* Drop build-host traces and per-machine state (host keys, machine IDs,
  * seeds) from the root, after the last hook (docs/internals/reproducible.md). */
 int vz_build_normalize(struct vz_build *b, struct vz_error *err);
-void vz_build_reset_repos(struct vz_build *b);
 long long vz_source_date_epoch(struct vz_build *b);
 /* Work directories left by a killed vzpkg; only under the template's lock. */
 void vz_build_remove_stale(struct vz_ctx *ctx, const struct vz_template *t);
 void vz_build_remove_stale_name(struct vz_ctx *ctx, const char *name);
-
-/* repometa.c: the per-repository metadata cache, shared by the backends. */
-char *vz_repo_metadir(struct vz_build *b, const char *family, const char *url, const char *suite);
-/* 1: use the cached files as they are (fresh, or -C); 0: ask the
- * repository; < 0: -C and nothing cached. */
-int vz_repo_use_cached(struct vz_build *b, const char *metadir, bool have_files, const char *label,
-                       struct vz_error *err);
-void vz_repo_mark_checked(const char *metadir);
-/* Before asking a repository: keep its signed files (and their .etag) as
- * they are, so that what the server sends can be undone when it is refused
- * (bad signature, replay). `names` ends with NULL. */
-void vz_repo_keep(const char *metadir, const char *const *names);
-/* Put the kept files back (a file that did not exist is removed again). */
-void vz_repo_restore(const char *metadir, const char *const *names);
-/* The new files were accepted: forget the kept ones. */
-void vz_repo_drop_kept(const char *metadir, const char *const *names);
-/* Replay check: a signed file older than the one accepted before is refused
- * (-VZ_E_SIGNATURE) naming the repository and both dates (as the files
- * write them when given, else in UTC). Equal is fine. */
-int vz_repo_check_replay(const char *label, const char *what, long long old_stamp, const char *old_shown,
-                         long long new_stamp, const char *new_shown, struct vz_error *err);
 
 /* lifecycle.c: a cache against the repositories of today. */
 struct vz_change {

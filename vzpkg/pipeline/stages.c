@@ -132,7 +132,7 @@ static void add_sources(struct vz_build *b, struct vz_stagekey *k)
                 for (char **c = specs[i].components; c && *c; c++)
                         vz_stagekey_add(k, "component", *c);
         }
-        for (char **f = b->keyfiles; f && *f; f++) {
+        for (char **f = b->session.keyfiles; f && *f; f++) {
                 vz_stagekey_add(k, "keyfile", *f);
                 vz_stagekey_add_file(k, "keyfile-content", *f);
         }

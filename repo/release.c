@@ -1,6 +1,6 @@
 /* release.c: the parts of a Debian Release file vzpkg trusts after the
  * signature check: Date, Valid-Until and the SHA256 index of its files. */
-#include "fetch.h"
+#include "repo-internal.h"
 
 #include <time.h>
 
