@@ -451,9 +451,12 @@ static void test_stage_roundtrip_and_corrupt(void **state)
         assert_true(S_ISLNK(sb.st_mode));
         /* a damaged stage is a miss, and is removed */
         arch = vz_asprintf("%s/%s.stage.tar.zst", dir, key);
-        int fd = open(arch, O_WRONLY | O_CLOEXEC);
+        int fd = open(arch, O_RDWR | O_CLOEXEC);
+        unsigned char byte;
         assert_true(fd >= 0);
-        assert_int_equal(pwrite(fd, "X", 1, 100), 1);
+        assert_int_equal(pread(fd, &byte, 1, 100), 1);
+        byte ^= 0xff;  /* a byte that differs (writing a constant left the file as it was 1 time in 256) */
+        assert_int_equal(pwrite(fd, &byte, 1, 100), 1);
         close(fd);
         _cleanup_free_ char *back2 = vz_path_join(d, "back2");
         assert_int_equal(vz_mkdir_p(back2, 0700), 0);
