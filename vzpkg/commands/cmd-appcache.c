@@ -122,11 +122,6 @@ static int run(struct vz_ctx *ctx, int argc, char **argv, enum action act, const
         if (rc >= 0)
                 return rc;
         ctx->lock_timeout = o.timeout;
-        if (act != REMOVE && geteuid() != 0) {
-                fprintf(stderr, "vzpkg: %s appcache: must be run as root (it works in a container)\n",
-                        act == CREATE ? "create" : "update");
-                return VZ_EXIT_NOT_ROOT;
-        }
         rc = get_args(ctx, argc, argv, &o, &a);
         if (rc >= 0) {
                 args_done(&a);

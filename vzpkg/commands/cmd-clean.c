@@ -206,10 +206,6 @@ int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv)
         int r = vz_cmd_options(ctx, argc, argv, VZ_OPT_DRY_RUN | VZ_OPT_FORCE, &o, help);
         if (r >= 0)
                 return r;
-        if (optind < argc) {
-                fprintf(stderr, "vzpkg: clean takes no template names: the package cache is shared by all\n");
-                return VZ_EXIT_USAGE;
-        }
         c.dry_run = o.dry_run;
         if (lock_cache(ctx, &lock) < 0)
                 return vz_exit_code(-VZ_E_LOCKED);

@@ -413,7 +413,9 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
                 }
         }
-        if (optind >= argc || !ost) {
+        if ((r = vz_cmd_check(ctx, argc, argv, create_help)) >= 0)
+                return r;
+        if (!ost) {
                 fputs(create_help, stderr);
                 return VZ_EXIT_USAGE;
         }
@@ -488,10 +490,8 @@ int vz_cmd_destroy_ct(struct vz_ctx *ctx, int argc, char **argv)
                 fputs(destroy_help, c == 'h' ? stdout : stderr);
                 return c == 'h' ? 0 : VZ_EXIT_USAGE;
         }
-        if (optind >= argc) {
-                fputs(destroy_help, stderr);
-                return VZ_EXIT_USAGE;
-        }
+        if ((c = vz_cmd_check(ctx, argc, argv, destroy_help)) >= 0)
+                return c;
         for (int i = optind; i < argc; i++) {
                 struct vz_error err = { 0 };
                 int r = destroy_ct(ctx, argv[i], &err);
@@ -536,6 +536,8 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv)
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
                 }
         }
+        if ((r = vz_cmd_check(ctx, argc, argv, exec_help)) >= 0)
+                return r;
         int cmd = optind + 1;
         if (cmd < argc && strcmp(argv[cmd], "--") == 0)
                 cmd++;

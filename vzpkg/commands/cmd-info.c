@@ -162,7 +162,7 @@ int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv)
         json_t *o;
         int c, r;
 
-        if ((c = vz_cmd_template_options(ctx, argc, argv, VZ_OPT_FOR, &opts, help)) >= 0)
+        if ((c = vz_cmd_options(ctx, argc, argv, VZ_OPT_FOR, &opts, help)) >= 0)
                 return c;
         r = load_for(ctx, opts.for_obj, argv[optind], &t, &err);
         if (r < 0) {

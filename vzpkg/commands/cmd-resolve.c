@@ -69,7 +69,7 @@ int vz_cmd_resolve(struct vz_ctx *ctx, int argc, char **argv)
         struct vz_opts o;
         int c, r;
 
-        if ((c = vz_cmd_template_options(ctx, argc, argv, 0, &o, help)) >= 0)
+        if ((c = vz_cmd_options(ctx, argc, argv, 0, &o, help)) >= 0)
                 return c;
         r = vz_template_load(ctx->cfg.template_area, argv[optind], &vars, &t, &err);
         if (r >= 0)

@@ -97,6 +97,7 @@ int vz_timestamp_format(long long t, char *buf, size_t size);
 int vz_apt_host_mirrors(const char *etc_apt, char **ret_mirror, char **ret_security);
 
 /* ---- global state: options, logging, interruption ----------------------- */
+struct vz_command;
 struct vz_ctx {
         struct vz_config cfg;
         int verbosity;           /* -1 quiet, 0 normal, 1 verbose */
@@ -106,6 +107,7 @@ struct vz_ctx {
         double lock_timeout;     /* --timeout of the cache commands: seconds to wait for a template's lock */
         bool tty;                /* stderr is a terminal: progress bars */
         bool no_stage_cache;     /* create cache --no-stage-cache */
+        const struct vz_command *cmd;  /* the command running (commands.h), its preconditions */
 };
 
 void vz_log_init(struct vz_ctx *ctx);

@@ -632,10 +632,6 @@ int vz_cmd_list_appcache(struct vz_ctx *ctx, int argc, char **argv)
         int rc = vz_cmd_options(ctx, argc, argv, 0, &o, help);
         if (rc >= 0)
                 return rc;
-        if (optind < argc) {
-                fprintf(stderr, "vzpkg: list appcache takes no arguments\n");
-                return VZ_EXIT_USAGE;
-        }
         n = scan(ctx, &e);
         arr = json_array();
         for (size_t i = 0; i < n; i++) {
