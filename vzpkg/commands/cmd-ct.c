@@ -277,9 +277,11 @@ static void report_created(struct vz_ctx *ctx, const struct vz_ct *ct, const cha
 {
         bool lxc = ct->kind == VZ_CT_LXC;
         if (ctx->json)
-                printf("{\"ct\":\"%s\",\"kind\":\"%s\",\"ostemplate\":\"%s\",\"hostname\":\"%s\",\"private\":\"%s\","
-                       "\"conf\":\"%s\"}\n",
-                       ct->id, lxc ? "lxc" : "vzctl", ct->ostemplate, host, ct->private_dir, ct->conf_path);
+                vz_json_print(json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "ct", vz_json_string(ct->id), "kind",
+                                        lxc ? "lxc" : "vzctl", "ostemplate", vz_json_string(ct->ostemplate), "hostname",
+                                        vz_json_string(host), "private", vz_json_string(ct->private_dir), "conf",
+                                        vz_json_string(ct->conf_path)),
+                              JSON_COMPACT);
         else if (ctx->verbosity >= 0)
                 printf("container %s: created from %s in %s%s\n", ct->id, ct->ostemplate, ct->private_dir,
                        lxc ? " (LXC)" : "");

@@ -185,9 +185,8 @@ int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv)
                 o = sel;
         }
         if (ctx->json) {
-                char *s = json_dumps(o, JSON_INDENT(2));
-                puts(s);
-                free(s);
+                vz_json_print(o, JSON_INDENT(2));
+                return 0;
         } else if (!all) {
                 /* as vztt: quiet only when one field is asked for */
                 for (int i = optind + 1; i < argc; i++)

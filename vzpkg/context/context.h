@@ -11,6 +11,8 @@
 #include "resolver.h"
 #include "runtime.h"
 
+#include <jansson.h>
+
 /* ---- exit codes (one table: vzpkg.8 EXIT STATUS, docs/internals/errors.md) --
  * vztt's numbers (include/vztt_error.h of OpenVZ's vztt) where vztt has one
  * for the condition; vzpkg's own conditions from 80 up, clear of vztt's. */
@@ -109,6 +111,12 @@ struct vz_ctx {
         bool no_stage_cache;     /* create cache --no-stage-cache */
         const struct vz_command *cmd;  /* the command running (commands.h), its preconditions */
 };
+
+/* json.c: --json output. A string of any bytes (invalid UTF-8 replaced by
+ * U+FFFD; NULL: null); print doc on stdout with a newline and free it
+ * (flags: JSON_COMPACT, JSON_INDENT(n)). */
+json_t *vz_json_string(const char *s);
+int vz_json_print(json_t *doc, size_t flags);
 
 void vz_log_init(struct vz_ctx *ctx);
 void vz_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));     /* -q hides */

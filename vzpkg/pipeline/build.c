@@ -657,9 +657,11 @@ void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double 
         struct stat st = { 0 };
         stat(path, &st);
         if (b->ctx->json) {
-                printf("{\"template\":\"%s\",\"cache\":\"%s\",\"size\":%lld,\"packages\":%zu,"
-                       "\"downloaded\":%lld,\"seconds\":%.1f}\n",
-                       vz_template_name(b->tmpl), path, (long long)st.st_size, npkgs, b->bytes_downloaded, secs);
+                vz_json_print(json_pack("{s:o, s:o, s:I, s:I, s:I, s:f}", "template", vz_json_string(vz_template_name(b->tmpl)),
+                                        "cache", vz_json_string(path), "size", (json_int_t)st.st_size, "packages",
+                                        (json_int_t)npkgs, "downloaded", (json_int_t)b->bytes_downloaded, "seconds",
+                                        (double)(long long)(secs * 10 + 0.5) / 10),
+                              JSON_COMPACT);
                 return;
         }
         if (b->ctx->verbosity < 0)
