@@ -564,7 +564,8 @@ int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_
         }
         vz_verbose("%s: %zu of %zu packages to download", vz_template_name(b->tmpl), n, l->n);
         r = n ? vz_fetch_run(b->fetch, items, n, err) : 0;
-        if (r < 0 && r != -VZ_E_INTERRUPTED && r != -VZ_E_CHECKSUM && !strstr(err->msg, "package")) {
+        /* the fetch layer names the item by its label, here a package name */
+        if (r < 0 && r != -VZ_E_INTERRUPTED && r != -VZ_E_CHECKSUM) {
                 char msg[sizeof(err->msg)];
                 snprintf(msg, sizeof(msg), "%s", err->msg);
                 vz_error_reset(err, r, "package %.1000s", msg);
