@@ -187,7 +187,10 @@ static int lock_cache(struct vz_ctx *ctx, int *fd)
 {
         _cleanup_free_ char *path = vz_path_join(ctx->cfg.pkg_cache, ".lock");
         int r;
-        vz_mkdir_p(ctx->cfg.pkg_cache, 0755);
+        if ((r = vz_mkdir_p(ctx->cfg.pkg_cache, 0755)) < 0) {
+                fprintf(stderr, "vzpkg: package cache %s: cannot create it: %s\n", ctx->cfg.pkg_cache, strerror(-r));
+                return r;
+        }
         r = vz_lock(path, LOCK_EX, false, fd);
         if (r == -VZ_E_LOCKED) {
                 vz_info("vzpkg: waiting for other vzpkg operations to release the package cache %s", ctx->cfg.pkg_cache);

@@ -245,11 +245,15 @@ static int run_app_hooks(struct vz_build *b, struct group *g, const char *const 
         return r;
 }
 
-static void update_config(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req)
+/* The config's TEMPLATES, the timestamps and vzpackages after a transaction
+ * that succeeded. A config that cannot be written is an error (its TEMPLATES
+ * would not say what is installed); the others are warnings. */
+static int update_config(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
+                         char *msg, size_t size)
 {
         struct vz_pkglist have = { 0 };
         struct vz_error e = { 0 };
-        int r;
+        int r, saved;
         for (size_t i = 0; i < g->n_apps; i++) {
                 const char *name = vz_template_name(g->apps[i]);
                 if (req->action == VZ_CT_INSTALL && !vz_strv_contains(t->ct->apps, name)) {
@@ -272,11 +276,15 @@ static void update_config(struct vz_build *b, struct group *g, struct target *t,
                                 vz_warn("container %s: cannot remove %s: %s", t->ct->id, dir, strerror(-r));
                 }
         }
-        vz_ct_save(t->ct, NULL, NULL, &e);
+        saved = vz_ct_save(t->ct, NULL, NULL, &e);
+        if (saved < 0)
+                snprintf(msg, size, "%.900s (the transaction itself succeeded)", e.msg);
+        memset(&e, 0, sizeof(e));
         if (vz_backend_for(b->tmpl)->installed(b, &have, &e) >= 0)
                 if ((r = vz_manifest_write_vzpackages_at(vz_ct_meta_fd(t->ct), &have)) < 0)
                         vz_warn("container %s: cannot write templates/vzpackages: %s", t->ct->id, strerror(-r));
         vz_pkglist_done(&have);
+        return saved < 0 ? vz_exit_code(saved) : 0;
 }
 
 /* Right before the package manager runs: the init the worker attached to is
@@ -363,7 +371,8 @@ static int work_running(struct vz_build *b, struct group *g, struct target *t, c
                 return vz_exit_code(r);
         }
         vz_rollback_free(rb);
-        update_config(b, g, t, req);
+        if ((r = update_config(b, g, t, req, msg, size)))
+                return r;
         success_message(t, true, msg, size);
         return 0;
 }
@@ -402,7 +411,8 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
                 return vz_exit_code(r);
         }
         vz_rm_rf(snap);
-        update_config(b, g, t, req);
+        if ((r = update_config(b, g, t, req, msg, size)))
+                return r;
         success_message(t, false, msg, size);
         return 0;
 }

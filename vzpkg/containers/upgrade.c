@@ -317,7 +317,8 @@ static void bookkeeping(struct upgrade *u)
         if ((r = vz_ct_stamp(u->ct, vz_template_name(u->to))) < 0)
                 vz_warn("container %s: cannot write its template stamp: %s", u->ct->id, strerror(-r));
         for (char **a = u->ct->apps; *a; a++)
-                vz_ct_stamp(u->ct, *a);
+                if ((r = vz_ct_stamp(u->ct, *a)) < 0)
+                        vz_warn("container %s: cannot write templates/%s/timestamp: %s", u->ct->id, *a, strerror(-r));
         if (fd >= 0 && strcmp(vz_template_name(u->from), vz_template_name(u->to)) != 0)
                 vz_at_rm_rf(fd, old, VZ_AT_NOLINKS);
         for (char **a = u->dropped; fd >= 0 && *a; a++) {
