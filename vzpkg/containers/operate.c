@@ -625,8 +625,8 @@ static int load_group(struct vz_ctx *ctx, struct group *g, const char *ost, cons
 
 static void plan_json(json_t *arr, struct target *t)
 {
-        json_t *o = json_pack("{s:s, s:s, s:[], s:[]}", "ct", t->ct->id, "ostemplate", t->ct->ostemplate, "install",
-                              "remove");
+        json_t *o = json_pack("{s:o, s:o, s:[], s:[]}", "ct", vz_json_string(t->ct->id), "ostemplate",
+                              vz_json_string(t->ct->ostemplate), "install", "remove");
         if (t->sol) {
                 for (size_t i = 0; i < t->sol->install.n; i++)
                         json_array_append_new(json_object_get(o, "install"),
@@ -635,19 +635,19 @@ static void plan_json(json_t *arr, struct target *t)
                                                         t->sol->install.pkgs[i].version));
                 for (size_t i = 0; i < t->sol->erase.n; i++)
                         json_array_append_new(json_object_get(o, "remove"),
-                                              json_pack("{s:s, s:s}", "name", t->sol->erase.pkgs[i].name, "version",
-                                                        t->sol->erase.pkgs[i].version));
+                                              json_pack("{s:o, s:o}", "name", vz_json_string(t->sol->erase.pkgs[i].name),
+                                                        "version", vz_json_string(t->sol->erase.pkgs[i].version)));
         }
         json_object_set_new(o, "current", json_boolean(t->sol && nothing_to_do(t)));
         json_object_set_new(o, "result", json_integer(t->result));
-        json_object_set_new(o, "message", json_string(t->message));
+        json_object_set_new(o, "message", vz_json_string(t->message));  /* may quote the container's output */
         json_object_set_new(o, "rolled_back", json_boolean(t->rolled_back));
         json_object_set_new(o, "kind", json_string(t->ct->kind == VZ_CT_LXC ? "lxc" : "vzctl"));
         json_object_set_new(o, "running", json_boolean(t->init_pid > 0));
         json_object_set_new(o, "init_pid", t->init_pid > 0 ? json_integer(t->init_pid) : json_null());
         json_t *rs = t->scanned ? vz_restart_json(&t->restart, t->restarted) : json_null();
         if (t->restart_error)
-                json_object_set_new(rs, "error", json_string(t->restart_error));
+                json_object_set_new(rs, "error", vz_json_string(t->restart_error));
         json_object_set_new(o, "restart", rs);
         json_array_append_new(arr, o);
 }
