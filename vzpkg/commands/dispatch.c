@@ -23,14 +23,14 @@ int vz_cmd_check(struct vz_ctx *ctx, int argc, char **argv, const char *help)
 {
         const struct vz_command *cmd = ctx->cmd;
         int n = argc - optind;
-        (void)argv;
+        (void)argv;  /* the arguments' meaning is the command's: only their number here */
         if (!cmd)
                 return -1;
         if (n < cmd->min_args || n > cmd->max_args)
                 return wrong_count(cmd, help);
         if ((cmd->flags & VZ_CMD_ROOT) && geteuid() != 0) {
-                fprintf(stderr, "vzpkg: %s: must be run as root (%s)\n", cmd->name,
-                        cmd->root_why ? cmd->root_why : "it writes the template area");
+                fprintf(stderr, "vzpkg: %s: must be run as root%s%s%s\n", cmd->name, cmd->root_why ? " (" : "",
+                        cmd->root_why ? cmd->root_why : "", cmd->root_why ? ")" : "");
                 return VZ_EXIT_NOT_ROOT;
         }
         if ((cmd->flags & VZ_CMD_NETWORK) && ctx->cache_only) {
