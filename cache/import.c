@@ -91,7 +91,8 @@ int vz_pkgcache_import(struct vz_pkgcache *pc, const char *src, const char *suff
 {
         _cleanup_free_ char *dir = vz_path_join(vz_pkgcache_dir(pc), ".import"), *tmp = NULL;
         int r;
-        vz_mkdir_p(dir, 0755);
+        if ((r = vz_mkdir_p(dir, 0755)) < 0)
+                return vz_error_set(err, r, "package cache: cannot create %s: %s", dir, strerror(-r));
         r = vz_file_import(src, dir, max, &tmp, err);
         if (r < 0)
                 return r;

@@ -42,7 +42,8 @@ void vz_pkgcache_free(struct vz_pkgcache *pc)
 char *vz_pkgcache_path(struct vz_pkgcache *pc, const char *sha256, const char *suffix)
 {
         _cleanup_free_ char *fan = vz_asprintf("%s/sha256/%.2s", pc->dir, sha256);
-        vz_mkdir_p(fan, 0755);
+        /* a failure shows when the file is written there, with its path */
+        (void)vz_mkdir_p(fan, 0755);
         return vz_asprintf("%s/%s%s", fan, sha256, suffix);
 }
 

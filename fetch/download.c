@@ -26,6 +26,7 @@ struct transfer {
         long long cap;          /* never more than this in the .part */
         bool oversize;          /* cut off at the cap */
         bool truncated;         /* the server ignored our Range: restart the file */
+        bool absent;            /* the last attempt found nothing there (HTTP 404, 410) */
         double not_before;      /* monotonic seconds: backoff */
         char *part;
         char curl_err[CURL_ERROR_SIZE];
@@ -285,6 +286,7 @@ static enum outcome judge(struct vz_fetch *f, struct transfer *t, CURLcode cc, s
         long code = 0, filetime = -1;
         curl_off_t got = 0;
 
+        t->absent = cc == CURLE_REMOTE_FILE_NOT_FOUND;  /* not there, as a 404 below */
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
         curl_easy_getinfo(t->easy, CURLINFO_FILETIME, &filetime);
         curl_easy_getinfo(t->easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
@@ -296,6 +298,7 @@ static enum outcome judge(struct vz_fetch *f, struct transfer *t, CURLcode cc, s
         }
         if (cc == CURLE_OK && (code == 404 || code == 410)) {
                 unlink(t->part);
+                t->absent = true;
                 vz_error_reset(err, -VZ_E_DOWNLOAD, "%s: not found at %s (HTTP %ld)", t->d->label, url, code);
                 return NEXT_URL;
         }
@@ -366,7 +369,7 @@ static int after_attempt(struct vz_fetch *f, struct transfer *t, CURLcode cc, st
                 t->not_before = 0;
                 return 1;
         }
-        if (t->d->optional && local.code == -VZ_E_DOWNLOAD && strstr(local.msg, "not found")) {
+        if (t->d->optional && t->absent) {
                 finish(t, -ENOENT);
                 return 0;
         }

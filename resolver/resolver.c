@@ -226,8 +226,7 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
 
         repo->appdata = (void *)(intptr_t)repo_index;
         repo->priority = priority;
-        if (cache_dir && key) {
-                vz_mkdir_p(cache_dir, 0755);
+        if (cache_dir && key && vz_mkdir_p(cache_dir, 0755) >= 0) {  /* else no cache: it only saves time */
                 solv = vz_asprintf("%s/%s.2.solv", cache_dir, key);  /* .2: with VZ_DEPORDER_KEY */
                 base = vz_asprintf("%s/%s.base2", cache_dir, key);
                 order = vz_asprintf("%s/%s.order", cache_dir, key);

@@ -47,8 +47,7 @@ int vz_resolver_add_rpmmd_repo(struct vz_resolver *r, int repo_index, const char
 
         repo->appdata = (void *)(intptr_t)repo_index;
         repo->priority = priority;
-        if (cache_dir && key) {
-                vz_mkdir_p(cache_dir, 0755);
+        if (cache_dir && key && vz_mkdir_p(cache_dir, 0755) >= 0) {  /* else no cache: it only saves time */
                 solv = vz_asprintf("%s/%s%s.solv", cache_dir, key, filelists ? "-fl" : "");
                 if ((f = fopen(solv, "re"))) {
                         k = repo_add_solv(repo, f, 0);

@@ -4,33 +4,54 @@
 
 #include <getopt.h>
 
+#define ANY VZ_ARGS_ANY
+#define IN_CT "it works in a container"
+#define IN_CTS "it works inside the containers"
+#define TMPL_AREA "it writes the template area"
+
+/* name, run, summary, positional arguments min..max, VZ_CMD_* flags, why
+ * root, the line for a wrong argument count (default: the command's help) */
 static const struct vz_command commands[] = {
-        { "create cache", vz_cmd_create_cache, "build OS template caches" },
-        { "remove cache", vz_cmd_remove_cache, "remove OS template caches" },
-        { "update cache", vz_cmd_update_cache, "bring OS template caches up to date" },
-        { "update metadata", vz_cmd_update_metadata, "refresh repository metadata" },
+        { "create cache", vz_cmd_create_cache, "build OS template caches", 0, ANY, VZ_CMD_ROOT,
+          "it builds the template in a container", NULL },
+        { "remove cache", vz_cmd_remove_cache, "remove OS template caches", 0, ANY, 0, NULL, NULL },
+        { "update cache", vz_cmd_update_cache, "bring OS template caches up to date", 0, ANY, VZ_CMD_ROOT, IN_CT, NULL },
+        { "update metadata", vz_cmd_update_metadata, "refresh repository metadata", 0, ANY, VZ_CMD_NETWORK, NULL, NULL },
         /* before "update" and "list": two-word names must match first */
-        { "create appcache", vz_cmd_create_appcache, "build a cache of an OS template with application templates" },
-        { "update appcache", vz_cmd_update_appcache, "rebuild an appcache that is not up to date" },
-        { "remove appcache", vz_cmd_remove_appcache, "remove an appcache" },
-        { "list appcache", vz_cmd_list_appcache, "list the appcaches" },
-        { "status", vz_cmd_status, "tell whether caches or containers are up to date (exit 22 if not)" },
-        { "fetch", vz_cmd_fetch, "download a template's packages into the package cache" },
-        { "clean", vz_cmd_clean, "remove unreferenced and least recently used package files" },
-        { "create ct", vz_cmd_create_ct, "create a container from an OS template cache" },
-        { "destroy ct", vz_cmd_destroy_ct, "remove a container's private area and config" },
-        { "exec", vz_cmd_exec, "run a command inside a container" },
-        { "install template", vz_cmd_install_template, "install templates from vztt template packages (.rpm)" },
-        { "remove template", vz_cmd_remove_template, "remove templates installed from template packages" },
-        { "install", vz_cmd_install, "install application templates or packages into containers" },
-        { "remove", vz_cmd_remove, "remove application templates or packages from containers" },
-        { "update", vz_cmd_update_ct, "update the packages of containers in place" },
-        { "localinstall", vz_cmd_localinstall, "install package files from the host into a container" },
-        { "localupdate", vz_cmd_localupdate, "update a container's packages from package files on the host" },
-        { "upgrade", vz_cmd_upgrade, "move containers to their OS template's next release" },
-        { "list", vz_cmd_list, "list templates and caches" },
-        { "info", vz_cmd_info, "show a template's metadata" },
-        { "resolve", vz_cmd_resolve, "print the package set a build would install" },
+        { "create appcache", vz_cmd_create_appcache, "build a cache of an OS template with application templates", 0,
+          ANY, VZ_CMD_ROOT, IN_CT, NULL },
+        { "update appcache", vz_cmd_update_appcache, "rebuild an appcache that is not up to date", 0, ANY,
+          VZ_CMD_ROOT, IN_CT, NULL },
+        { "remove appcache", vz_cmd_remove_appcache, "remove an appcache", 0, ANY, 0, NULL, NULL },
+        { "list appcache", vz_cmd_list_appcache, "list the appcaches", 0, 0, 0, NULL,
+          "list appcache takes no arguments" },
+        { "status", vz_cmd_status, "tell whether caches or containers are up to date (exit 22 if not)", 0, ANY, 0,
+          NULL, NULL },
+        { "fetch", vz_cmd_fetch, "download a template's packages into the package cache", 1, ANY, 0, NULL,
+          "name at least one OS template; 'vzpkg list' shows them" },
+        { "clean", vz_cmd_clean, "remove unreferenced and least recently used package files", 0, 0, 0, NULL,
+          "clean takes no template names: the package cache is shared by all" },
+        { "create ct", vz_cmd_create_ct, "create a container from an OS template cache", 1, ANY, 0, NULL, NULL },
+        { "destroy ct", vz_cmd_destroy_ct, "remove a container's private area and config", 1, ANY, 0, NULL, NULL },
+        { "exec", vz_cmd_exec, "run a command inside a container", 2, ANY, 0, NULL, NULL },
+        { "install template", vz_cmd_install_template, "install templates from vztt template packages (.rpm)", 1,
+          ANY, VZ_CMD_ROOT, TMPL_AREA, NULL },
+        { "remove template", vz_cmd_remove_template, "remove templates installed from template packages", 1, ANY,
+          VZ_CMD_ROOT, TMPL_AREA, NULL },
+        { "install", vz_cmd_install, "install application templates or packages into containers", 1, ANY,
+          VZ_CMD_ROOT, IN_CTS, NULL },
+        { "remove", vz_cmd_remove, "remove application templates or packages from containers", 1, ANY, VZ_CMD_ROOT,
+          IN_CTS, NULL },
+        { "update", vz_cmd_update_ct, "update the packages of containers in place", 0, ANY, VZ_CMD_ROOT, IN_CTS, NULL },
+        { "localinstall", vz_cmd_localinstall, "install package files from the host into a container", 2, ANY,
+          VZ_CMD_ROOT, "it works inside the container", NULL },
+        { "localupdate", vz_cmd_localupdate, "update a container's packages from package files on the host", 2, ANY,
+          VZ_CMD_ROOT, "it works inside the container", NULL },
+        { "upgrade", vz_cmd_upgrade, "move containers to their OS template's next release", 1, ANY, VZ_CMD_ROOT,
+          IN_CTS, "upgrade: name at least one container" },
+        { "list", vz_cmd_list, "list templates and caches", 0, ANY, VZ_CMD_READ_ONLY, NULL, NULL },
+        { "info", vz_cmd_info, "show a template's metadata", 1, ANY, VZ_CMD_READ_ONLY, NULL, NULL },
+        { "resolve", vz_cmd_resolve, "print the package set a build would install", 1, ANY, 0, NULL, NULL },
 };
 
 static void usage(FILE *f)
@@ -80,11 +101,12 @@ static const struct vz_command *find_command(int argc, char **argv, int *ret_wor
         return NULL;
 }
 
-/* list and info only read, and --help nothing: they create and check no
- * directories (so they also work for a user who is not root). */
+/* list and info only read (VZ_CMD_READ_ONLY), and --help nothing: they
+ * create and check no directories (so they also work for a user who is
+ * not root). */
 static bool writes_dirs(const struct vz_command *cmd, int argc, char **argv)
 {
-        if (strcmp(cmd->name, "list") == 0 || strcmp(cmd->name, "info") == 0)
+        if (cmd->flags & VZ_CMD_READ_ONLY)
                 return false;
         for (int i = 0; i < argc; i++)
                 if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -149,8 +171,7 @@ static int help_command(struct vz_ctx *ctx, int argc, char **argv)
                 return VZ_EXIT_USAGE;
         }
         hargv[0] = argv[words];
-        optind = 0;
-        return cmd->run(ctx, 2, hargv);
+        return vz_cmd_dispatch(ctx, cmd, 2, hargv);
 }
 
 int main(int argc, char **argv)
@@ -186,8 +207,7 @@ int main(int argc, char **argv)
         vz_signals_install();
         /* The command sees its own words as argv[0], getopt style. */
         first += words - 1;
-        optind = 0;  /* GNU getopt: re-initialise for the command's own options */
-        r = cmd->run(&ctx, argc - first, argv + first);
+        r = vz_cmd_dispatch(&ctx, cmd, argc - first, argv + first);
         vz_config_done(&ctx.cfg);
         return r;
 }

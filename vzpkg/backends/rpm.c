@@ -324,10 +324,13 @@ static int run_transaction(struct vz_build *b, struct rpm_job *job, const char *
 {
         _cleanup_plan_ struct vz_ct_plan *p = vz_build_plan(b);
         _cleanup_free_ char *dbdir = vz_path_join(b->root, "var/lib/rpm");
-        vz_mkdir_p(dbdir, 0755);
+        int r = vz_mkdir_p(dbdir, 0755);
+        if (r < 0)
+                return vz_error_set(err, r, "template %s: cannot create %s: %s", vz_template_name(b->tmpl), dbdir,
+                                    strerror(-r));
         rpm_setup(b->tmpl);
         vz_plan_function(p, transaction_in_ct, job);
-        int r = vz_build_ct_run(b, (char *[]){ (char *)what, NULL }, what, -VZ_E_INSTALL, p, err);
+        r = vz_build_ct_run(b, (char *[]){ (char *)what, NULL }, what, -VZ_E_INSTALL, p, err);
         if (r >= 0)
                 fix_mountpoints(b);
         return r;

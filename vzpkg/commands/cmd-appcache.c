@@ -1,7 +1,7 @@
 /* cmd-appcache.c: vzpkg create|update|remove appcache, in vzpkg's form
  * (OST APP...) and in vztt's (--config SAMPLE, --ostemplate OST,
- * --apptemplate APP,APP; with none of them, vztt's default sample config).
- * `list appcache` is in appcache.c. */
+ * --apptemplate APP,APP; with none of them, vztt's default sample config);
+ * vzpkg list appcache. */
 #include "context.h"
 #include "pipeline.h"
 #include "commands.h"
@@ -122,11 +122,6 @@ static int run(struct vz_ctx *ctx, int argc, char **argv, enum action act, const
         if (rc >= 0)
                 return rc;
         ctx->lock_timeout = o.timeout;
-        if (act != REMOVE && geteuid() != 0) {
-                fprintf(stderr, "vzpkg: %s appcache: must be run as root (it works in a container)\n",
-                        act == CREATE ? "create" : "update");
-                return VZ_EXIT_NOT_ROOT;
-        }
         rc = get_args(ctx, argc, argv, &o, &a);
         if (rc >= 0) {
                 args_done(&a);
@@ -159,4 +154,60 @@ int vz_cmd_update_appcache(struct vz_ctx *ctx, int argc, char **argv)
 int vz_cmd_remove_appcache(struct vz_ctx *ctx, int argc, char **argv)
 {
         return run(ctx, argc, argv, REMOVE, remove_help);
+}
+
+static const char list_help[] =
+        "Usage: vzpkg list appcache [-q] [--json]\n\n"
+        "List the caches of OS templates with application templates pre-installed\n"
+        "(appcaches), as vztt does: the OS template and when the cache was made,\n"
+        "then its application templates, one a line, then an empty line.\n\n"
+        "  -q, --quiet   the OS template without the time\n"
+        "      --json    JSON array on stdout: appcache, template, apps, cache, size, mtime\n"
+        "  -h, --help    this help\n";
+
+static json_t *entry_json(const struct vz_appcache_entry *e, const char *when)
+{
+        json_t *apps = json_array();
+        for (char **a = e->apps; *a; a++)
+                json_array_append_new(apps, vz_json_string(*a));
+        return json_pack("{s:o, s:o, s:o, s:o, s:I, s:s}", "appcache", vz_json_string(e->name), "template",
+                         vz_json_string(e->os), "apps", apps, "cache", vz_json_string(e->cache), "size",
+                         (json_int_t)e->size, "mtime", when);
+}
+
+/* `list appcache`: vztt's layout -- the OS template padded to 34 columns
+ * and the archive's time, then the list file's lines, then an empty line
+ * (-q: the name alone); --json for ours. */
+int vz_cmd_list_appcache(struct vz_ctx *ctx, int argc, char **argv)
+{
+        struct vz_opts o;
+        struct vz_appcache_entry *e = NULL;
+        json_t *arr;
+        size_t n;
+        int rc = vz_cmd_options(ctx, argc, argv, 0, &o, list_help);
+        if (rc >= 0)
+                return rc;
+        n = vz_appcache_scan(ctx, &e);
+        arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+                char when[32] = "";
+                vz_timestamp_format(e[i].mtime, when, sizeof(when));
+                if (ctx->json) {
+                        json_array_append_new(arr, entry_json(&e[i], when));
+                        continue;
+                }
+                if (ctx->verbosity < 0)
+                        printf("%s\n", e[i].os);
+                else
+                        printf("%-34s %s\n", e[i].os, when);
+                for (char **a = e[i].apps; *a; a++)
+                        printf("     %s\n", *a);
+                printf("\n");
+        }
+        if (ctx->json)
+                vz_json_print(arr, JSON_INDENT(2));
+        else
+                json_decref(arr);
+        vz_appcache_entries_free(e, n);
+        return 0;
 }

@@ -128,7 +128,10 @@ static int lock_cache(struct vz_ctx *ctx, int *fd)
 {
         _cleanup_free_ char *path = vz_path_join(ctx->cfg.pkg_cache, ".lock");
         int r;
-        vz_mkdir_p(ctx->cfg.pkg_cache, 0755);
+        if ((r = vz_mkdir_p(ctx->cfg.pkg_cache, 0755)) < 0) {
+                fprintf(stderr, "vzpkg: package cache %s: cannot create it: %s\n", ctx->cfg.pkg_cache, strerror(-r));
+                return r;
+        }
         r = vz_lock(path, LOCK_EX, false, fd);
         if (r == -VZ_E_LOCKED) {
                 vz_info("vzpkg: waiting for other vzpkg operations to release the package cache %s", ctx->cfg.pkg_cache);
@@ -147,10 +150,6 @@ int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv)
         int r = vz_cmd_options(ctx, argc, argv, VZ_OPT_DRY_RUN | VZ_OPT_FORCE, &o, help);
         if (r >= 0)
                 return r;
-        if (optind < argc) {
-                fprintf(stderr, "vzpkg: clean takes no template names: the package cache is shared by all\n");
-                return VZ_EXIT_USAGE;
-        }
         c.dry_run = o.dry_run;
         if (lock_cache(ctx, &lock) < 0)
                 return vz_exit_code(-VZ_E_LOCKED);

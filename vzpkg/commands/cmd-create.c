@@ -58,10 +58,6 @@ int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv)
         rc = 0;
         ctx->lock_timeout = o.timeout;
         ctx->no_stage_cache = o.no_stage_cache;
-        if (geteuid() != 0) {
-                fprintf(stderr, "vzpkg: create cache: must be run as root (it builds the template in a container)\n");
-                return VZ_EXIT_NOT_ROOT;
-        }
         if (optind < argc) {
                 names = vz_xmalloc(sizeof(char *));
                 for (int i = optind; i < argc; i++)

@@ -277,9 +277,11 @@ static void report_created(struct vz_ctx *ctx, const struct vz_ct *ct, const cha
 {
         bool lxc = ct->kind == VZ_CT_LXC;
         if (ctx->json)
-                printf("{\"ct\":\"%s\",\"kind\":\"%s\",\"ostemplate\":\"%s\",\"hostname\":\"%s\",\"private\":\"%s\","
-                       "\"conf\":\"%s\"}\n",
-                       ct->id, lxc ? "lxc" : "vzctl", ct->ostemplate, host, ct->private_dir, ct->conf_path);
+                vz_json_print(json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "ct", vz_json_string(ct->id), "kind",
+                                        lxc ? "lxc" : "vzctl", "ostemplate", vz_json_string(ct->ostemplate), "hostname",
+                                        vz_json_string(host), "private", vz_json_string(ct->private_dir), "conf",
+                                        vz_json_string(ct->conf_path)),
+                              JSON_COMPACT);
         else if (ctx->verbosity >= 0)
                 printf("container %s: created from %s in %s%s\n", ct->id, ct->ostemplate, ct->private_dir,
                        lxc ? " (LXC)" : "");
@@ -413,7 +415,9 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
                 }
         }
-        if (optind >= argc || !ost) {
+        if ((r = vz_cmd_check(ctx, argc, argv, create_help)) >= 0)
+                return r;
+        if (!ost) {
                 fputs(create_help, stderr);
                 return VZ_EXIT_USAGE;
         }
@@ -488,10 +492,8 @@ int vz_cmd_destroy_ct(struct vz_ctx *ctx, int argc, char **argv)
                 fputs(destroy_help, c == 'h' ? stdout : stderr);
                 return c == 'h' ? 0 : VZ_EXIT_USAGE;
         }
-        if (optind >= argc) {
-                fputs(destroy_help, stderr);
-                return VZ_EXIT_USAGE;
-        }
+        if ((c = vz_cmd_check(ctx, argc, argv, destroy_help)) >= 0)
+                return c;
         for (int i = optind; i < argc; i++) {
                 struct vz_error err = { 0 };
                 int r = destroy_ct(ctx, argv[i], &err);
@@ -536,6 +538,8 @@ int vz_cmd_exec(struct vz_ctx *ctx, int argc, char **argv)
                         return c == 'h' ? 0 : VZ_EXIT_USAGE;
                 }
         }
+        if ((r = vz_cmd_check(ctx, argc, argv, exec_help)) >= 0)
+                return r;
         int cmd = optind + 1;
         if (cmd < argc && strcmp(argv[cmd], "--") == 0)
                 cmd++;

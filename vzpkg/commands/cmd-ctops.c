@@ -55,10 +55,6 @@ static int run(struct vz_ctx *ctx, char **ids, struct vz_ct_request *req, const 
                 fprintf(stderr, "vzpkg: name at least one container (or --all)\n");
                 return VZ_EXIT_USAGE;
         }
-        if (geteuid() != 0 && req->action != VZ_CT_STATUS) {
-                fprintf(stderr, "vzpkg: must be run as root (it works inside the containers)\n");
-                return VZ_EXIT_NOT_ROOT;
-        }
         for (char **id = ids; *id; id++) {
                 struct vz_error err = { 0 };
                 _cleanup_ct_ struct vz_ct *ct = NULL;

@@ -26,8 +26,9 @@ static int fetch_one(struct vz_ctx *ctx, const struct vz_template *t, void *user
         if (r >= 0)
                 r = vz_build_download(&b, &pkgs, err);
         if (r >= 0 && ctx->json)
-                printf("{\"template\":\"%s\",\"packages\":%zu,\"downloaded\":%lld}\n", vz_template_name(t), pkgs.n,
-                       b.session.bytes_downloaded);
+                vz_json_print(json_pack("{s:o, s:I, s:I}", "template", vz_json_string(vz_template_name(t)), "packages",
+                                        (json_int_t)pkgs.n, "downloaded", (json_int_t)b.session.bytes_downloaded),
+                              JSON_COMPACT);
         else if (r >= 0 && ctx->verbosity >= 0)
                 printf("%s: %zu packages in the cache (%.1f MiB downloaded)\n", vz_template_name(t), pkgs.n,
                        b.session.bytes_downloaded / 1048576.0);

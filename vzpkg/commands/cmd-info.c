@@ -162,7 +162,7 @@ int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv)
         json_t *o;
         int c, r;
 
-        if ((c = vz_cmd_template_options(ctx, argc, argv, VZ_OPT_FOR, &opts, help)) >= 0)
+        if ((c = vz_cmd_options(ctx, argc, argv, VZ_OPT_FOR, &opts, help)) >= 0)
                 return c;
         r = load_for(ctx, opts.for_obj, argv[optind], &t, &err);
         if (r < 0) {
@@ -185,9 +185,8 @@ int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv)
                 o = sel;
         }
         if (ctx->json) {
-                char *s = json_dumps(o, JSON_INDENT(2));
-                puts(s);
-                free(s);
+                vz_json_print(o, JSON_INDENT(2));
+                return 0;
         } else if (!all) {
                 /* as vztt: quiet only when one field is asked for */
                 for (int i = optind + 1; i < argc; i++)

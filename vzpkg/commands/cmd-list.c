@@ -98,13 +98,6 @@ static size_t packages(const struct vz_ct *ct, bool print)
         return n;
 }
 
-static void print_json(json_t *arr)
-{
-        char *s = json_dumps(arr, JSON_INDENT(2));
-        puts(s);
-        free(s);
-}
-
 /* The OS template's apps the container does not have (--available). */
 static void available_apps(struct vz_ctx *ctx, const struct vz_opts *o, const struct vz_ct *ct)
 {
@@ -134,15 +127,16 @@ static int list_container(struct vz_ctx *ctx, const struct vz_opts *o, const cha
         if (ctx->json) {  /* vzpkg's own: also its kind and whether it runs */
                 json_t *apps = json_array();
                 for (char **a = ct->apps; *a; a++)
-                        json_array_append_new(apps, json_pack("{s:s, s:I}", "name", *a, "installed",
+                        json_array_append_new(apps, json_pack("{s:o, s:I}", "name", vz_json_string(*a), "installed",
                                                               (json_int_t)stamp_of(ct, *a)));
-                json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:o, s:I, s:b, s:o, s:s}", "ct", ct->id,
-                                                     "kind", ct->kind == VZ_CT_LXC ? "lxc" : "vzctl", "ostemplate",
-                                                     ct->ostemplate, "installed",
+                json_array_append_new(arr, json_pack("{s:o, s:s, s:o, s:I, s:o, s:I, s:b, s:o, s:o}", "ct",
+                                                     vz_json_string(ct->id), "kind",
+                                                     ct->kind == VZ_CT_LXC ? "lxc" : "vzctl", "ostemplate",
+                                                     vz_json_string(ct->ostemplate), "installed",
                                                      (json_int_t)stamp_of(ct, ct->ostemplate), "apps", apps,
                                                      "packages", (json_int_t)packages(ct, false), "running", init > 0,
                                                      "init_pid", init > 0 ? json_integer(init) : json_null(), "root",
-                                                     ct->private_dir));
+                                                     vz_json_string(ct->private_dir)));
                 return 0;
         }
         if (o->packages) {
@@ -186,9 +180,9 @@ static int list_template(struct vz_ctx *ctx, const struct vz_opts *o, const char
                 char when[32] = "";
                 if (has)
                         vz_timestamp_format((long long)st.st_mtime, when, sizeof(when));
-                json_array_append_new(arr, json_pack("{s:s, s:s?, s:I, s:s?}", "template", name, "cache",
-                                                     has ? cache : NULL, "size", (json_int_t)st.st_size, "mtime",
-                                                     has ? when : NULL));
+                json_array_append_new(arr, json_pack("{s:o, s:o, s:I, s:s?}", "template", vz_json_string(name),
+                                                     "cache", vz_json_string(has ? cache : NULL), "size",
+                                                     (json_int_t)st.st_size, "mtime", has ? when : NULL));
                 return 0;
         }
         if (!o->app_only)
@@ -232,7 +226,8 @@ int vz_cmd_list(struct vz_ctx *ctx, int argc, char **argv)
                         list_template(ctx, &o, *n, false, arr);
         }
         if (ctx->json)
-                print_json(arr);
-        json_decref(arr);
+                vz_json_print(arr, JSON_INDENT(2));
+        else
+                json_decref(arr);
         return rc;
 }

@@ -49,14 +49,6 @@ static int local_command(struct vz_ctx *ctx, int argc, char **argv, bool update,
         int r = vz_cmd_options(ctx, argc, argv, LOCAL_OPTS, &o, help);
         if (r >= 0)
                 return r;
-        if (argc - optind < 2) {
-                fputs(help, stderr);
-                return VZ_EXIT_USAGE;
-        }
-        if (geteuid() != 0) {
-                fprintf(stderr, "vzpkg: must be run as root (it works inside the container)\n");
-                return VZ_EXIT_NOT_ROOT;
-        }
         r = vz_ct_load(ctx, argv[optind], &ct, &err);
         if (r >= 0)
                 r = vz_ct_check_format(ct, &err);

@@ -31,11 +31,16 @@ static int remove_one(struct vz_ctx *ctx, const char *name)
         _cleanup_close_ int lock = -1;
         int r;
 
-        vz_mkdir_p(ctx->cfg.lock_dir, 0755);
-        r = vz_lock(lockpath, LOCK_EX, false, &lock);
+        r = vz_mkdir_p(ctx->cfg.lock_dir, 0755);
+        if (r >= 0)
+                r = vz_lock(lockpath, LOCK_EX, false, &lock);
         if (r == -VZ_E_LOCKED) {
                 fprintf(stderr, "vzpkg: template %s: another vzpkg is working on it (lock %s); try again later\n", n, lockpath);
                 return VZ_EXIT_LOCKED;
+        }
+        if (r < 0) {  /* not removed without the lock: a build may be publishing it */
+                fprintf(stderr, "vzpkg: template %s: cannot take the lock %s: %s\n", n, lockpath, vz_strerror(r));
+                return vz_exit_code(r);
         }
         if (vz_cache_find(ctx->cfg.cache_dir, n, &path) < 0) {
                 fprintf(stderr, "vzpkg: template %s: no cache in %s; 'vzpkg list --cached' shows the caches\n", n,

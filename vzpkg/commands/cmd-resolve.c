@@ -35,11 +35,7 @@ static void print_set(struct vz_ctx *ctx, const char *name, struct vz_pkglist *l
         for (size_t i = 0; i < l->n; i++)
                 json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name", l->pkgs[i].name, "version",
                                                    l->pkgs[i].version, "arch", l->pkgs[i].arch));
-        json_t *o = json_pack("{s:s, s:o}", "template", name, "packages", a);
-        char *s = json_dumps(o, JSON_COMPACT);
-        puts(s);
-        free(s);
-        json_decref(o);
+        vz_json_print(json_pack("{s:o, s:o}", "template", vz_json_string(name), "packages", a), JSON_COMPACT);
 }
 
 static int resolve(struct vz_ctx *ctx, const struct vz_template *t, char **names, struct vz_error *err)
@@ -69,7 +65,7 @@ int vz_cmd_resolve(struct vz_ctx *ctx, int argc, char **argv)
         struct vz_opts o;
         int c, r;
 
-        if ((c = vz_cmd_template_options(ctx, argc, argv, 0, &o, help)) >= 0)
+        if ((c = vz_cmd_options(ctx, argc, argv, 0, &o, help)) >= 0)
                 return c;
         r = vz_template_load(ctx->cfg.template_area, argv[optind], &vars, &t, &err);
         if (r >= 0)

@@ -135,11 +135,9 @@ int vz_cmd_status(struct vz_ctx *ctx, int argc, char **argv)
         all = json_array();
         struct status_run run = { all, optind >= argc, ctx->json };
         rc = vz_each_template(ctx, argc, argv, true, status_one, &run);
-        if (ctx->json) {
-                char *s = json_dumps(all, JSON_INDENT(2));
-                puts(s);
-                free(s);
-        }
-        json_decref(all);
+        if (ctx->json)
+                vz_json_print(all, JSON_INDENT(2));
+        else
+                json_decref(all);
         return rc;
 }

@@ -31,25 +31,11 @@ static const char remove_help[] =
         "  -f, --force      remove an OS template although apps from packages remain\n"
         "  -q, --quiet      only errors;  -h, --help  this help\n";
 
-static int need_root(void)
-{
-        if (geteuid() == 0)
-                return 0;
-        fprintf(stderr, "vzpkg: must be run as root (it writes the template area)\n");
-        return VZ_EXIT_NOT_ROOT;
-}
-
 int vz_cmd_install_template(struct vz_ctx *ctx, int argc, char **argv)
 {
         struct vz_opts o;
         int r = vz_cmd_options(ctx, argc, argv, VZ_OPT_FORCE | VZ_OPT_UNSIGNED, &o, install_help), rc = 0;
         if (r >= 0)
-                return r;
-        if (optind >= argc) {
-                fputs(install_help, stderr);
-                return VZ_EXIT_USAGE;
-        }
-        if ((r = need_root()))
                 return r;
         for (int i = optind; i < argc && !vz_interrupted(); i++) {
                 struct vz_error err = { 0 };
@@ -72,12 +58,6 @@ int vz_cmd_remove_template(struct vz_ctx *ctx, int argc, char **argv)
         struct vz_opts o;
         int r = vz_cmd_options(ctx, argc, argv, VZ_OPT_FORCE | VZ_OPT_FOR, &o, remove_help), rc = 0;
         if (r >= 0)
-                return r;
-        if (optind >= argc) {
-                fputs(remove_help, stderr);
-                return VZ_EXIT_USAGE;
-        }
-        if ((r = need_root()))
                 return r;
         for (int i = optind; i < argc; i++) {
                 struct vz_error err = { 0 };

@@ -42,10 +42,6 @@ int vz_cmd_update_cache(struct vz_ctx *ctx, int argc, char **argv)
         if (rc >= 0)
                 return rc;
         ctx->lock_timeout = o.timeout;
-        if (geteuid() != 0) {
-                fprintf(stderr, "vzpkg: update cache: must be run as root (it works in a container)\n");
-                return VZ_EXIT_NOT_ROOT;
-        }
         struct update_run run = { o.force, optind >= argc };
         return vz_each_template(ctx, argc, argv, true, update_one, &run);
 }
@@ -83,9 +79,5 @@ int vz_cmd_update_metadata(struct vz_ctx *ctx, int argc, char **argv)
         int rc = vz_cmd_options(ctx, argc, argv, 0, &o, metadata_help);
         if (rc >= 0)
                 return rc;
-        if (ctx->cache_only) {
-                fprintf(stderr, "vzpkg: update metadata: -C forbids the network this command needs\n");
-                return VZ_EXIT_USAGE;
-        }
         return vz_each_template(ctx, argc, argv, true, refresh_one, NULL);
 }

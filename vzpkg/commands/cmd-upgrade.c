@@ -30,11 +30,6 @@ int vz_cmd_upgrade(struct vz_ctx *ctx, int argc, char **argv)
         int rc = vz_cmd_options(ctx, argc, argv, VZ_OPT_DRY_RUN | VZ_OPT_FORCE | VZ_OPT_TIMEOUT, &o, help);
         if (rc >= 0)
                 return rc;
-        if (optind >= argc) {
-                fputs(help, stderr);
-                fprintf(stderr, "vzpkg: upgrade: name at least one container\n");
-                return VZ_EXIT_USAGE;
-        }
         _cleanup_strv_ char **ids = vz_xmalloc(sizeof(char *));
         for (int i = optind; i < argc; i++) {
                 const char *name;
@@ -48,10 +43,6 @@ int vz_cmd_upgrade(struct vz_ctx *ctx, int argc, char **argv)
                         vz_strv_push_take(&ids, vz_asprintf("lxc:%s", argv[i]));
                 else
                         vz_strv_push(&ids, argv[i]);
-        }
-        if (geteuid() != 0) {
-                fprintf(stderr, "vzpkg: upgrade: must be run as root (it works inside the containers)\n");
-                return VZ_EXIT_NOT_ROOT;
         }
         struct vz_upgrade_request req = { .dry_run = o.dry_run, .force = o.force, .timeout = o.timeout };
         return vz_ct_upgrade(ctx, ids, &req);

@@ -3,12 +3,35 @@
 
 #include "context.h"
 
+#include <limits.h>
+
 /* ---- commands ---------------------------------------------------------------- */
+/* The command table (main.c) declares what a command needs before it runs;
+ * vz_cmd_check enforces it in one place, right after the command's options
+ * are parsed (so --help works for anyone, with any arguments). */
+enum {
+        VZ_CMD_ROOT = 1 << 0,      /* refused unless run as root (exit 10) */
+        VZ_CMD_NETWORK = 1 << 1,   /* needs the network: refused under -C (exit 35) */
+        VZ_CMD_READ_ONLY = 1 << 2, /* creates and checks no directories (any user may run it) */
+};
+#define VZ_ARGS_ANY INT_MAX
 struct vz_command {
         const char *name;        /* "create cache" */
         int (*run)(struct vz_ctx *ctx, int argc, char **argv);
         const char *summary;
+        int min_args, max_args;  /* positional arguments after the options */
+        unsigned flags;          /* VZ_CMD_* */
+        const char *root_why;    /* VZ_CMD_ROOT: why, for the refusal */
+        const char *args_msg;    /* a wrong argument count: this line instead of the help */
 };
+/* dispatch.c: run cmd with its words as argv[0] (getopt style); the table's
+ * preconditions are checked when it parses its options. */
+int vz_cmd_dispatch(struct vz_ctx *ctx, const struct vz_command *cmd, int argc, char **argv);
+/* -1: the preconditions of ctx->cmd hold for the positional arguments from
+ * optind; else the exit status (reported, help on stderr). No command
+ * (ctx->cmd NULL): -1. vz_cmd_options calls it; a command that parses its
+ * own options calls it after them. */
+int vz_cmd_check(struct vz_ctx *ctx, int argc, char **argv, const char *help);
 /* options.c: the commands' one option parser (vztt's grammar). The options
  * every command takes are always accepted; these only where named. */
 enum {
@@ -38,7 +61,8 @@ struct vz_opts {
         bool no_stage_cache;     /* create cache --no-stage-cache */
 };
 /* -1: go on, the positional arguments from optind; else the exit status
- * (0 after --help, VZ_EXIT_USAGE after a message). */
+ * (0 after --help, VZ_EXIT_USAGE after a message, or a precondition of the
+ * command table refused: vz_cmd_check). */
 int vz_cmd_options(struct vz_ctx *ctx, int argc, char **argv, unsigned accept, struct vz_opts *o, const char *help);
 int vz_opt_global(struct vz_ctx *ctx, int c, const char *arg);  /* 1 handled, 0 not global, -1 bad */
 int vz_opt_debug(const char *v, int *ret_verbosity);
@@ -46,9 +70,6 @@ int vz_opt_timeout(const char *v, double *ret);
 
 int vz_cmd_create_cache(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_list(struct vz_ctx *ctx, int argc, char **argv);
-/* info, resolve: the options (vz_cmd_options) and the template name (log.c) */
-int vz_cmd_template_options(struct vz_ctx *ctx, int argc, char **argv, unsigned accept, struct vz_opts *o,
-                            const char *help);
 int vz_cmd_info(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_resolve(struct vz_ctx *ctx, int argc, char **argv);
 int vz_cmd_remove_cache(struct vz_ctx *ctx, int argc, char **argv);

@@ -236,21 +236,5 @@ int vz_cmd_options(struct vz_ctx *ctx, int argc, char **argv, unsigned accept, s
         }
         if (ctx->remote)
                 ctx->cfg.metadata_expire = 0;  /* -r: ask the repositories whatever the age */
-        return -1;
-}
-
-/* The options of a command that takes an OS template name and --json
- * (info, resolve): -1 when the name follows at argv[optind], else the exit
- * status (--help, a bad option, no name). */
-int vz_cmd_template_options(struct vz_ctx *ctx, int argc, char **argv, unsigned accept, struct vz_opts *o,
-                            const char *help)
-{
-        int r = vz_cmd_options(ctx, argc, argv, accept, o, help);
-        if (r >= 0)
-                return r;
-        if (optind >= argc) {
-                fputs(help, stderr);
-                return VZ_EXIT_USAGE;
-        }
-        return -1;
+        return vz_cmd_check(ctx, argc, argv, help);
 }

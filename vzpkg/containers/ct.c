@@ -643,10 +643,10 @@ int vz_ct_save(struct vz_ct *ct, const char *distribution, const char *osrelease
         if (ct->kind == VZ_CT_LXC)  /* through the checked directory fd */
                 r = ct->lxc_fd < 0 ? -ENOENT
                                    : vz_at_write_atomic(ct->lxc_fd, "vzpkg.conf", text, strlen(text), 0644, VZ_AT_NOLINKS);
-        else {
-                vz_mkdir_p(dir, 0755);
+        else if ((r = vz_mkdir_p(dir, 0755)) < 0)
+                return vz_error_set(err, r, "container %s: cannot create %s: %s", ct->id, dir, strerror(-r));
+        else
                 r = vz_write_file_atomic(ct->conf_path, text, strlen(text), 0644);
-        }
         if (r < 0)
                 return vz_error_set(err, r, "container %s: cannot write %s: %s", ct->id, ct->conf_path, strerror(-r));
         return 0;

@@ -245,11 +245,15 @@ static int run_app_hooks(struct vz_build *b, struct group *g, const char *const 
         return r;
 }
 
-static void update_config(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req)
+/* The config's TEMPLATES, the timestamps and vzpackages after a transaction
+ * that succeeded. A config that cannot be written is an error (its TEMPLATES
+ * would not say what is installed); the others are warnings. */
+static int update_config(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
+                         char *msg, size_t size)
 {
         struct vz_pkglist have = { 0 };
         struct vz_error e = { 0 };
-        int r;
+        int r, saved;
         for (size_t i = 0; i < g->n_apps; i++) {
                 const char *name = vz_template_name(g->apps[i]);
                 if (req->action == VZ_CT_INSTALL && !vz_strv_contains(t->ct->apps, name)) {
@@ -272,11 +276,15 @@ static void update_config(struct vz_build *b, struct group *g, struct target *t,
                                 vz_warn("container %s: cannot remove %s: %s", t->ct->id, dir, strerror(-r));
                 }
         }
-        vz_ct_save(t->ct, NULL, NULL, &e);
+        saved = vz_ct_save(t->ct, NULL, NULL, &e);
+        if (saved < 0)
+                snprintf(msg, size, "%.900s (the transaction itself succeeded)", e.msg);
+        memset(&e, 0, sizeof(e));
         if (vz_backend_for(b->tmpl)->installed(b, &have, &e) >= 0)
                 if ((r = vz_manifest_write_vzpackages_at(vz_ct_meta_fd(t->ct), &have)) < 0)
                         vz_warn("container %s: cannot write templates/vzpackages: %s", t->ct->id, strerror(-r));
         vz_pkglist_done(&have);
+        return saved < 0 ? vz_exit_code(saved) : 0;
 }
 
 /* Right before the package manager runs: the init the worker attached to is
@@ -363,7 +371,8 @@ static int work_running(struct vz_build *b, struct group *g, struct target *t, c
                 return vz_exit_code(r);
         }
         vz_rollback_free(rb);
-        update_config(b, g, t, req);
+        if ((r = update_config(b, g, t, req, msg, size)))
+                return r;
         success_message(t, true, msg, size);
         return 0;
 }
@@ -402,7 +411,8 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
                 return vz_exit_code(r);
         }
         vz_rm_rf(snap);
-        update_config(b, g, t, req);
+        if ((r = update_config(b, g, t, req, msg, size)))
+                return r;
         success_message(t, false, msg, size);
         return 0;
 }
@@ -615,8 +625,8 @@ static int load_group(struct vz_ctx *ctx, struct group *g, const char *ost, cons
 
 static void plan_json(json_t *arr, struct target *t)
 {
-        json_t *o = json_pack("{s:s, s:s, s:[], s:[]}", "ct", t->ct->id, "ostemplate", t->ct->ostemplate, "install",
-                              "remove");
+        json_t *o = json_pack("{s:o, s:o, s:[], s:[]}", "ct", vz_json_string(t->ct->id), "ostemplate",
+                              vz_json_string(t->ct->ostemplate), "install", "remove");
         if (t->sol) {
                 for (size_t i = 0; i < t->sol->install.n; i++)
                         json_array_append_new(json_object_get(o, "install"),
@@ -625,19 +635,19 @@ static void plan_json(json_t *arr, struct target *t)
                                                         t->sol->install.pkgs[i].version));
                 for (size_t i = 0; i < t->sol->erase.n; i++)
                         json_array_append_new(json_object_get(o, "remove"),
-                                              json_pack("{s:s, s:s}", "name", t->sol->erase.pkgs[i].name, "version",
-                                                        t->sol->erase.pkgs[i].version));
+                                              json_pack("{s:o, s:o}", "name", vz_json_string(t->sol->erase.pkgs[i].name),
+                                                        "version", vz_json_string(t->sol->erase.pkgs[i].version)));
         }
         json_object_set_new(o, "current", json_boolean(t->sol && nothing_to_do(t)));
         json_object_set_new(o, "result", json_integer(t->result));
-        json_object_set_new(o, "message", json_string(t->message));
+        json_object_set_new(o, "message", vz_json_string(t->message));  /* may quote the container's output */
         json_object_set_new(o, "rolled_back", json_boolean(t->rolled_back));
         json_object_set_new(o, "kind", json_string(t->ct->kind == VZ_CT_LXC ? "lxc" : "vzctl"));
         json_object_set_new(o, "running", json_boolean(t->init_pid > 0));
         json_object_set_new(o, "init_pid", t->init_pid > 0 ? json_integer(t->init_pid) : json_null());
         json_t *rs = t->scanned ? vz_restart_json(&t->restart, t->restarted) : json_null();
         if (t->restart_error)
-                json_object_set_new(rs, "error", json_string(t->restart_error));
+                json_object_set_new(rs, "error", vz_json_string(t->restart_error));
         json_object_set_new(o, "restart", rs);
         json_array_append_new(arr, o);
 }

@@ -409,11 +409,12 @@ const char *vz_restart_init_action(const struct vz_restart *r)
         return r->init_systemd ? "daemon-reexec" : "reboot";
 }
 
+/* names and paths from the container: any bytes (vz_json_string) */
 static json_t *strv_json(char *const *v)
 {
         json_t *a = json_array();
         for (; v && *v; v++)
-                json_array_append_new(a, json_string(*v));
+                json_array_append_new(a, vz_json_string(*v));
         return a;
 }
 
@@ -424,9 +425,9 @@ json_t *vz_restart_json(const struct vz_restart *r, char *const *restarted)
         for (size_t i = 0; i < r->n; i++) {
                 const struct vz_restart_proc *p = &r->procs[i];
                 json_array_append_new(procs,
-                                      json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:I}", "pid", (json_int_t)p->ct_pid,
-                                                "host_pid", (json_int_t)p->pid, "comm", p->comm, "kind",
-                                                kind_names[p->kind], "unit", p->unit ? json_string(p->unit) : json_null(),
+                                      json_pack("{s:I, s:I, s:o, s:s, s:o, s:o, s:I}", "pid", (json_int_t)p->ct_pid,
+                                                "host_pid", (json_int_t)p->pid, "comm", vz_json_string(p->comm),
+                                                "kind", kind_names[p->kind], "unit", vz_json_string(p->unit),
                                                 "files", strv_json(p->files), "n_files", (json_int_t)p->n_files));
         }
         json_t *o = json_pack("{s:b, s:o, s:o, s:b, s:b, s:o, s:o}", "needed", r->n > 0, "services",

@@ -317,7 +317,8 @@ static void bookkeeping(struct upgrade *u)
         if ((r = vz_ct_stamp(u->ct, vz_template_name(u->to))) < 0)
                 vz_warn("container %s: cannot write its template stamp: %s", u->ct->id, strerror(-r));
         for (char **a = u->ct->apps; *a; a++)
-                vz_ct_stamp(u->ct, *a);
+                if ((r = vz_ct_stamp(u->ct, *a)) < 0)
+                        vz_warn("container %s: cannot write templates/%s/timestamp: %s", u->ct->id, *a, strerror(-r));
         if (fd >= 0 && strcmp(vz_template_name(u->from), vz_template_name(u->to)) != 0)
                 vz_at_rm_rf(fd, old, VZ_AT_NOLINKS);
         for (char **a = u->dropped; fd >= 0 && *a; a++) {
@@ -393,28 +394,29 @@ static int apply(struct upgrade *u, struct vz_error *err)
 
 static json_t *plan_json(struct upgrade *u)
 {
-        json_t *o = json_pack("{s:s, s:s?, s:s?, s:[], s:[], s:[], s:[], s:[]}", "ct", u->ct ? u->ct->id : "", "from",
+        json_t *o = json_pack("{s:o, s:s?, s:s?, s:[], s:[], s:[], s:[], s:[]}", "ct",
+                              vz_json_string(u->ct ? u->ct->id : ""), "from",
                               u->from ? vz_template_name(u->from) : NULL, "to", u->to ? vz_template_name(u->to) : NULL,
                               "upgrade", "install", "remove", "conffiles_kept", "dropped_apps");
         for (size_t i = 0; i < u->install.n; i++) {
                 struct vz_pkg *p = &u->install.pkgs[i];
                 const char *old = installed_version(&u->have, p->name);
                 json_t *e = json_pack("{s:s, s:s, s:s}", "name", p->name, "arch", p->arch, "version", p->version);
-                if (old)
-                        json_object_set_new(e, "from", json_string(old));
+                if (old)  /* the container's own version: any bytes */
+                        json_object_set_new(e, "from", vz_json_string(old));
                 json_array_append_new(json_object_get(o, old ? "upgrade" : "install"), e);
         }
         for (size_t i = 0; i < u->erase.n; i++)
                 json_array_append_new(json_object_get(o, "remove"),
-                                      json_pack("{s:s, s:s}", "name", u->erase.pkgs[i].name, "version",
-                                                u->erase.pkgs[i].version));
+                                      json_pack("{s:o, s:o}", "name", vz_json_string(u->erase.pkgs[i].name),
+                                                "version", vz_json_string(u->erase.pkgs[i].version)));
         for (char **k = u->kept_conffiles; k && *k; k++)
-                json_array_append_new(json_object_get(o, "conffiles_kept"), json_string(*k));
+                json_array_append_new(json_object_get(o, "conffiles_kept"), vz_json_string(*k));
         for (char **a = u->dropped; a && *a; a++)
-                json_array_append_new(json_object_get(o, "dropped_apps"), json_string(*a));
+                json_array_append_new(json_object_get(o, "dropped_apps"), vz_json_string(*a));
         json_object_set_new(o, "dry_run", json_boolean(u->req->dry_run));
         json_object_set_new(o, "result", json_integer(u->result));
-        json_object_set_new(o, "message", json_string(u->message));
+        json_object_set_new(o, "message", vz_json_string(u->message));  /* may quote the container's output */
         json_object_set_new(o, "rolled_back", json_boolean(u->rolled_back));
         json_object_set_new(o, "seconds", json_real(u->secs));
         return o;
@@ -512,11 +514,9 @@ int vz_ct_upgrade(struct vz_ctx *ctx, char **ids, const struct vz_upgrade_reques
                 int r = upgrade_one(ctx, *id, req, arr);
                 rc = rc ? rc : r;
         }
-        if (ctx->json) {
-                char *s = json_dumps(arr, JSON_INDENT(2));
-                puts(s);
-                free(s);
-        }
-        json_decref(arr);
+        if (ctx->json)
+                vz_json_print(arr, JSON_INDENT(2));
+        else
+                json_decref(arr);
         return rc ? rc : vz_interrupted() ? VZ_EXIT_INTERRUPTED : 0;
 }

@@ -11,6 +11,8 @@
 #include "resolver.h"
 #include "runtime.h"
 
+#include <jansson.h>
+
 /* ---- exit codes (one table: vzpkg.8 EXIT STATUS, docs/internals/errors.md) --
  * vztt's numbers (include/vztt_error.h of OpenVZ's vztt) where vztt has one
  * for the condition; vzpkg's own conditions from 80 up, clear of vztt's. */
@@ -97,6 +99,7 @@ int vz_timestamp_format(long long t, char *buf, size_t size);
 int vz_apt_host_mirrors(const char *etc_apt, char **ret_mirror, char **ret_security);
 
 /* ---- global state: options, logging, interruption ----------------------- */
+struct vz_command;
 struct vz_ctx {
         struct vz_config cfg;
         int verbosity;           /* -1 quiet, 0 normal, 1 verbose */
@@ -106,7 +109,14 @@ struct vz_ctx {
         double lock_timeout;     /* --timeout of the cache commands: seconds to wait for a template's lock */
         bool tty;                /* stderr is a terminal: progress bars */
         bool no_stage_cache;     /* create cache --no-stage-cache */
+        const struct vz_command *cmd;  /* the command running (commands.h), its preconditions */
 };
+
+/* json.c: --json output. A string of any bytes (invalid UTF-8 replaced by
+ * U+FFFD; NULL: null); print doc on stdout with a newline and free it
+ * (flags: JSON_COMPACT, JSON_INDENT(n)). */
+json_t *vz_json_string(const char *s);
+int vz_json_print(json_t *doc, size_t flags);
 
 void vz_log_init(struct vz_ctx *ctx);
 void vz_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));     /* -q hides */

@@ -548,11 +548,12 @@ int vz_tmplpkg_remove(struct vz_ctx *ctx, const char *name, const char *for_os, 
                 size_t left = remove_listed(area, lines, unit, aside);
                 if (left == 0 && unlinkat(area, aside, AT_REMOVEDIR) == 0)
                         remove_empty_parents(area, unit);
-                else {  /* the admin's own files are kept, in place */
-                        vz_at_rename(area, aside, unit, VZ_AT_NOLINKS);
+                else if ((r = vz_at_rename(area, aside, unit, VZ_AT_NOLINKS)) < 0)  /* the admin's own files */
+                        vz_warn("template %s: files that were not in the package are left in %s/%s: cannot move them "
+                                "back to %s: %s", shown, ctx->cfg.template_area, aside, unit, strerror(-r));
+                else
                         vz_warn("template %s: kept %s/%s: it holds files that were not in the package", shown,
                                 ctx->cfg.template_area, unit);
-                }
         }
         r = vz_at_unlink(area, recpath, VZ_AT_NOLINKS);
         unlinkat(area, RECORDS, AT_REMOVEDIR);  /* when it was the last one */

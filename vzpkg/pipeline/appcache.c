@@ -10,7 +10,6 @@
 #include "backend.h"
 #include "pipeline.h"
 #include "containers.h"
-#include "commands.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -414,8 +413,9 @@ static int interrupted(const struct appset *s, int r, struct vz_error *err)
 static void report_existing(struct vz_ctx *ctx, const struct appset *s, const char *path, const char *what)
 {
         if (ctx->json)
-                printf("{\"appcache\":\"%s\",\"template\":\"%s\",\"cache\":\"%s\",\"%s\":true}\n", s->name,
-                       vz_template_name(s->os), path, what);
+                vz_json_print(json_pack("{s:o, s:o, s:o, s:b}", "appcache", vz_json_string(s->name), "template",
+                                        vz_json_string(vz_template_name(s->os)), "cache", vz_json_string(path), what, 1),
+                              JSON_COMPACT);
         else if (ctx->verbosity >= 0)
                 printf("%s: %s (%s)\n", s->name, what, path);
 }
@@ -536,13 +536,7 @@ int vz_appcache_remove(struct vz_ctx *ctx, const char *os, char *const *apps, st
         return 0;
 }
 
-struct entry {
-        char *name, *os, *cache;
-        char **apps;
-        struct stat st;
-};
-
-static void entries_free(struct entry *e, size_t n)
+void vz_appcache_entries_free(struct vz_appcache_entry *e, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
                 free(e[i].name);
@@ -555,10 +549,10 @@ static void entries_free(struct entry *e, size_t n)
 
 /* Every appcache in the cache directory: a list file with an archive of
  * its name (vztt lists those only), in name order. */
-static size_t scan(struct vz_ctx *ctx, struct entry **ret)
+size_t vz_appcache_scan(struct vz_ctx *ctx, struct vz_appcache_entry **ret)
 {
         struct dirent **ents = NULL;
-        struct entry *v = NULL;
+        struct vz_appcache_entry *v = NULL;
         size_t n = 0;
         int m = scandir(ctx->cfg.cache_dir, &ents, NULL, alphasort);
         for (int i = 0; i < m; i++) {
@@ -573,9 +567,11 @@ static size_t scan(struct vz_ctx *ctx, struct entry **ret)
                             vz_cache_find(ctx->cfg.cache_dir, name, &cache) == 0 && stat(cache, &st) == 0 &&
                             vz_read_file(lp, &text, &len) == 0 && !memchr(text, '\0', len)) {
                                 v = vz_xrealloc(v, (n + 1) * sizeof(*v));
-                                v[n++] = (struct entry){ .name = TAKE_PTR(name), .os = TAKE_PTR(os),
-                                                         .cache = TAKE_PTR(cache),
-                                                         .apps = vz_appcache_list_parse(text), .st = st };
+                                v[n++] = (struct vz_appcache_entry){ .name = TAKE_PTR(name), .os = TAKE_PTR(os),
+                                                                     .cache = TAKE_PTR(cache),
+                                                                     .apps = vz_appcache_list_parse(text),
+                                                                     .size = (long long)st.st_size,
+                                                                     .mtime = (long long)st.st_mtime };
                         }
                 }
                 free(ents[i]);
@@ -588,8 +584,8 @@ static size_t scan(struct vz_ctx *ctx, struct entry **ret)
 int vz_appcache_status(struct vz_ctx *ctx, const struct vz_template *t, vz_appcache_report_fn report, void *userdata,
                        struct vz_error *err)
 {
-        struct entry *e = NULL;
-        size_t n = scan(ctx, &e);
+        struct vz_appcache_entry *e = NULL;
+        size_t n = vz_appcache_scan(ctx, &e);
         int r = 0, stale = 0;
         for (size_t i = 0; i < n && r >= 0; i++) {
                 struct appset s;
@@ -606,62 +602,6 @@ int vz_appcache_status(struct vz_ctx *ctx, const struct vz_template *t, vz_appca
                 vz_diff_done(&d);
                 appset_done(&s);
         }
-        entries_free(e, n);
+        vz_appcache_entries_free(e, n);
         return r < 0 ? r : stale;
-}
-
-/* `list appcache`: vztt's layout -- the OS template padded to 34 columns
- * and the archive's time, then the list file's lines, then an empty line
- * (-q: the name alone); --json for ours. */
-int vz_cmd_list_appcache(struct vz_ctx *ctx, int argc, char **argv)
-{
-        static const char help[] =
-                "Usage: vzpkg list appcache [-q] [--json]\n\n"
-                "List the caches of OS templates with application templates pre-installed\n"
-                "(appcaches), as vztt does: the OS template and when the cache was made,\n"
-                "then its application templates, one a line, then an empty line.\n\n"
-                "  -q, --quiet   the OS template without the time\n"
-                "      --json    JSON array on stdout: appcache, template, apps, cache, size, mtime\n"
-                "  -h, --help    this help\n";
-        struct vz_opts o;
-        struct entry *e = NULL;
-        json_t *arr;
-        size_t n;
-        int rc = vz_cmd_options(ctx, argc, argv, 0, &o, help);
-        if (rc >= 0)
-                return rc;
-        if (optind < argc) {
-                fprintf(stderr, "vzpkg: list appcache takes no arguments\n");
-                return VZ_EXIT_USAGE;
-        }
-        n = scan(ctx, &e);
-        arr = json_array();
-        for (size_t i = 0; i < n; i++) {
-                char when[32] = "";
-                vz_timestamp_format((long long)e[i].st.st_mtime, when, sizeof(when));
-                if (ctx->json) {
-                        json_t *apps = json_array();
-                        for (char **a = e[i].apps; *a; a++)
-                                json_array_append_new(apps, json_string(*a));
-                        json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s, s:I, s:s}", "appcache", e[i].name,
-                                                             "template", e[i].os, "apps", apps, "cache", e[i].cache,
-                                                             "size", (json_int_t)e[i].st.st_size, "mtime", when));
-                        continue;
-                }
-                if (ctx->verbosity < 0)
-                        printf("%s\n", e[i].os);
-                else
-                        printf("%-34s %s\n", e[i].os, when);
-                for (char **a = e[i].apps; *a; a++)
-                        printf("     %s\n", *a);
-                printf("\n");
-        }
-        if (ctx->json) {
-                char *s = json_dumps(arr, JSON_INDENT(2));
-                puts(s);
-                free(s);
-        }
-        json_decref(arr);
-        entries_free(e, n);
-        return 0;
 }

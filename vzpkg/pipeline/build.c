@@ -559,7 +559,8 @@ int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_
         }
         vz_verbose("%s: %zu of %zu packages to download", vz_template_name(b->tmpl), n, l->n);
         r = n ? vz_fetch_run(b->session.fetch, items, n, err) : 0;
-        if (r < 0 && r != -VZ_E_INTERRUPTED && r != -VZ_E_CHECKSUM && !strstr(err->msg, "package")) {
+        /* the fetch layer names the item by its label, here a package name */
+        if (r < 0 && r != -VZ_E_INTERRUPTED && r != -VZ_E_CHECKSUM) {
                 char msg[sizeof(err->msg)];
                 snprintf(msg, sizeof(msg), "%s", err->msg);
                 vz_error_reset(err, r, "package %.1000s", msg);
@@ -652,9 +653,11 @@ void vz_build_report(struct vz_build *b, const char *path, size_t npkgs, double 
         struct stat st = { 0 };
         stat(path, &st);
         if (b->ctx->json) {
-                printf("{\"template\":\"%s\",\"cache\":\"%s\",\"size\":%lld,\"packages\":%zu,"
-                       "\"downloaded\":%lld,\"seconds\":%.1f}\n",
-                       vz_template_name(b->tmpl), path, (long long)st.st_size, npkgs, b->session.bytes_downloaded, secs);
+                vz_json_print(json_pack("{s:o, s:o, s:I, s:I, s:I, s:f}", "template", vz_json_string(vz_template_name(b->tmpl)),
+                                        "cache", vz_json_string(path), "size", (json_int_t)st.st_size, "packages",
+                                        (json_int_t)npkgs, "downloaded", (json_int_t)b->session.bytes_downloaded, "seconds",
+                                        (double)(long long)(secs * 10 + 0.5) / 10),
+                              JSON_COMPACT);
                 return;
         }
         if (b->ctx->verbosity < 0)

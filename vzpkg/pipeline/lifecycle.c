@@ -198,7 +198,8 @@ static int update_locked(struct vz_ctx *ctx, const struct vz_template *t, struct
                 r = vz_cache_diff(&b, res, &fresh, &d, err);
         if (r >= 0 && d.n == 0) {
                 if (ctx->json)
-                        printf("{\"template\":\"%s\",\"current\":true}\n", name);
+                        vz_json_print(json_pack("{s:o, s:b}", "template", vz_json_string(name), "current", 1),
+                                      JSON_COMPACT);
                 else if (ctx->verbosity >= 0)
                         printf("%s: current\n", name);
         } else if (r >= 0) {

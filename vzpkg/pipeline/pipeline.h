@@ -138,6 +138,15 @@ int vz_appcache_create(struct vz_ctx *ctx, const char *os, char *const *apps, bo
 /* Stale: rebuilt from the OS cache; current: left alone. */
 int vz_appcache_update(struct vz_ctx *ctx, const char *os, char *const *apps, bool force, struct vz_error *err);
 int vz_appcache_remove(struct vz_ctx *ctx, const char *os, char *const *apps, struct vz_error *err);
+/* Every appcache in the cache directory (a list file with an archive of its
+ * name, as vztt lists them), in name order: list appcache, status. */
+struct vz_appcache_entry {
+        char *name, *os, *cache;  /* "<os>_app_<md5>", its OS template, the archive */
+        char **apps;              /* the list file's application templates */
+        long long size, mtime;    /* the archive's */
+};
+size_t vz_appcache_scan(struct vz_ctx *ctx, struct vz_appcache_entry **ret);
+void vz_appcache_entries_free(struct vz_appcache_entry *e, size_t n);
 /* status: every appcache of template t against today's repositories;
  * report(name, apps, diff) for each; 1 when one is stale. */
 typedef void (*vz_appcache_report_fn)(void *userdata, const char *name, char *const *apps, const struct vz_diff *d);
