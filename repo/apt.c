@@ -34,8 +34,7 @@ static char **urls_for(const struct vz_repo_spec *s, const char *file)
 
 static void repo_fetch_init(struct vz_session *sess, const struct vz_repo_spec *s, struct repo_fetch *rf)
 {
-        rf->metadir = metadir_for(sess, s);
-        vz_mkdir_p(rf->metadir, 0755);
+        rf->metadir = metadir_for(sess, s);  /* made there */
         rf->inrelease_urls = urls_for(s, "InRelease");
         rf->release_urls = urls_for(s, "Release");
         rf->releasegpg_urls = urls_for(s, "Release.gpg");
@@ -271,9 +270,10 @@ static int fetch_indexes(struct vz_session *sess, const struct vz_template *t, s
         _cleanup_free_ struct vz_download *d = vz_xmalloc((m + 1) * sizeof(*d));
         _cleanup_free_ char *dir = vz_path_join(sess->opts.metadata_cache, "by-hash");
         size_t k = 0;
-        int r;
+        int r = vz_mkdir_p(dir, 0755);
 
-        vz_mkdir_p(dir, 0755);
+        if (r < 0)
+                return vz_error_set(err, r, "metadata cache %s: cannot make it: %s", dir, vz_strerror(r));
         for (size_t i = 0; i < m; i++) {
                 char hex[65];
                 if (vz_sha256_file(ix[i].dest, hex) == 0 && strcmp(hex, ix[i].sha256) == 0)

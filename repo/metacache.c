@@ -20,7 +20,7 @@ char *vz_repo_metadir(const char *metadata_cache, const char *family, const char
                 if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
                         *p = '_';
         dir = vz_asprintf("%s/%s/%s", metadata_cache, family, id);
-        vz_mkdir_p(dir, 0755);
+        (void)vz_mkdir_p(dir, 0755);  /* a failure shows when files are written there, naming them */
         return dir;
 }
 
@@ -33,8 +33,9 @@ char *vz_repo_byhash(const char *metadata_cache, const char *sha256, const char 
 int vz_repo_lock(const struct vz_repo_opts *o, int *ret_fd, struct vz_error *err)
 {
         _cleanup_free_ char *lockpath = vz_path_join(o->metadata_cache, ".lock");
-        int r;
-        vz_mkdir_p(o->metadata_cache, 0755);
+        int r = vz_mkdir_p(o->metadata_cache, 0755);
+        if (r < 0)
+                return vz_error_set(err, r, "metadata cache %s: cannot make it: %s", o->metadata_cache, vz_strerror(r));
         r = vz_lock(lockpath, LOCK_EX, true, ret_fd);
         if (r < 0)
                 return vz_error_set(err, r, "metadata cache %s: %s", lockpath, vz_strerror(r));
@@ -77,7 +78,7 @@ int vz_repo_use_cached(const struct vz_session *s, const char *metadir, bool hav
 void vz_repo_mark_checked(const char *metadir)
 {
         _cleanup_free_ char *stamp = vz_path_join(metadir, ".checked");
-        vz_write_file_atomic(stamp, "", 0, 0644);
+        (void)vz_write_file_atomic(stamp, "", 0, 0644);  /* without it the repository is only asked again */
 }
 
 /* <name>.prev beside <name>, and the same for <name>.etag. */

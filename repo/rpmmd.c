@@ -81,6 +81,20 @@ static void repo_done(struct rpm_repo *r)
         free(r->comps_path);
 }
 
+/* The downloads of fetch_repomd come in pairs (repomd.xml, its signature):
+ * the job failed on a signature alone, by the items' results, not by the
+ * words of the message. */
+static bool only_signature_failed(const struct vz_download *d, size_t k)
+{
+        bool sig = false;
+        for (size_t i = 0; i + 1 < k; i += 2) {
+                if (d[i].result < 0)
+                        return false;
+                sig |= d[i + 1].result == -VZ_E_DOWNLOAD;
+        }
+        return sig;
+}
+
 static int fetch_repomd(struct vz_session *sess, const struct vz_template *t, struct rpm_repo *rr, size_t n,
                         struct vz_error *err)
 {
@@ -106,10 +120,10 @@ static int fetch_repomd(struct vz_session *sess, const struct vz_template *t, st
                                                .max_size = VZ_FETCH_MAX_SMALL, .label = rr[i].asc_urls[0] };
         }
         r = k ? vz_fetch_run(sess->fetch, d, k, err) : 0;
+        if (r == -VZ_E_DOWNLOAD && only_signature_failed(d, k))
+                vz_error_reset(err, -VZ_E_SIGNATURE, "%s; the repository is not signed, refusing it", err->msg);
         for (size_t i = 0; i < k; i++)
                 vz_download_done(&d[i]);
-        if (r == -VZ_E_DOWNLOAD && strstr(err->msg, "repomd.xml.asc"))
-                vz_error_reset(err, -VZ_E_SIGNATURE, "%s; the repository is not signed, refusing it", err->msg);
         return r;
 }
 
@@ -145,10 +159,11 @@ static int fetch_indexes(struct vz_session *sess, struct rpm_repo *rr, size_t n,
         _cleanup_free_ struct vz_download *d = vz_xmalloc((3 * n + 1) * sizeof(*d));
         char ***urls = vz_xmalloc((3 * n + 1) * sizeof(*urls));
         size_t k = 0;
-        int r = 0;
         _cleanup_free_ char *dir = vz_path_join(sess->opts.metadata_cache, "by-hash");
-        vz_mkdir_p(dir, 0755);
-        for (size_t i = 0; i < 3 * n; i++) {
+        int r = vz_mkdir_p(dir, 0755);
+        if (r < 0)
+                r = vz_error_set(err, r, "metadata cache %s: cannot make it: %s", dir, vz_strerror(r));
+        for (size_t i = 0; i < 3 * n && r >= 0; i++) {
                 struct rpm_repo *x = &rr[i / 3];
                 int kind = (int)(i % 3);
                 const char *path, *sha, *loc;
