@@ -119,19 +119,19 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b)
 
 /* The one edge where commands run: the runtime, or what the unit tests put
  * in its place (ws.exec). */
-static int exec_ct(struct vz_build *b, struct vz_ct_plan *p, const char *what, char *const *argv, int *status,
-                   struct vz_error *err)
+static int exec_ct(struct vz_build *b, const struct vz_template *t, struct vz_ct_plan *p, const char *what,
+                   char *const *argv, int *status, struct vz_error *err)
 {
         if (b->ws.exec)
-                return b->ws.exec->ct_run(b->ws.exec->userdata, what, argv, status, err);
+                return b->ws.exec->ct_run(b->ws.exec->userdata, vz_template_name(t), what, argv, status, err);
         return vz_ct_run(p, status, err);
 }
 
-int vz_build_exec_host(struct vz_build *b, const char *what, char *const *argv, char *const *env, int *status,
-                       struct vz_error *err)
+int vz_build_exec_host(struct vz_build *b, const struct vz_template *t, const char *what, char *const *argv,
+                       char *const *env, int *status, struct vz_error *err)
 {
         if (b->ws.exec)
-                return b->ws.exec->host_run(b->ws.exec->userdata, what, argv, status, err);
+                return b->ws.exec->host_run(b->ws.exec->userdata, vz_template_name(t), what, argv, status, err);
         return vz_host_run(argv, env, vz_build_output, b, vz_interrupted, status, err);
 }
 
@@ -154,7 +154,7 @@ int vz_build_ct_run_as(struct vz_build *b, const struct vz_template *t, char *co
         }
         b->ws.tail_len = 0;
         vz_plan_command(p, argv);
-        r = exec_ct(b, p, what, argv, &status, err);
+        r = exec_ct(b, t, p, what, argv, &status, err);
         if (vz_plan_warning(p))
                 vz_verbose("%s: %s", vz_template_name(t), vz_plan_warning(p));
         if (r < 0)

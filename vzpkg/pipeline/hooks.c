@@ -39,7 +39,7 @@ int vz_hook_host(struct vz_build *b, const struct vz_template *t, const char *ho
         env = hook_env(b, t);
         what = vz_asprintf("hook %s", hook);
         b->ws.tail_len = 0;
-        r = vz_build_exec_host(b, what, argv, env, &status, err);
+        r = vz_build_exec_host(b, t, what, argv, env, &status, err);
         if (r < 0)
                 return r;
         if (status != 0) {

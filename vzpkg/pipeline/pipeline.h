@@ -26,10 +26,13 @@ enum vz_meta_mode {
  * (vz_workspace_enter); reading another root's database takes one of its
  * own (containers/operate.c). */
 struct vz_exec {
-        /* a command in the root (plan ready: the real edge runs it) */
-        int (*ct_run)(void *userdata, const char *what, char *const *argv, int *status, struct vz_error *err);
-        /* a host hook: argv[0] the script, argv[1] the root */
-        int (*host_run)(void *userdata, const char *what, char *const *argv, int *status, struct vz_error *err);
+        /* a command in the root on behalf of template `who` (the plan is
+         * ready: the real edge runs it) */
+        int (*ct_run)(void *userdata, const char *who, const char *what, char *const *argv, int *status,
+                      struct vz_error *err);
+        /* a host hook of template `who`: argv[0] the script, argv[1] the root */
+        int (*host_run)(void *userdata, const char *who, const char *what, char *const *argv, int *status,
+                        struct vz_error *err);
         void *userdata;
 };
 struct vz_workspace {
@@ -151,8 +154,8 @@ struct vz_ct_plan *vz_build_plan(struct vz_build *b);
 struct vz_ct_plan *vz_build_plan_for(struct vz_build *b, const struct vz_template *t);
 int vz_build_ct_run_as(struct vz_build *b, const struct vz_template *t, char *const *argv, const char *what,
                        int err_code, struct vz_ct_plan *extra, struct vz_error *err);
-int vz_build_exec_host(struct vz_build *b, const char *what, char *const *argv, char *const *env, int *status,
-                       struct vz_error *err);
+int vz_build_exec_host(struct vz_build *b, const struct vz_template *t, const char *what, char *const *argv,
+                       char *const *env, int *status, struct vz_error *err);
 /* Progress: backends call it for each package configured. */
 void vz_build_configured(struct vz_build *b);
 /* A worker's workspace moves to a container: its private area and id. */
