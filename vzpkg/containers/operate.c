@@ -21,10 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-/* Copied, not linked, in a snapshot: package databases, logs and /etc are
- * written in place (appends, sqlite pages, hooks' echo >>). */
-static const char *const db_dirs[] = { "var/lib/dpkg", "var/lib/rpm", "var/log", "etc", NULL };
-
 struct solution {
         char *key;               /* the installed set it was made for */
         struct vz_pkglist install, erase;
@@ -373,7 +369,8 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
                 return failed_unchanged(&err, r, msg, size);
         if (pid > 0)
                 return work_running(b, g, t, req, pid, msg, size, rolled_back);
-        r = vz_tree_snapshot(t->ct->private_dir, snap, db_dirs, &err);
+        _cleanup_strv_ char **copies = vz_build_snapshot_copies(b);
+        r = vz_tree_snapshot(t->ct->private_dir, snap, (const char *const *)copies, &err);
         if (r < 0)
                 return failed_unchanged(&err, r, msg, size);
         bool applied = false;

@@ -25,8 +25,6 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
-/* Copied, not linked, in the snapshot (as containers/operate.c's db_dirs). */
-static const char *const snap_copy_dirs[] = { "var/lib/dpkg", "var/lib/rpm", "var/log", "etc", NULL };
 
 struct upgrade {
         struct vz_ctx *ctx;
@@ -361,7 +359,8 @@ static int apply(struct upgrade *u, struct vz_error *err)
         free(u->b.ws.logpath);
         u->b.ws.logpath = vz_xstrdup(logpath);
         vz_rm_rf(snap);  /* a killed run's leftover: the private area is the state to keep */
-        r = vz_tree_snapshot(u->ct->private_dir, snap, snap_copy_dirs, err);
+        _cleanup_strv_ char **copies = vz_build_snapshot_copies(&u->b);
+        r = vz_tree_snapshot(u->ct->private_dir, snap, (const char *const *)copies, err);
         if (r < 0)
                 return r;
         r = transact(u, err);

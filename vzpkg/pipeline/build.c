@@ -755,6 +755,19 @@ int vz_build_load_repos_of(struct vz_build *b, const struct vz_template *t, stru
         return r;
 }
 
+/* Copied, not linked, in a snapshot of a root: the package database
+ * (the backend's state), logs and /etc are written in place (appends,
+ * sqlite pages, hooks' echo >>). */
+char **vz_build_snapshot_copies(const struct vz_build *b)
+{
+        char **v = vz_xmalloc(sizeof(char *));
+        for (const char *const *d = b->be->state_dirs; d && *d; d++)
+                vz_strv_push(&v, *d);
+        vz_strv_push(&v, "var/log");
+        vz_strv_push(&v, "etc");
+        return v;
+}
+
 void vz_workspace_enter(struct vz_workspace *ws, const char *root, const char *ctid)
 {
         free(ws->root);

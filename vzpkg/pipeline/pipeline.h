@@ -158,6 +158,8 @@ int vz_build_exec_host(struct vz_build *b, const struct vz_template *t, const ch
                        char *const *env, int *status, struct vz_error *err);
 /* Progress: backends call it for each package configured. */
 void vz_build_configured(struct vz_build *b);
+/* What a snapshot of a root copies rather than hard-links (vz_tree_snapshot). */
+char **vz_build_snapshot_copies(const struct vz_build *b);
 /* A worker's workspace moves to a container: its private area and id. */
 void vz_workspace_enter(struct vz_workspace *ws, const char *root, const char *ctid);
 void vz_build_output(void *userdata, const char *buf, size_t len);
