@@ -39,20 +39,20 @@ static int prepare_root(struct vz_build *b, struct vz_error *err)
                 { "usr/bin", "bin" }, { "usr/sbin", "sbin" }, { "usr/lib", "lib" }, { "usr/lib64", "lib64" },
         };
         _cleanup_close_ int rfd = -1;
-        int r = vz_root_open(b->root, &rfd);
+        int r = vz_root_open(b->ws.root, &rfd);
 
         for (size_t i = 0; i < ELEMENTSOF(dirs) && r >= 0; i++)
                 r = vz_at_mkdir_p(rfd, dirs[i], 0755, 0);
         for (size_t i = 0; i < ELEMENTSOF(links) && r >= 0; i++)
                 r = symlinkat(links[i][0], rfd, links[i][1]) < 0 ? -errno : 0;
         if (r >= 0)
-                r = write_at(b->root, "var/lib/dpkg/status", "", 0644);
+                r = write_at(b->ws.root, "var/lib/dpkg/status", "", 0644);
         if (r >= 0)
-                r = write_at(b->root, "var/lib/dpkg/available", "", 0644);
+                r = write_at(b->ws.root, "var/lib/dpkg/available", "", 0644);
         if (r >= 0)
-                r = write_at(b->root, "etc/fstab", "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n", 0644);
+                r = write_at(b->ws.root, "etc/fstab", "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n", 0644);
         if (r < 0)
-                return vz_error_set(err, r, "%s: cannot prepare %s: %s", vz_template_name(b->tmpl), b->root,
+                return vz_error_set(err, r, "%s: cannot prepare %s: %s", vz_template_name(b->tmpl), b->ws.root,
                                     strerror(-r));
         return 0;
 }
@@ -64,7 +64,7 @@ static int block_services(struct vz_build *b, bool block)
 {
         static const char p[] = "usr/sbin/policy-rc.d", saved[] = "usr/sbin/policy-rc.d.vzpkg-saved";
         _cleanup_close_ int rfd = -1;
-        int r = vz_root_open(b->root, &rfd);
+        int r = vz_root_open(b->ws.root, &rfd);
         if (r < 0)
                 return r;
         if (!block) {
@@ -88,16 +88,16 @@ static char *ct_path(struct vz_build *b, const struct vz_pkg *p)
 /* Unpacked here, not by dpkg: the build log says what failed, as it does for dpkg runs. */
 static int extract_bootstrap(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
-        if (b->log)
-                fputs("\n### unpacking the essential set\n", b->log), fflush(b->log);
+        if (b->ws.log)
+                fputs("\n### unpacking the essential set\n", b->ws.log), fflush(b->ws.log);
         for (size_t i = 0; i < l->n; i++) {
                 if (!l->pkgs[i].bootstrap)
                         continue;
                 _cleanup_free_ char *deb = vz_pkgcache_path(b->session.pkgcache, l->pkgs[i].sha256, ".deb");
-                int r = vz_deb_extract(deb, b->root, l->pkgs[i].name, err);
+                int r = vz_deb_extract(deb, b->ws.root, l->pkgs[i].name, err);
                 if (r < 0) {
-                        if (b->log)
-                                fprintf(b->log, "%s (%s)\n", err->msg, deb), fflush(b->log);
+                        if (b->ws.log)
+                                fprintf(b->ws.log, "%s (%s)\n", err->msg, deb), fflush(b->ws.log);
                         return r;
                 }
                 if (vz_interrupted())
@@ -162,20 +162,6 @@ static int stages_run(struct vz_build *b, const struct vz_pkglist *l, bool confi
         return r;
 }
 
-/* vztt runs mid-pre-install (when it exists) after the stages are
- * unpacked, restarts the container, then runs mid-post-install: each
- * hook runs in a container of its own here, so the restart is implied. */
-static int mid_install_hooks(struct vz_build *b, struct vz_error *err)
-{
-        int r = 0;
-        if (vz_template_hook(b->tmpl, "mid-pre-install")) {
-                r = vz_hook_ct(b, "mid-pre-install", err);
-                if (r >= 0)
-                        r = vz_hook_ct(b, "mid-post-install", err);
-        }
-        return r;
-}
-
 static int audit(struct vz_build *b, struct vz_error *err)
 {
         char *argv[] = { "/bin/sh", "-c", "out=$(dpkg --audit) && [ -z \"$out\" ] || { echo \"$out\"; exit 1; }", NULL };
@@ -198,7 +184,7 @@ static int copy_key_in(struct vz_build *b, const char *host, const char *rel)
         size_t len = 0;
         int r = vz_read_file(host, &data, &len);
         if (r >= 0)
-                r = vz_root_open(b->root, &rfd);
+                r = vz_root_open(b->ws.root, &rfd);
         *strrchr(dir, '/') = '\0';
         if (r >= 0)
                 r = vz_at_mkdir_p(rfd, dir, 0755, 0);
@@ -208,7 +194,7 @@ static int copy_key_in(struct vz_build *b, const char *host, const char *rel)
 static bool root_has(struct vz_build *b, const char *rel)
 {
         _cleanup_close_ int rfd = -1, fd = -1;
-        if (vz_root_open(b->root, &rfd) < 0)
+        if (vz_root_open(b->ws.root, &rfd) < 0)
                 return false;
         fd = vz_at_open(rfd, rel, O_RDONLY | O_CLOEXEC, 0, 0);
         return fd >= 0;
@@ -279,10 +265,10 @@ static int write_apt_sources(struct vz_build *b, struct vz_error *err)
                 free(text);
                 text = x;
         }
-        if ((r = vz_root_open(b->root, &rfd)) >= 0 && (r = vz_at_unlink(rfd, "etc/apt/sources.list", 0)) == -ENOENT)
+        if ((r = vz_root_open(b->ws.root, &rfd)) >= 0 && (r = vz_at_unlink(rfd, "etc/apt/sources.list", 0)) == -ENOENT)
                 r = 0;
         if (r >= 0)
-                r = write_at(b->root, "etc/apt/sources.list.d/vzpkg.sources", text, 0644);
+                r = write_at(b->ws.root, "etc/apt/sources.list.d/vzpkg.sources", text, 0644);
         if (r < 0)
                 return vz_error_set(err, r, "%s: cannot write apt sources: %s", vz_template_name(b->tmpl), strerror(-r));
         return 0;
@@ -293,12 +279,12 @@ static void clean_apt_state(struct vz_build *b)
 {
         static const char *const dirs[] = { "var/lib/apt/lists", "var/cache/apt" };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                _cleanup_free_ char *p = vz_path_join(b->root, dirs[i]);
+                _cleanup_free_ char *p = vz_path_join(b->ws.root, dirs[i]);
                 vz_rm_rf(p);
                 vz_mkdir_p(p, 0755);
         }
-        _cleanup_free_ char *partial = vz_path_join(b->root, "var/lib/apt/lists/partial");
-        _cleanup_free_ char *archives = vz_path_join(b->root, "var/cache/apt/archives/partial");
+        _cleanup_free_ char *partial = vz_path_join(b->ws.root, "var/lib/apt/lists/partial");
+        _cleanup_free_ char *archives = vz_path_join(b->ws.root, "var/cache/apt/archives/partial");
         vz_mkdir_p(partial, 0700);
         vz_mkdir_p(archives, 0700);
 }
@@ -306,33 +292,26 @@ static void clean_apt_state(struct vz_build *b)
 /* upgrade: the new release's repositories for apt in the container (a
  * tenant's tree: every write through its fd), and apt's lists of the old
  * release dropped (apt-get update fetches the new ones). */
-int vz_deb_set_sources(struct vz_build *b, struct vz_error *err)
+static int deb_set_sources(struct vz_build *b, struct vz_error *err)
 {
         _cleanup_close_ int rfd = -1;
         int r = write_apt_sources(b, err);
         if (r < 0)
                 return r;
-        if ((r = vz_root_open(b->root, &rfd)) >= 0 && (r = vz_at_rm_rf(rfd, "var/lib/apt/lists", VZ_AT_NOLINKS)) >= 0)
+        if ((r = vz_root_open(b->ws.root, &rfd)) >= 0 && (r = vz_at_rm_rf(rfd, "var/lib/apt/lists", VZ_AT_NOLINKS)) >= 0)
                 r = vz_at_mkdir_p(rfd, "var/lib/apt/lists/partial", 0700, VZ_AT_NOLINKS);
         if (r < 0)
-                return vz_error_set(err, r, "container %s: cannot reset apt's lists: %s", b->ctid, strerror(-r));
+                return vz_error_set(err, r, "container %s: cannot reset apt's lists: %s", b->ws.ctid, strerror(-r));
         return 0;
 }
 
-/* ---- install ------------------------------------------------------------- */
+/* ---- create cache: the steps between the hooks (pipeline/phases.c) -------- */
 
-static int deb_rest(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err);
-
-/* The root up to the essential set configured: the base stage. */
+/* The root up to the essential set configured: the base stage (after pre-cache). */
 static int deb_base(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
-        int r = prepare_root(b, err);
-        if (r >= 0)
-                r = vz_hook_host(b, "pre-cache", err);
-        if (r >= 0) {
-                vz_verbose("%s: unpacking the essential set", vz_template_name(b->tmpl));
-                r = extract_bootstrap(b, l, err);
-        }
+        vz_verbose("%s: unpacking the essential set", vz_template_name(b->tmpl));
+        int r = extract_bootstrap(b, l, err);
         if (r >= 0 && (r = block_services(b, true)) < 0)
                 vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
         if (r >= 0)
@@ -340,56 +319,51 @@ static int deb_base(struct vz_build *b, const struct vz_pkglist *l, struct vz_er
         return r;
 }
 
-/* The stage cache (stages.c): the finished root, else the base stage,
- * when a build with the same inputs saved it; what was built is saved. */
-static int deb_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+static int deb_prepare(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
-        char kbase[65], kfinal[65];
-        bool cache_base = vz_build_stage_key(b, l, VZ_STAGE_BASE, kbase);
-        bool cache_final = vz_build_stage_key(b, l, VZ_STAGE_FINAL, kfinal);
-        int r = cache_final ? vz_build_stage_restore(b, kfinal, "the finished root", err) : 0;
-
-        if (r != 0)
-                return r < 0 ? r : 0;
-        r = cache_base ? vz_build_stage_restore(b, kbase, "the essential set", err) : 0;
-        if (r == 0) {
-                r = deb_base(b, l, err);
-                if (r >= 0 && cache_base)
-                        vz_build_stage_save(b, kbase, "essential set");
-        }
-        r = r < 0 ? r : deb_rest(b, l, err);
-        if (r >= 0 && cache_final)
-                vz_build_stage_save(b, kfinal, "finished root");
-        return r;
+        (void)l;
+        return prepare_root(b, err);
 }
 
-/* Everything after the base stage, up to the normalised root. */
+static int deb_unpack_stages(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        return stages_run(b, l, false, err);
+}
+
+/* After the mid-install hooks: the stages configured, then the rest. */
 static int deb_rest(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
-        int r = stages_run(b, l, false, err);
-        if (r >= 0)
-                r = mid_install_hooks(b, err);
-        if (r >= 0)
-                r = stages_run(b, l, true, err);
+        int r = stages_run(b, l, true, err);
         if (r >= 0)
                 r = dpkg_all(b, l, err);
         if (r >= 0) {
                 vz_verbose("%s: checking the dpkg database", vz_template_name(b->tmpl));
                 r = audit(b, err);
         }
-        if (r >= 0 && (r = block_services(b, false)) < 0)
-                vz_error_set(err, r, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
-        if (r >= 0)
-                r = write_apt_sources(b, err);
-        if (r >= 0)
-                r = vz_hook_host(b, "post-cache", err);
-        if (r >= 0)
-                r = vz_hook_ct(b, "post-install", err);
-        if (r >= 0) {
-                clean_apt_state(b);
-                r = vz_build_normalize(b, err);
-        }
         return r;
+}
+
+/* Before post-cache: services may start again, apt knows the repositories. */
+static int deb_finish_install(struct vz_build *b, struct vz_error *err)
+{
+        int r = block_services(b, false);
+        if (r < 0)
+                return vz_error_set(err, r, "%s: cannot remove policy-rc.d", vz_template_name(b->tmpl));
+        return write_apt_sources(b, err);
+}
+
+static int deb_clean(struct vz_build *b, struct vz_error *err)
+{
+        (void)err;
+        clean_apt_state(b);
+        return 0;
+}
+
+/* dpkg says "Setting up <package>" when it configured one. */
+static void deb_scan_output(struct vz_build *b, const char *buf, size_t len)
+{
+        for (const char *p = buf; (p = memmem(p, len - (size_t)(p - buf), "Setting up ", 11)); p += 11)
+                vz_build_configured(b);
 }
 
 /* ---- update an unpacked cache ---------------------------------------------- */
@@ -411,8 +385,8 @@ static int unpack_configure(struct vz_build *b, char **argv, struct vz_error *er
         argv[1] = vz_xstrdup("--unpack");
         int r = vz_build_ct_run(b, argv, "dpkg --unpack", -VZ_E_INSTALL, NULL, err);
         if (r >= 0 && vz_build_ct_run(b, pending, "dpkg --configure --pending", -VZ_E_INSTALL, NULL, &later) < 0 &&
-            b->log)
-                fprintf(b->log, "(not everything can be configured yet: %s)\n", later.msg), fflush(b->log);
+            b->ws.log)
+                fprintf(b->ws.log, "(not everything can be configured yet: %s)\n", later.msg), fflush(b->ws.log);
         if (r >= 0 && vz_interrupted())
                 r = vz_error_set(err, -VZ_E_INTERRUPTED, "%s: interrupted", vz_template_name(b->tmpl));
         return r;
@@ -421,10 +395,10 @@ static int unpack_configure(struct vz_build *b, char **argv, struct vz_error *er
 static int dpkg_selected(struct vz_build *b, struct vz_pkglist *l, const bool *install, struct vz_error *err)
 {
         int batches = vz_pkglist_batches(l, install), r = 0;
-        b->n_pkgs = 0;
-        b->configured = 0;
+        b->ws.n_pkgs = 0;
+        b->ws.configured = 0;
         for (size_t i = 0; i < l->n; i++)
-                b->n_pkgs += install[i];
+                b->ws.n_pkgs += install[i];
         for (int batch = 1; batch <= batches && r >= 0; batch++) {
                 /* a locally changed conffile is kept, as apt-get upgrade does non-interactively;
                  * a package the new one Breaks is deconfigured until its own new version is
@@ -465,7 +439,7 @@ static int deb_apply(struct vz_build *b, struct vz_pkglist *l, const bool *selec
                      struct vz_error *err)
 {
         _cleanup_free_ bool *all = NULL;
-        bool block = b->attach_pid <= 0;
+        bool block = b->ws.attach_pid <= 0;
         int r = block ? block_services(b, true) : 0;
         if (r < 0)
                 return vz_error_set(err, r, "%s: cannot write policy-rc.d", vz_template_name(b->tmpl));
@@ -516,14 +490,15 @@ static void add_installed(struct vz_pkglist *l, char **pkg, char **arch, char **
         *pkg = *arch = *ver = NULL;
 }
 
-static int deb_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err)
+static int deb_installed(struct vz_build *b, const struct vz_workspace *ws, struct vz_pkglist *ret,
+                         struct vz_error *err)
 {
         _cleanup_free_ char *text = NULL;
-        _cleanup_free_ char *what = b->ctid ? vz_asprintf("container %s", b->ctid) : vz_xstrdup(vz_template_name(b->tmpl));
+        _cleanup_free_ char *what = ws->ctid ? vz_asprintf("container %s", ws->ctid) : vz_xstrdup(vz_template_name(b->tmpl));
         char *line, *next, *pkg = NULL, *arch = NULL, *ver = NULL;
         bool ok = false;
         /* the tenant's file, checked (regular, size, NUL, line length) first */
-        int r = vz_dpkg_status_read(b->root, what, &text, NULL, err);
+        int r = vz_dpkg_status_read(ws->root, what, &text, NULL, err);
 
         if (r < 0)
                 return r;
@@ -571,10 +546,10 @@ static char *conffile_path(char *line)
 static int deb_conffiles(struct vz_build *b, char **names, char ***ret, struct vz_error *err)
 {
         _cleanup_free_ char *text = NULL;
-        _cleanup_free_ char *what = vz_asprintf("container %s", b->ctid ? b->ctid : "?");
+        _cleanup_free_ char *what = vz_asprintf("container %s", b->ws.ctid ? b->ws.ctid : "?");
         char *line, *next;
         bool wanted = false, in_field = false;
-        int r = vz_dpkg_status_read(b->root, what, &text, NULL, err);
+        int r = vz_dpkg_status_read(b->ws.root, what, &text, NULL, err);
 
         if (r < 0)
                 return r;
@@ -597,12 +572,32 @@ static int deb_conffiles(struct vz_build *b, char **names, char ***ret, struct v
         return 0;
 }
 
+static const char *const deb_env[] = { "DEBIAN_FRONTEND=noninteractive", "DEBCONF_NONINTERACTIVE_SEEN=true", NULL };
+static const char *const deb_state[] = { "var/lib/dpkg", NULL };
+static const char *const deb_traces[] = {
+        "var/cache/debconf/config.dat-old", "var/cache/debconf/templates.dat-old",
+        "var/cache/debconf/passwords.dat-old", "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
+        "var/lib/dpkg/statoverride-old", NULL,
+};
+
 const struct vz_backend vz_backend_deb = {
         .name = "deb",
         .pkg_suffix = ".deb",
-        .install = deb_install,
+        .env = deb_env,
+        .state_dirs = deb_state,
+        .pkg_mount = CT_PACKAGES,
+        .build_traces = deb_traces,
+        .stage_cache = true,
+        .scan_output = deb_scan_output,
+        .prepare = deb_prepare,
+        .install_base = deb_base,
+        .unpack_stages = deb_unpack_stages,
+        .install_rest = deb_rest,
+        .finish_install = deb_finish_install,
+        .clean = deb_clean,
         .installed = deb_installed,
         .apply = deb_apply,
         .finish_cache = deb_finish_cache,
+        .set_sources = deb_set_sources,
         .conffiles = deb_conffiles,
 };

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #define CT_PACKAGES "/run/vzpkg/packages"
+#define INSTALLING "rpm: installing "
 
 /* ---- librpm setup -------------------------------------------------------- */
 
@@ -221,10 +222,11 @@ static void *on_progress(const void *h, const rpmCallbackType what, const rpm_lo
                 fd = NULL;
                 break;
         case RPMCALLBACK_INST_START:
-                /* the same words as dpkg, so the progress counter works */
+                /* for the log, and counted by rpm_scan_output: this runs in
+                 * the container's process, the progress bar in ours */
                 if (h) {
                         char *nevra = headerGetAsString((Header)h, RPMTAG_NEVRA);
-                        printf("Setting up %s\n", nevra ? nevra : "?");
+                        printf(INSTALLING "%s\n", nevra ? nevra : "?");
                         free(nevra);
                         fflush(stdout);
                 }
@@ -323,11 +325,13 @@ static void fix_mountpoints(struct vz_build *b);
 static int run_transaction(struct vz_build *b, struct rpm_job *job, const char *what, struct vz_error *err)
 {
         _cleanup_plan_ struct vz_ct_plan *p = vz_build_plan(b);
-        _cleanup_free_ char *dbdir = vz_path_join(b->root, "var/lib/rpm");
-        int r = vz_mkdir_p(dbdir, 0755);
+        _cleanup_close_ int rfd = -1;
+        int r = vz_root_open(b->ws.root, &rfd);  /* a container's private area: no link followed */
+        if (r >= 0)
+                r = vz_at_mkdir_p(rfd, "var/lib/rpm", 0755, 0);  /* links stay inside the root */
         if (r < 0)
-                return vz_error_set(err, r, "template %s: cannot create %s: %s", vz_template_name(b->tmpl), dbdir,
-                                    strerror(-r));
+                return vz_error_set(err, r, "template %s: cannot create var/lib/rpm in %s: %s", vz_template_name(b->tmpl),
+                                    b->ws.root, strerror(-r));
         rpm_setup(b->tmpl);
         vz_plan_function(p, transaction_in_ct, job);
         r = vz_build_ct_run(b, (char *[]){ (char *)what, NULL }, what, -VZ_E_INSTALL, p, err);
@@ -336,26 +340,37 @@ static int run_transaction(struct vz_build *b, struct rpm_job *job, const char *
         return r;
 }
 
+/* ---- create cache: the steps between the hooks (pipeline/phases.c) -------- */
+
+/* Before pre-cache: every package checked against the template's keys. */
+static int rpm_prepare(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
+{
+        struct keys k;
+        int r = load_keys(b, &k, err);
+        rpm_setup(b->tmpl);
+        if (r >= 0)
+                r = verify_packages(b, l, &k, err);
+        keys_done(&k);
+        return r;
+}
+
+/* One transaction installs everything (no bootstrap stages). */
 static int rpm_install(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
         struct keys k;
         struct rpm_job job = { .b = b, .l = (struct vz_pkglist *)l, .keys = &k };
         int r = load_keys(b, &k, err);
-        rpm_setup(b->tmpl);
-        if (r >= 0)
-                r = verify_packages(b, l, &k, err);
-        if (r >= 0)
-                r = vz_hook_host(b, "pre-cache", err);
         if (r >= 0)
                 r = run_transaction(b, &job, "rpm transaction", err);
-        if (r >= 0)
-                r = vz_hook_host(b, "post-cache", err);
-        if (r >= 0)
-                r = vz_hook_ct(b, "post-install", err);
-        if (r >= 0)
-                r = vz_build_normalize(b, err);
         keys_done(&k);
         return r;
+}
+
+static void rpm_scan_output(struct vz_build *b, const char *buf, size_t len)
+{
+        size_t n = strlen(INSTALLING);
+        for (const char *p = buf; (p = memmem(p, len - (size_t)(p - buf), INSTALLING, n)); p += n)
+                vz_build_configured(b);
 }
 
 static int rpm_apply(struct vz_build *b, struct vz_pkglist *l, const bool *select, char **remove,
@@ -381,13 +396,6 @@ static int rpm_apply(struct vz_build *b, struct vz_pkglist *l, const bool *selec
         return r;
 }
 
-static int rpm_finish_cache(struct vz_build *b, struct vz_error *err)
-{
-        (void)b;
-        (void)err;
-        return 0;
-}
-
 /* /proc, /sys, /tmp, /dev and /run were mount points while the transaction
  * ran, so the modes rpm gave them landed on the mounted file systems. Give
  * the directories underneath what the owning package says. */
@@ -395,14 +403,14 @@ static void fix_mountpoints(struct vz_build *b)
 {
         static const char *const dirs[] = { "/proc", "/sys", "/tmp", "/dev", "/run" };
         rpmts ts = rpmtsCreate();
-        rpmtsSetRootDir(ts, b->root);
+        rpmtsSetRootDir(ts, b->ws.root);
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_INSTFILENAMES, dirs[i], 0);
                 Header h = mi ? rpmdbNextIterator(mi) : NULL;
                 if (h) {
                         rpmfiles files = rpmfilesNew(NULL, h, RPMTAG_BASENAMES, RPMFI_KEEPHEADER);
                         int ix = rpmfilesFindFN(files, dirs[i]);
-                        _cleanup_free_ char *path = vz_path_join(b->root, dirs[i]);
+                        _cleanup_free_ char *path = vz_path_join(b->ws.root, dirs[i]);
                         if (ix >= 0)
                                 chmod(path, rpmfilesFMode(files, ix) & 07777);
                         rpmfilesFree(files);
@@ -414,10 +422,10 @@ static void fix_mountpoints(struct vz_build *b)
 
 /* Reading the rpmdb from here leaves sqlite's WAL files; empty, they hold
  * nothing and are not template content. */
-static void drop_empty_wal(struct vz_build *b)
+static void drop_empty_wal(const char *root)
 {
-        _cleanup_free_ char *wal = vz_path_join(b->root, "var/lib/rpm/rpmdb.sqlite-wal");
-        _cleanup_free_ char *shm = vz_path_join(b->root, "var/lib/rpm/rpmdb.sqlite-shm");
+        _cleanup_free_ char *wal = vz_path_join(root, "var/lib/rpm/rpmdb.sqlite-wal");
+        _cleanup_free_ char *shm = vz_path_join(root, "var/lib/rpm/rpmdb.sqlite-shm");
         struct stat st;
         if (stat(wal, &st) == 0 && st.st_size == 0) {
                 unlink(wal);
@@ -427,7 +435,8 @@ static void drop_empty_wal(struct vz_build *b)
 
 /* ---- what the rpmdb says is installed ------------------------------------------- */
 
-static int rpm_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_error *err)
+static int rpm_installed(struct vz_build *b, const struct vz_workspace *ws, struct vz_pkglist *ret,
+                         struct vz_error *err)
 {
         rpmts ts;
         rpmdbMatchIterator mi;
@@ -435,18 +444,18 @@ static int rpm_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_e
 
         /* librpm opens the rpmdb by path: refuse links on the way (a tenant's
          * race against this check stays open, see docs/internals/security.md) */
-        int r = vz_rpmdb_check_links(b->root, b->ctid ? b->ctid : vz_template_name(b->tmpl), err);
+        int r = vz_rpmdb_check_links(ws->root, ws->ctid ? ws->ctid : vz_template_name(b->tmpl), err);
         if (r < 0)
                 return r;
         rpm_setup(b->tmpl);
         ts = rpmtsCreate();
-        rpmtsSetRootDir(ts, b->root);
+        rpmtsSetRootDir(ts, ws->root);
         memset(ret, 0, sizeof(*ret));
         mi = rpmtsInitIterator(ts, RPMDBI_PACKAGES, NULL, 0);
         if (!mi) {
                 rpmtsFree(ts);
                 return vz_error_set(err, -VZ_E_INSTALL, "%s: no rpmdb in %s/var/lib/rpm after install",
-                                    vz_template_name(b->tmpl), b->root);
+                                    vz_template_name(b->tmpl), ws->root);
         }
         while ((h = rpmdbNextIterator(mi))) {
                 const char *name = headerGetString(h, RPMTAG_NAME);
@@ -466,17 +475,24 @@ static int rpm_installed(struct vz_build *b, struct vz_pkglist *ret, struct vz_e
         }
         rpmdbFreeIterator(mi);
         rpmtsFree(ts);
-        drop_empty_wal(b);  /* only what this read left behind */
+        drop_empty_wal(ws->root);  /* only what this read left behind */
         return 0;
 }
+
+static const char *const rpm_state[] = { "var/lib/rpm", NULL };
+static const char *const rpm_traces[] = { "var/lib/rpm/.rpm.lock", NULL };
 
 const struct vz_backend vz_backend_rpm = {
         .name = "rpm",
         .pkg_suffix = ".rpm",
-        .install = rpm_install,
+        .state_dirs = rpm_state,
+        .pkg_mount = CT_PACKAGES,
+        .build_traces = rpm_traces,
+        .scan_output = rpm_scan_output,
+        .prepare = rpm_prepare,
+        .install_rest = rpm_install,
         .installed = rpm_installed,
         .apply = rpm_apply,
         .in_process = true,
         .verify_file = rpm_verify_file,
-        .finish_cache = rpm_finish_cache,
 };

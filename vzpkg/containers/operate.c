@@ -21,10 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-/* Copied, not linked, in a snapshot: package databases, logs and /etc are
- * written in place (appends, sqlite pages, hooks' echo >>). */
-static const char *const db_dirs[] = { "var/lib/dpkg", "var/lib/rpm", "var/log", "etc", NULL };
-
 struct solution {
         char *key;               /* the installed set it was made for */
         struct vz_pkglist install, erase;
@@ -57,6 +53,8 @@ struct group {
         size_t n_sols;
 };
 
+static const struct vz_template *repo_template(struct group *g);
+
 /* ---- locking ---------------------------------------------------------------- */
 
 int vz_ct_lock_wait(struct vz_ctx *ctx, const char *id, double timeout, int *fd, struct vz_error *err)
@@ -82,12 +80,13 @@ int vz_ct_lock_wait(struct vz_ctx *ctx, const char *id, double timeout, int *fd,
 
 /* ---- planning ----------------------------------------------------------------- */
 
-static char *installed_key(struct vz_build *b, struct vz_pkglist *have, struct vz_error *err)
+static char *installed_key(struct vz_build *b, const struct vz_workspace *ws, struct vz_pkglist *have,
+                           struct vz_error *err)
 {
         char *key = NULL;
         size_t len = 0;
         FILE *f;
-        int r = vz_backend_for(b->tmpl)->installed(b, have, err);
+        int r = b->be->installed(b, ws, have, err);
         if (r < 0)
                 return NULL;
         f = open_memstream(&key, &len);
@@ -172,13 +171,9 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
         struct vz_job job;
         int r;
 
-        char *own_root = b->root;
-        const char *own_ctid = b->ctid;
-        b->root = t->ct->private_dir;
-        b->ctid = t->ct->id;  /* errors about its files name the container */
-        key = installed_key(b, &have, err);
-        b->root = own_root;
-        b->ctid = own_ctid;
+        /* the container's database; errors about its files name the container */
+        struct vz_workspace ct = { .root = t->ct->private_dir, .ctid = t->ct->id };
+        key = installed_key(b, &ct, &have, err);
         if (!key)
                 return err->code;
         fill_job(g, t, req, b->ctx, &job);
@@ -194,7 +189,7 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
                 vz_pkglist_done(&have);
                 return 0;  /* the same installed set and job were solved already */
         }
-        r = vz_repo_load(&b->session, b->tmpl, &res, err);
+        r = vz_repo_load(&b->session, repo_template(g), &res, err);
         if (r >= 0)
                 b->session.metadata_loaded = true;
         if (r >= 0)
@@ -229,21 +224,6 @@ static int solve_for(struct vz_build *b, struct group *g, struct target *t, cons
 }
 
 /* ---- applying ------------------------------------------------------------------ */
-
-static int run_app_hooks(struct vz_build *b, struct group *g, const char *const hooks[2], struct vz_error *err)
-{
-        const struct vz_template *os = b->tmpl;
-        int r = 0;
-        for (size_t i = 0; i < g->n_apps && r >= 0; i++) {
-                b->tmpl = g->apps[i];
-                if (hooks[0])  /* removal has no host-side hooks */
-                        r = vz_hook_host(b, hooks[0], err);
-                if (r >= 0 && hooks[1])
-                        r = vz_hook_ct(b, hooks[1], err);
-        }
-        b->tmpl = os;
-        return r;
-}
 
 /* The config's TEMPLATES, the timestamps and vzpackages after a transaction
  * that succeeded. A config that cannot be written is an error (its TEMPLATES
@@ -280,7 +260,7 @@ static int update_config(struct vz_build *b, struct group *g, struct target *t, 
         if (saved < 0)
                 snprintf(msg, size, "%.900s (the transaction itself succeeded)", e.msg);
         memset(&e, 0, sizeof(e));
-        if (vz_backend_for(b->tmpl)->installed(b, &have, &e) >= 0)
+        if (b->be->installed(b, &b->ws, &have, &e) >= 0)
                 if ((r = vz_manifest_write_vzpackages_at(vz_ct_meta_fd(t->ct), &have)) < 0)
                         vz_warn("container %s: cannot write templates/vzpackages: %s", t->ct->id, strerror(-r));
         vz_pkglist_done(&have);
@@ -301,30 +281,31 @@ static int still_running(struct target *t, pid_t pid, struct vz_error *err)
         return 0;
 }
 
+struct running_check {
+        struct target *t;
+        pid_t pid;
+};
+
+static int check_still_running(void *userdata, struct vz_error *err)
+{
+        struct running_check *c = userdata;
+        return c->pid > 0 ? still_running(c->t, c->pid, err) : 0;
+}
+
+/* The hooks and the transaction, in the phase table's order (phases.c). */
 static int transact(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
                     bool *ret_applied, struct vz_error *err)
 {
-        static const char *const install_hooks[2][2] = { { "pre-install-hn", "pre-install" },
-                                                          { "post-install-hn", "post-install" } };
-        static const char *const remove_hooks[2][2] = { { NULL, "pre-remove" }, { NULL, "post-remove" } };
-        bool apps = req->action != VZ_CT_UPDATE;
-        const char *const(*hooks)[2] = req->action == VZ_CT_REMOVE ? remove_hooks : install_hooks;
-        int r = 0;
-
-        if (apps)
-                r = run_app_hooks(b, g, hooks[0], err);
-        else
-                r = vz_hook_ct(b, "pre-update", err);
-        if (r >= 0 && b->attach_pid > 0)
-                r = still_running(t, b->attach_pid, err);
-        if (r >= 0) {
-                *ret_applied = true;  /* from here the package manager may have changed the database */
-                r = vz_backend_for(b->tmpl)->apply(b, &t->sol->install, NULL, t->sol->erase_names, err);
-        }
-        if (r >= 0 && apps)
-                r = run_app_hooks(b, g, hooks[1], err);
-        else if (r >= 0)
-                r = vz_hook_ct(b, "post-update", err);
+        struct running_check c = { t, b->ws.attach_pid };
+        struct vz_operation op = {
+                .kind = req->action == VZ_CT_REMOVE   ? VZ_OP_CT_REMOVE
+                        : req->action == VZ_CT_UPDATE ? VZ_OP_CT_UPDATE
+                                                      : VZ_OP_CT_INSTALL,
+                .os = g->os, .apps = g->apps, .n_apps = g->n_apps, .list = &t->sol->install,
+                .remove = t->sol->erase_names, .check = check_still_running, .userdata = &c,
+        };
+        int r = vz_operation_run(b, &op, err);
+        *ret_applied = op.applied;
         return r;
 }
 
@@ -351,7 +332,7 @@ static int work_running(struct vz_build *b, struct group *g, struct target *t, c
         struct vz_error err = { 0 };
         int r;
 
-        b->attach_pid = pid;
+        b->ws.attach_pid = pid;
         vz_verbose("container %s: running (init PID %d): working inside it", t->ct->id, (int)pid);
         r = vz_rollback_save(b, &t->sol->rb, &rb, &err);
         if (r < 0) {
@@ -388,8 +369,7 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
         pid_t pid = 0;
         int r;
 
-        b->root = t->ct->private_dir;
-        b->ctid = t->ct->id;
+        vz_workspace_enter(&b->ws, t->ct->private_dir, t->ct->id);
         r = vz_ct_find_init(t->ct, &pid, &err);
         if (r >= 0 && pid > 0 && t->init_pid <= 0)
                 r = vz_error_set(&err, -VZ_E_RUNTIME,
@@ -398,7 +378,8 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
                 return failed_unchanged(&err, r, msg, size);
         if (pid > 0)
                 return work_running(b, g, t, req, pid, msg, size, rolled_back);
-        r = vz_tree_snapshot(t->ct->private_dir, snap, db_dirs, &err);
+        _cleanup_strv_ char **copies = vz_build_snapshot_copies(b);
+        r = vz_tree_snapshot(t->ct->private_dir, snap, (const char *const *)copies, &err);
         if (r < 0)
                 return failed_unchanged(&err, r, msg, size);
         bool applied = false;
@@ -436,17 +417,17 @@ static pid_t start_worker(struct vz_build *b, struct group *g, struct target *t,
                 struct report rep = { 0 };
                 _cleanup_free_ char *logpath = vz_asprintf("%s/ct-%s.log", b->ctx->cfg.log_dir, t->ct->id);
                 close(fds[0]);
-                if (b->log)
-                        fclose(b->log);
-                b->log = fopen(logpath, "we");
-                free(b->logpath);
-                b->logpath = vz_xstrdup(logpath);
+                if (b->ws.log)
+                        fclose(b->ws.log);
+                b->ws.log = fopen(logpath, "we");
+                free(b->ws.logpath);
+                b->ws.logpath = vz_xstrdup(logpath);
                 b->workdir = NULL;  /* the parent owns and removes it */
                 rep.code = work_on(b, g, t, req, rep.msg, sizeof(rep.msg), &rep.rolled_back);
                 if (write(fds[1], &rep, sizeof(rep)) < 0)
                         rep.code = 1;
-                if (b->log)
-                        fclose(b->log);
+                if (b->ws.log)
+                        fclose(b->ws.log);
                 _exit(rep.code ? 1 : 0);
         }
         close(fds[1]);
@@ -615,9 +596,8 @@ static int load_group(struct vz_ctx *ctx, struct group *g, const char *ost, cons
                 if (r >= 0)
                         g->n_apps++;
         }
-        if (r >= 0 && !vz_backend_for(g->os))
-                r = vz_error_set(err, -VZ_E_METADATA, "template %s: package manager %s is not supported yet",
-                                 ost, vz_template_package_manager(g->os));
+        if (r >= 0)
+                r = vz_backend_get(g->os, NULL, err);
         return r;
 }
 
@@ -731,11 +711,11 @@ static int check_running(struct vz_build *b, struct target *t, const struct vz_c
         t->init_pid = pid;
         if (req->dry_run || req->action == VZ_CT_STATUS)
                 return 0;
-        if (vz_backend_for(b->tmpl)->in_process)
+        if (b->be->in_process)
                 return vz_error_set(err, -ENOTSUP,
                                     "container %s is running; stop it first (%s packages are installed by librpm "
                                     "in vzpkg's own process, which cannot enter a running container)",
-                                    t->ct->id, vz_backend_for(b->tmpl)->name);
+                                    t->ct->id, b->be->name);
         if (t->sol->rb.unpublished[0] && !req->accept_no_rollback)
                 return vz_error_set(err, -VZ_E_NOPKG,
                                     "container %s is running and its installed %s is no longer published, so a "
@@ -768,24 +748,17 @@ static int run_group(struct vz_ctx *ctx, struct group *g, const struct vz_ct_req
 {
         struct vz_build b;
         struct vz_error err = { 0 };
-        int r = vz_build_begin(ctx, repo_template(g), &b, &err);
-        if (r >= 0 && req->local) {
-                b.tmpl = g->os;  /* the OS template's keys */
+        /* the OS template's hooks, backend and keys; the repositories of
+         * repo_template(g) (solve_for) */
+        int r = vz_build_begin(ctx, g->os, &b, &err);
+        if (r >= 0 && req->local)
                 r = vz_local_import(&b, req->local, &err);
-        }
         if (r >= 0) {
-                b.tmpl = g->os;  /* hooks and backend: the OS template's */
                 vz_info("%s: planning %zu containers", vz_template_name(g->os), g->n_targets);
-                if (repo_template(g) != g->os) {
-                        b.tmpl = repo_template(g);
-                }
                 plan_group(&b, g, req);
-                b.tmpl = g->os;
         }
         if (r >= 0 && !req->dry_run && req->action != VZ_CT_STATUS) {
-                b.tmpl = repo_template(g);
                 r = union_download(&b, g, &err);
-                b.tmpl = g->os;
                 if (r >= 0)
                         apply_all(&b, g, req);
         }

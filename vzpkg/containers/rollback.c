@@ -136,7 +136,7 @@ static char **previous_names(const struct vz_rollback_plan *p)
 int vz_rollback_save(struct vz_build *b, const struct vz_rollback_plan *p, struct vz_rollback **ret,
                      struct vz_error *err)
 {
-        const struct vz_backend *be = vz_backend_for(b->tmpl);
+        const struct vz_backend *be = b->be;
         _cleanup_strv_ char **names = previous_names(p), **paths = NULL;
         _cleanup_close_ int rfd = -1;
         unsigned long long total = 0;
@@ -146,23 +146,23 @@ int vz_rollback_save(struct vz_build *b, const struct vz_rollback_plan *p, struc
         memset(rb, 0, sizeof(*rb));
         rb->plan = p;
         *ret = rb;
-        r = be->installed(b, &rb->before, err);
+        r = be->installed(b, &b->ws, &rb->before, err);
         if (r >= 0 && be->conffiles)
                 r = be->conffiles(b, names, &paths, err);
         if (r < 0)
                 return r;
-        r = vz_root_open(b->root, &rfd);
+        r = vz_root_open(b->ws.root, &rfd);
         if (r < 0)
-                return vz_error_set(err, r, "container %s: %s: %s", b->ctid, b->root, strerror(-r));
+                return vz_error_set(err, r, "container %s: %s: %s", b->ws.ctid, b->ws.root, strerror(-r));
         rb->files = vz_xmalloc((vz_strv_len(paths) + 1) * sizeof(*rb->files));
         for (char **q = paths; q && *q; q++) {
                 r = save_file(rfd, *q, &rb->files[rb->n_files], &total);
                 rb->n_files++;
                 if (r < 0)
                         return vz_error_set(err, r, "container %s: cannot save the configuration file /%s: %s",
-                                            b->ctid, *q, r == -EFBIG ? "too large" : strerror(-r));
+                                            b->ws.ctid, *q, r == -EFBIG ? "too large" : strerror(-r));
         }
-        vz_verbose("container %s: %zu configuration files saved for a roll-back", b->ctid, rb->n_files);
+        vz_verbose("container %s: %zu configuration files saved for a roll-back", b->ws.ctid, rb->n_files);
         return 0;
 }
 
@@ -218,12 +218,12 @@ static int restore_file(int rfd, const struct saved_file *f)
 static int restore_files(struct vz_build *b, struct vz_rollback *rb, struct vz_error *err)
 {
         _cleanup_close_ int rfd = -1;
-        int r = vz_root_open(b->root, &rfd);
+        int r = vz_root_open(b->ws.root, &rfd);
         for (size_t i = 0; i < rb->n_files && r >= 0; i++)
                 if ((r = restore_file(rfd, &rb->files[i])) < 0)
                         return vz_error_set(err, r, "cannot put back the configuration file /%s: %s", rb->files[i].rel,
                                             strerror(-r));
-        return r < 0 ? vz_error_set(err, r, "%s: %s", b->root, strerror(-r)) : 0;
+        return r < 0 ? vz_error_set(err, r, "%s: %s", b->ws.root, strerror(-r)) : 0;
 }
 
 /* "name version" of what differs from the saved set, for the message. */
@@ -253,7 +253,7 @@ static int verify(struct vz_build *b, struct vz_rollback *rb, struct vz_error *e
 {
         struct vz_pkglist now = { 0 };
         _cleanup_free_ char *diff = NULL;
-        int r = vz_backend_for(b->tmpl)->installed(b, &now, err);
+        int r = b->be->installed(b, &b->ws, &now, err);
         if (r < 0)
                 return r;
         diff = differences(&rb->before, &now);
@@ -265,7 +265,7 @@ static int verify(struct vz_build *b, struct vz_rollback *rb, struct vz_error *e
 
 int vz_rollback_run(struct vz_build *b, struct vz_rollback *rb, bool applied, struct vz_error *err)
 {
-        const struct vz_backend *be = vz_backend_for(b->tmpl);
+        const struct vz_backend *be = b->be;
         const struct vz_pkglist *prev = &rb->plan->previous;
         _cleanup_free_ bool *select = vz_xmalloc((prev->n + 1) * sizeof(bool));
         struct vz_pkglist now = { 0 };
@@ -275,9 +275,9 @@ int vz_rollback_run(struct vz_build *b, struct vz_rollback *rb, bool applied, st
                 r = restore_files(b, rb, err);
                 return r < 0 ? r : verify(b, rb, err);
         }
-        if (b->log)
-                fputs("\n### roll-back: the previous versions\n", b->log), fflush(b->log);
-        r = be->installed(b, &now, err);
+        if (b->ws.log)
+                fputs("\n### roll-back: the previous versions\n", b->ws.log), fflush(b->ws.log);
+        r = be->installed(b, &b->ws, &now, err);
         if (r < 0)
                 return r;
         /* what the transaction did not get to stays as it is */

@@ -25,8 +25,6 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
-/* Copied, not linked, in the snapshot (as containers/operate.c's db_dirs). */
-static const char *const snap_copy_dirs[] = { "var/lib/dpkg", "var/lib/rpm", "var/log", "etc", NULL };
 
 struct upgrade {
         struct vz_ctx *ctx;
@@ -166,7 +164,9 @@ static int load(struct upgrade *u, const char *id, struct vz_error *err)
                 r = vz_template_load(u->ctx->cfg.template_area, u->ct->ostemplate, &vars, &u->from, err);
         if (r >= 0)
                 r = vz_upgrade_target(u->ctx, u->from, &u->to, err);
-        if (r >= 0 && vz_template_family(u->to) != VZ_FAMILY_DEB)
+        if (r >= 0)
+                r = vz_backend_get(u->to, NULL, err);
+        if (r >= 0 && !vz_backend_for(u->to)->set_sources)  /* a release upgrade needs the new repositories in the root */
                 return vz_error_set(err, -ENOTSUP, "container %s: upgrade of %s: only the Debian family is supported yet",
                                     u->ct->id, vz_template_name(u->from));
         if (r >= 0)
@@ -205,14 +205,14 @@ static int plan(struct upgrade *u, struct vz_error *err)
         _cleanup_resolver_ struct vz_resolver *res = NULL;
         const struct vz_backend *be = vz_backend_for(u->to);
         struct vz_job job = { .dist_upgrade = true, .base = true };
-        int r = vz_build_begin(u->ctx, repo_template(u), &u->b, err);
+        /* the new OS template's hooks, backend and environment; the repositories of repo_template(u) */
+        int r = vz_build_begin(u->ctx, u->to, &u->b, err);
         if (r < 0)
                 return r;
         u->begun = true;
-        free(u->b.root);
-        u->b.root = vz_xstrdup(u->ct->private_dir);
-        u->b.ctid = u->ct->id;
-        if ((r = be->installed(&u->b, &u->have, err)) < 0 || (r = vz_repo_load(&u->b.session, u->b.tmpl, &res, err)) < 0 ||
+        vz_workspace_enter(&u->b.ws, u->ct->private_dir, u->ct->id);
+        if ((r = be->installed(&u->b, &u->b.ws, &u->have, err)) < 0 ||
+            (r = vz_repo_load(&u->b.session, repo_template(u), &res, err)) < 0 ||
             (r = vz_resolver_load_installed(res, u->ct->private_dir, err)) < 0)
                 return r;
         job.install = vz_xmalloc(sizeof(char *));
@@ -225,7 +225,6 @@ static int plan(struct upgrade *u, struct vz_error *err)
         vz_strv_free(job.install);
         if (r < 0)
                 return r;
-        u->b.tmpl = u->to;  /* hooks, backend, environment: the new OS template's */
         u->erase_names = vz_xmalloc(sizeof(char *));
         /* also those a new package replaces: dpkg removes one itself only when
          * the new one Conflicts with it, not when it Breaks it (t64 libraries) */
@@ -242,21 +241,6 @@ static int plan(struct upgrade *u, struct vz_error *err)
 }
 
 /* ---- applying --------------------------------------------------------------------------- */
-
-/* Hooks of the new release, in vztt's order: the apps', then the OS template's. */
-static int hooks(struct upgrade *u, const char *host_hook, const char *ct_hook, struct vz_error *err)
-{
-        const struct vz_template *os = u->b.tmpl;
-        int r = 0;
-        for (size_t i = 0; i <= u->n_apps && r >= 0; i++) {
-                u->b.tmpl = i < u->n_apps ? u->apps[i] : u->to;
-                r = vz_hook_host(&u->b, host_hook, err);
-                if (r >= 0)
-                        r = vz_hook_ct(&u->b, ct_hook, err);
-        }
-        u->b.tmpl = os;
-        return r;
-}
 
 /* dpkg logs each conffile decision ("conffile /etc/x keep"): the ones kept
  * this run are after the log's old size. The log is the tenant's: read
@@ -325,10 +309,19 @@ static void bookkeeping(struct upgrade *u)
                 _cleanup_free_ char *dir = vz_asprintf("templates/%s", *a);
                 vz_at_rm_rf(fd, dir, VZ_AT_NOLINKS);
         }
-        if (vz_backend_for(u->to)->installed(&u->b, &now, &e) >= 0 &&
+        if (u->b.be->installed(&u->b, &u->b.ws, &now, &e) >= 0 &&
             (r = vz_manifest_write_vzpackages_at(fd, &now)) < 0)
                 vz_warn("container %s: cannot write templates/vzpackages: %s", u->ct->id, strerror(-r));
         vz_pkglist_done(&now);
+}
+
+static int announce(void *userdata, struct vz_error *err)
+{
+        struct upgrade *u = userdata;
+        (void)err;
+        vz_info("container %s: upgrading %zu packages, installing %zu, removing %zu", u->ct->id, u->n_upgraded,
+                u->n_new, u->erase.n);
+        return 0;
 }
 
 static int transact(struct upgrade *u, struct vz_error *err)
@@ -339,17 +332,11 @@ static int transact(struct upgrade *u, struct vz_error *err)
                 return vz_error_set(err, -ENOTSUP, "container %s was started meanwhile; stop it and run the command again",
                                     u->ct->id);
         off_t log_size = r >= 0 ? dpkg_log_size(u) : 0;
+        /* the hooks of the new release, the transaction, the new sources (phases.c) */
+        struct vz_operation op = { .kind = VZ_OP_UPGRADE, .os = u->to, .apps = u->apps, .n_apps = u->n_apps,
+                                   .list = &u->install, .remove = u->erase_names, .check = announce, .userdata = u };
         if (r >= 0)
-                r = hooks(u, "pre-upgrade-hn", "pre-upgrade", err);
-        if (r >= 0) {
-                vz_info("container %s: upgrading %zu packages, installing %zu, removing %zu", u->ct->id, u->n_upgraded,
-                        u->n_new, u->erase.n);
-                r = vz_backend_for(u->to)->apply(&u->b, &u->install, NULL, u->erase_names, err);
-        }
-        if (r >= 0)
-                r = vz_deb_set_sources(&u->b, err);
-        if (r >= 0)
-                r = hooks(u, "post-upgrade-hn", "post-upgrade", err);
+                r = vz_operation_run(&u->b, &op, err);
         if (r >= 0 && vz_interrupted())
                 r = vz_error_set(err, -VZ_E_INTERRUPTED, "container %s: interrupted", u->ct->id);
         if (r >= 0)
@@ -367,13 +354,14 @@ static int apply(struct upgrade *u, struct vz_error *err)
         int r = vz_build_download(&u->b, &u->install, err);
         if (r < 0)
                 return r;
-        if (u->b.log)
-                fclose(u->b.log);
-        u->b.log = fopen(logpath, "we");
-        free(u->b.logpath);
-        u->b.logpath = vz_xstrdup(logpath);
+        if (u->b.ws.log)
+                fclose(u->b.ws.log);
+        u->b.ws.log = fopen(logpath, "we");
+        free(u->b.ws.logpath);
+        u->b.ws.logpath = vz_xstrdup(logpath);
         vz_rm_rf(snap);  /* a killed run's leftover: the private area is the state to keep */
-        r = vz_tree_snapshot(u->ct->private_dir, snap, snap_copy_dirs, err);
+        _cleanup_strv_ char **copies = vz_build_snapshot_copies(&u->b);
+        r = vz_tree_snapshot(u->ct->private_dir, snap, (const char *const *)copies, err);
         if (r < 0)
                 return r;
         r = transact(u, err);
@@ -457,7 +445,7 @@ static void counts(struct upgrade *u, const char *what)
 static void upgrade_done(struct upgrade *u)
 {
         if (u->begun)
-                vz_build_end(&u->b);  /* removes the work directory; b.root is our copy of the private area's path */
+                vz_build_end(&u->b);  /* removes the work directory; b.ws.root is our copy of the private area's path */
         vz_pkglist_done(&u->have);
         vz_pkglist_done(&u->install);
         vz_pkglist_done(&u->erase);

@@ -56,7 +56,7 @@ static int verify_rpm(struct vz_build *b, const struct vz_backend *be, struct vz
 
 int vz_local_import(struct vz_build *b, struct vz_local *l, struct vz_error *err)
 {
-        const struct vz_backend *be = vz_backend_for(b->tmpl);
+        const struct vz_backend *be = b->be;
         files_reset(l);
         if (!b->unsigned_ok)
                 b->unsigned_ok = vz_xmalloc(sizeof(char *));
@@ -123,7 +123,7 @@ int vz_local_job(struct vz_build *b, struct vz_resolver *res, const struct vz_lo
                 struct vz_file_info fi;
                 int id = 0;
                 int r = vz_resolver_add_file(res, f->path, f->sha256, base, f->arg, &id, err);
-                if (r >= 0 && !vz_backend_for(b->tmpl)->verify_file)
+                if (r >= 0 && !b->be->verify_file)
                         r = deb_policy(b, res, l, f, err);
                 if (r < 0) {
                         free(ids);

@@ -266,22 +266,6 @@ static char **removals(const struct vz_pkglist *want, const struct vz_pkglist *h
         return v;
 }
 
-/* The apps' hooks in the EZ order of `install`: per app its host hook,
- * then its container hook. */
-static int app_hooks(struct vz_build *b, const struct appset *s, const char *host, const char *ct,
-                     struct vz_error *err)
-{
-        int r = 0;
-        for (size_t i = 0; i < s->n && r >= 0; i++) {
-                b->tmpl = s->apps[i];
-                r = vz_hook_host(b, host, err);
-                if (r >= 0)
-                        r = vz_hook_ct(b, ct, err);
-        }
-        b->tmpl = s->os;
-        return r;
-}
-
 /* In the unpacked OS cache: what `want` adds or changes, between the apps'
  * install hooks; then the root as a cache must be. */
 static int install_apps(struct vz_build *b, const struct appset *s, struct vz_pkglist *want, struct vz_error *err)
@@ -291,7 +275,7 @@ static int install_apps(struct vz_build *b, const struct appset *s, struct vz_pk
         _cleanup_free_ bool *mask = NULL;
         _cleanup_strv_ char **remove = NULL;
         size_t n = 0;
-        int r = be->installed(b, &have, err);
+        int r = be->installed(b, &b->ws, &have, err);
         if (r < 0)
                 return r;
         mask = install_mask(want, &have, &n);
@@ -302,19 +286,14 @@ static int install_apps(struct vz_build *b, const struct appset *s, struct vz_pk
         for (size_t i = 0; i < want->n; i++)
                 if (mask[i])
                         sel.pkgs[sel.n++] = want->pkgs[i];
-        b->n_pkgs = sel.n;
+        b->ws.n_pkgs = sel.n;
         r = vz_build_download(b, &sel, err);
         free(sel.pkgs);
-        if (r >= 0)
-                r = app_hooks(b, s, "pre-install-hn", "pre-install", err);
-        if (r >= 0)
-                r = be->apply(b, want, mask, remove, err);
-        if (r >= 0)
-                r = app_hooks(b, s, "post-install-hn", "post-install", err);
-        if (r >= 0)
-                r = be->finish_cache(b, err);
-        if (r >= 0)
-                r = vz_build_normalize(b, err);
+        if (r >= 0) {
+                struct vz_operation op = { .kind = VZ_OP_APPCACHE, .apps = s->apps, .n_apps = s->n, .list = want,
+                                           .select = mask, .remove = remove };
+                r = vz_operation_run(b, &op, err);
+        }
         vz_progress_clear();
         return r;
 }
@@ -351,7 +330,7 @@ static int build_locked(struct vz_ctx *ctx, const struct appset *s, const char *
         r = appset_resolve(&b, s, &res, &want, err);
         if (r >= 0) {
                 vz_info("%s: unpacking %s", s->name, oscache);
-                r = vz_cache_unpack(oscache, b.root, vz_interrupted, err);
+                r = vz_cache_unpack(oscache, b.ws.root, vz_interrupted, err);
         }
         if (r >= 0)
                 r = install_apps(&b, s, &want, err);

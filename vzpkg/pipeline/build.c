@@ -17,55 +17,49 @@
 #include <sys/stat.h>
 #include <time.h>
 
-const struct vz_backend *vz_backend_for(const struct vz_template *t)
-{
-        switch (vz_template_family(t)) {
-        case VZ_FAMILY_DEB:
-                return &vz_backend_deb;
-        case VZ_FAMILY_RPM:
-                return &vz_backend_rpm;
-        default:
-                return NULL;
-        }
-}
-
 /* ---- output of the package managers ----------------------------------- */
 
 void vz_build_output(void *userdata, const char *buf, size_t len)
 {
         struct vz_build *b = userdata;
-        if (b->log)
-                fwrite(buf, 1, len, b->log);
+        if (b->ws.log)
+                fwrite(buf, 1, len, b->ws.log);
         if (b->ctx->verbosity > 0) {
                 vz_progress_clear();
                 fwrite(buf, 1, len, stderr);
         }
         /* keep the tail for error messages */
-        if (len >= sizeof(b->tail)) {
-                memcpy(b->tail, buf + len - sizeof(b->tail), sizeof(b->tail));
-                b->tail_len = sizeof(b->tail);
+        if (len >= sizeof(b->ws.tail)) {
+                memcpy(b->ws.tail, buf + len - sizeof(b->ws.tail), sizeof(b->ws.tail));
+                b->ws.tail_len = sizeof(b->ws.tail);
         } else {
-                size_t keep = b->tail_len + len > sizeof(b->tail) ? sizeof(b->tail) - len : b->tail_len;
-                memmove(b->tail, b->tail + b->tail_len - keep, keep);
-                memcpy(b->tail + keep, buf, len);
-                b->tail_len = keep + len;
+                size_t keep = b->ws.tail_len + len > sizeof(b->ws.tail) ? sizeof(b->ws.tail) - len : b->ws.tail_len;
+                memmove(b->ws.tail, b->ws.tail + b->ws.tail_len - keep, keep);
+                memcpy(b->ws.tail + keep, buf, len);
+                b->ws.tail_len = keep + len;
         }
-        for (const char *p = buf; (p = memmem(p, len - (size_t)(p - buf), "Setting up ", 11)); p += 11)
-                b->configured++;
-        if (b->n_pkgs)
-                vz_progress("installing", b->configured, (long long)b->n_pkgs, "packages");
+        if (b->be && b->be->scan_output)
+                b->be->scan_output(b, buf, len);
+        if (b->ws.n_pkgs)
+                vz_progress("installing", b->ws.configured, (long long)b->ws.n_pkgs, "packages");
+}
+
+/* The backend's progress callback: one more package configured. */
+void vz_build_configured(struct vz_build *b)
+{
+        b->ws.configured++;
 }
 
 /* The last non-empty lines of output, joined into one line. */
 void vz_build_tail(struct vz_build *b, char *out, size_t size)
 {
-        char buf[sizeof(b->tail) + 1];
+        char buf[sizeof(b->ws.tail) + 1];
         size_t n = 0;
         int lines = 0;
-        memcpy(buf, b->tail, b->tail_len);
-        buf[b->tail_len] = '\0';
+        memcpy(buf, b->ws.tail, b->ws.tail_len);
+        buf[b->ws.tail_len] = '\0';
         out[0] = '\0';
-        for (char *p = buf + b->tail_len; p > buf && lines < 3;) {
+        for (char *p = buf + b->ws.tail_len; p > buf && lines < 3;) {
                 char *end = p;
                 while (p > buf && p[-1] != '\n')
                         p--;
@@ -85,64 +79,98 @@ void vz_build_tail(struct vz_build *b, char *out, size_t size)
 
 /* ---- the build container ----------------------------------------------- */
 
-struct vz_ct_plan *vz_build_plan(struct vz_build *b)
+/* A plan for a command in the root: the environment of the backend and
+ * of template t (whose hook or transaction it is), the package cache. */
+struct vz_ct_plan *vz_build_plan_for(struct vz_build *b, const struct vz_template *t)
 {
-        struct vz_ct_plan *p = vz_plan_new(b->root);
+        const struct vz_backend *be = b->be ? b->be : vz_backend_for(t);
+        struct vz_ct_plan *p = vz_plan_new(b->ws.root);
         _cleanup_free_ char *pkgs = vz_xstrdup(b->ctx->cfg.pkg_cache);
         vz_plan_hostname(p, "vzpkg-build");
         vz_plan_env(p, "LC_ALL=C.UTF-8");
         vz_plan_env(p, "HOME=/root");
-        vz_plan_env(p, "DEBIAN_FRONTEND=noninteractive");
-        vz_plan_env(p, "DEBCONF_NONINTERACTIVE_SEEN=true");
+        for (const char *const *e = be ? be->env : NULL; e && *e; e++)
+                vz_plan_env(p, *e);
         b->session.source_date_epoch = vz_source_date_epoch(b);
-        if (b->session.source_date_epoch >= 0 && b->attach_pid <= 0) {
+        if (b->session.source_date_epoch >= 0 && b->ws.attach_pid <= 0) {
                 /* package scripts that stamp dates (shadow's last change, ...) use it */
                 _cleanup_free_ char *sde = vz_asprintf("SOURCE_DATE_EPOCH=%lld", b->session.source_date_epoch);
                 vz_plan_env(p, sde);
         }
-        for (char *const *e = vz_template_environment(b->tmpl); *e; e++)
+        for (char *const *e = vz_template_environment(t); *e; e++)
                 vz_plan_env(p, *e);
         if (b->app_cache)  /* vztt's mark: scripts may skip what only a real container needs */
                 vz_plan_env(p, "APP_CACHE=1");
-        vz_plan_bind(p, pkgs, "/run/vzpkg/packages", VZ_BIND_RO);
+        if (be && be->pkg_mount)
+                vz_plan_bind(p, pkgs, be->pkg_mount, VZ_BIND_RO);
         vz_plan_limits(p, b->ctx->cfg.memory_limit, b->ctx->cfg.pids_limit);
         vz_plan_timeout(p, b->ctx->cfg.run_timeout);
         vz_plan_output(p, vz_build_output, b);
         vz_plan_cancel(p, vz_interrupted);
-        if (b->attach_pid > 0)  /* a running container: its namespaces, its cgroup, its init */
-                vz_plan_attach(p, b->attach_pid);
+        if (b->ws.attach_pid > 0)  /* a running container: its namespaces, its cgroup, its init */
+                vz_plan_attach(p, b->ws.attach_pid);
         return p;
+}
+
+struct vz_ct_plan *vz_build_plan(struct vz_build *b)
+{
+        return vz_build_plan_for(b, b->tmpl);
+}
+
+/* The one edge where commands run: the runtime, or what the unit tests put
+ * in its place (ws.exec). */
+static int exec_ct(struct vz_build *b, const struct vz_template *t, struct vz_ct_plan *p, const char *what,
+                   char *const *argv, int *status, struct vz_error *err)
+{
+        if (b->ws.exec)
+                return b->ws.exec->ct_run(b->ws.exec->userdata, vz_template_name(t), what, argv, status, err);
+        return vz_ct_run(p, status, err);
+}
+
+int vz_build_exec_host(struct vz_build *b, const struct vz_template *t, const char *what, char *const *argv,
+                       char *const *env, int *status, struct vz_error *err)
+{
+        if (b->ws.exec)
+                return b->ws.exec->host_run(b->ws.exec->userdata, vz_template_name(t), what, argv, status, err);
+        return vz_host_run(argv, env, vz_build_output, b, vz_interrupted, status, err);
+}
+
+/* A command in the root on behalf of template t: logged, its status an
+ * error (err_code) naming t and `what` with the tail of its output. */
+int vz_build_ct_run_as(struct vz_build *b, const struct vz_template *t, char *const *argv, const char *what,
+                       int err_code, struct vz_ct_plan *extra, struct vz_error *err)
+{
+        _cleanup_plan_ struct vz_ct_plan *own = extra ? NULL : vz_build_plan_for(b, t);
+        struct vz_ct_plan *p = extra ? extra : own;
+        int status = 0, r;
+        char tail[400];
+
+        if (b->ws.log) {
+                fprintf(b->ws.log, "\n### %s:", what);
+                for (char *const *a = argv; *a; a++)
+                        fprintf(b->ws.log, " %s", *a);
+                fputc('\n', b->ws.log);
+                fflush(b->ws.log);
+        }
+        b->ws.tail_len = 0;
+        vz_plan_command(p, argv);
+        r = exec_ct(b, t, p, what, argv, &status, err);
+        if (vz_plan_warning(p))
+                vz_verbose("%s: %s", vz_template_name(t), vz_plan_warning(p));
+        if (r < 0)
+                return r;
+        if (status != 0) {
+                vz_build_tail(b, tail, sizeof(tail));
+                return vz_error_set(err, err_code, "%s: %s exited with status %d: %s (log: %s)", vz_template_name(t),
+                                    what, status, tail[0] ? tail : "no output", b->ws.logpath);
+        }
+        return 0;
 }
 
 int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int err_code,
                     struct vz_ct_plan *extra, struct vz_error *err)
 {
-        _cleanup_plan_ struct vz_ct_plan *own = extra ? NULL : vz_build_plan(b);
-        struct vz_ct_plan *p = extra ? extra : own;
-        int status = 0, r;
-        char tail[400];
-
-        if (b->log) {
-                fprintf(b->log, "\n### %s:", what);
-                for (char *const *a = argv; *a; a++)
-                        fprintf(b->log, " %s", *a);
-                fputc('\n', b->log);
-                fflush(b->log);
-        }
-        b->tail_len = 0;
-        vz_plan_command(p, argv);
-        r = vz_ct_run(p, &status, err);
-        if (vz_plan_warning(p))
-                vz_verbose("%s: %s", vz_template_name(b->tmpl), vz_plan_warning(p));
-        if (r < 0)
-                return r;
-        if (status != 0) {
-                vz_build_tail(b, tail, sizeof(tail));
-                return vz_error_set(err, err_code, "%s: %s exited with status %d: %s (log: %s)",
-                                    vz_template_name(b->tmpl), what, status, tail[0] ? tail : "no output",
-                                    b->logpath);
-        }
-        return 0;
+        return vz_build_ct_run_as(b, b->tmpl, argv, what, err_code, extra, err);
 }
 
 /* SOURCE_DATE_EPOCH from the environment when it is a number (as the
@@ -199,12 +227,6 @@ static const struct norm_entry {
         { "etc/hostname", NULL, NORM_REMOVE },                    /* create ct names the container */
         /* build traces: different on every build */
         { "var/cache/ldconfig/aux-cache", NULL, NORM_REMOVE },
-        { "var/cache/debconf/config.dat-old", NULL, NORM_REMOVE },
-        { "var/cache/debconf/templates.dat-old", NULL, NORM_REMOVE },
-        { "var/cache/debconf/passwords.dat-old", NULL, NORM_REMOVE },
-        { "var/lib/dpkg/status-old", NULL, NORM_REMOVE },
-        { "var/lib/dpkg/diversions-old", NULL, NORM_REMOVE },
-        { "var/lib/dpkg/statoverride-old", NULL, NORM_REMOVE },
         { "etc/passwd-", NULL, NORM_REMOVE },
         { "etc/group-", NULL, NORM_REMOVE },
         { "etc/shadow-", NULL, NORM_REMOVE },
@@ -212,8 +234,8 @@ static const struct norm_entry {
         { "etc/subuid-", NULL, NORM_REMOVE },
         { "etc/subgid-", NULL, NORM_REMOVE },
         { "var/lib/systemd/catalog/database", NULL, NORM_REMOVE },
-        { "var/lib/rpm/.rpm.lock", NULL, NORM_REMOVE },
         { "var/log", NULL, NORM_LOGS },  /* emptied, not removed: packages expect the files */
+        /* and the package manager's own (struct vz_backend's build_traces) */
 };
 
 #define NORM_MAX_DEPTH 64
@@ -307,14 +329,20 @@ static int norm_one(int root, const struct norm_entry *n)
 int vz_build_normalize(struct vz_build *b, struct vz_error *err)
 {
         _cleanup_close_ int root = -1;
-        int r = vz_root_open(b->root, &root);
+        int r = vz_root_open(b->ws.root, &root);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(norm_table); i++)
                 if ((r = norm_one(root, &norm_table[i])) < 0)
                         return vz_error_set(err, -VZ_E_ARCHIVE, "%s: cannot clean /%s from the new cache: %s",
                                             vz_template_name(b->tmpl), norm_table[i].path, strerror(-r));
+        for (const char *const *t = r >= 0 && b->be ? b->be->build_traces : NULL; t && *t; t++) {
+                struct norm_entry e = { *t, NULL, NORM_REMOVE };
+                if ((r = norm_one(root, &e)) < 0)
+                        return vz_error_set(err, -VZ_E_ARCHIVE, "%s: cannot clean /%s from the new cache: %s",
+                                            vz_template_name(b->tmpl), *t, strerror(-r));
+        }
         if (r < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "%s: cannot open the build root %s: %s",
-                                    vz_template_name(b->tmpl), b->root, strerror(-r));
+                                    vz_template_name(b->tmpl), b->ws.root, strerror(-r));
         return 0;
 }
 
@@ -422,18 +450,18 @@ static int make_workdir(struct vz_build *b, struct vz_error *err)
         b->workdir = vz_asprintf("%s/%s.%d.XXXXXX", c->tmp_dir, vz_template_name(b->tmpl), (int)getpid());
         if (!mkdtemp(b->workdir))
                 return vz_error_set(err, -errno, "TMP_DIR %s: cannot create a work directory: %m", c->tmp_dir);
-        b->root = vz_path_join(b->workdir, "root");
-        if (mkdir(b->root, 0755) < 0)
-                return vz_error_set(err, -errno, "%s: %m", b->root);
+        b->ws.root = vz_path_join(b->workdir, "root");
+        if (mkdir(b->ws.root, 0755) < 0)
+                return vz_error_set(err, -errno, "%s: %m", b->ws.root);
         r = vz_mkdir_p(c->log_dir, 0755);
-        b->logpath = vz_asprintf("%s/%s.log", c->log_dir, vz_template_name(b->tmpl));
-        b->log = r < 0 ? NULL : fopen(b->logpath, "ae");  /* appended: a container run must not wipe a build's log */
-        if (b->log) {
+        b->ws.logpath = vz_asprintf("%s/%s.log", c->log_dir, vz_template_name(b->tmpl));
+        b->ws.log = r < 0 ? NULL : fopen(b->ws.logpath, "ae");  /* appended: a container run must not wipe a build's log */
+        if (b->ws.log) {
                 time_t now = time(NULL);
-                fprintf(b->log, "\n=== vzpkg %s, %s", VZPKG_VERSION, ctime(&now));
+                fprintf(b->ws.log, "\n=== vzpkg %s, %s", VZPKG_VERSION, ctime(&now));
         }
-        if (!b->log)
-                vz_warn("cannot write the build log %s: %m", b->logpath);
+        if (!b->ws.log)
+                vz_warn("cannot write the build log %s: %m", b->ws.logpath);
         return 0;
 }
 
@@ -441,11 +469,11 @@ void vz_build_end(struct vz_build *b)
 {
         if (b->workdir)
                 vz_rm_rf(b->workdir);
-        if (b->log)
-                fclose(b->log);
+        if (b->ws.log)
+                fclose(b->ws.log);
         free(b->workdir);
-        free(b->root);
-        free(b->logpath);
+        free(b->ws.root);
+        free(b->ws.logpath);
         vz_repo_reset(&b->session);
         vz_fetch_free(b->session.fetch);
         vz_pkgcache_free(b->session.pkgcache);
@@ -469,10 +497,10 @@ static int open_session(struct vz_build *b, struct vz_error *err);
 int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err)
 {
         int r;
-        if (!vz_backend_for(t))  /* every command that works on a template starts here */
-                return vz_error_set(err, -VZ_E_METADATA, "template %s: package manager %s is not supported yet",
-                                    vz_template_name(t), vz_template_package_manager(t));
         memset(b, 0, sizeof(*b));
+        r = vz_backend_get(t, &b->be, err);  /* every command that works on a template starts here */
+        if (r < 0)
+                return r;
         b->ctx = ctx;
         b->tmpl = t;
         b->session.source_date_epoch = -1;
@@ -523,7 +551,7 @@ static char **package_urls(struct vz_build *b, const struct vz_pkg *p)
  * re-hashed before use, so a tampered cache is caught too. */
 int vz_build_download(struct vz_build *b, const struct vz_pkglist *l, struct vz_error *err)
 {
-        const char *suffix = vz_backend_for(b->tmpl)->pkg_suffix;
+        const char *suffix = b->be->pkg_suffix;
         struct vz_download *items = vz_xmalloc((l->n + 1) * sizeof(*items));
         char ***urls = vz_xmalloc((l->n + 1) * sizeof(*urls));
         char **dests = vz_xmalloc((l->n + 1) * sizeof(*dests));
@@ -599,7 +627,7 @@ static int check_installed(struct vz_build *b, const struct vz_pkglist *want, st
                 if (!wanted)
                         return vz_error_set(err, -VZ_E_INSTALL,
                                             "%s: package %s is installed but no longer part of the template (log: %s)",
-                                            vz_template_name(b->tmpl), have->pkgs[j].name, b->logpath);
+                                            vz_template_name(b->tmpl), have->pkgs[j].name, b->ws.logpath);
         }
         for (size_t i = 0; i < want->n; i++) {
                 const struct vz_pkg *w = &want->pkgs[i];
@@ -610,7 +638,7 @@ static int check_installed(struct vz_build *b, const struct vz_pkglist *want, st
                 if (!found)
                         return vz_error_set(err, -VZ_E_INSTALL,
                                             "%s: package %s %s is not installed after the transaction (log: %s)",
-                                            vz_template_name(b->tmpl), w->name, w->version, b->logpath);
+                                            vz_template_name(b->tmpl), w->name, w->version, b->ws.logpath);
         }
         qsort(have->pkgs, have->n, sizeof(*have->pkgs), cmp_pkg);
         return 0;
@@ -627,7 +655,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         _cleanup_free_ char *old = NULL;
         int r;
 
-        r = vz_manifest_write_vzpackages(b->root, installed);
+        r = vz_manifest_write_vzpackages(b->ws.root, installed);
         if (r < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "%s: cannot write templates/vzpackages: %s", name,
                                     strerror(-r));
@@ -635,7 +663,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         if (r < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache directory %s: %s", c->cache_dir, strerror(-r));
         vz_info("%s: packing %s", name, dest);
-        r = vz_cache_pack(b->root, dest, c->archive, sde, vz_interrupted, err);
+        r = vz_cache_pack(b->ws.root, dest, c->archive, sde, vz_interrupted, err);
         if (r < 0)
                 return r;
         /* A cache of another format would shadow or confuse: the new one replaces it. */
@@ -710,6 +738,26 @@ static void mark_stages(struct vz_build *b, struct vz_resolver *res, struct vz_p
         b->n_stages = stage;
 }
 
+/* Copied, not linked, in a snapshot of a root: the package database
+ * (the backend's state), logs and /etc are written in place (appends,
+ * sqlite pages, hooks' echo >>). */
+char **vz_build_snapshot_copies(const struct vz_build *b)
+{
+        char **v = vz_xmalloc(sizeof(char *));
+        for (const char *const *d = b->be->state_dirs; d && *d; d++)
+                vz_strv_push(&v, *d);
+        vz_strv_push(&v, "var/log");
+        vz_strv_push(&v, "etc");
+        return v;
+}
+
+void vz_workspace_enter(struct vz_workspace *ws, const char *root, const char *ctid)
+{
+        free(ws->root);
+        ws->root = vz_xstrdup(root);
+        ws->ctid = ctid;
+}
+
 /* Repositories in, resolved package list out. */
 int vz_build_resolve(struct vz_build *b, struct vz_resolver **ret_res, struct vz_pkglist *ret, struct vz_error *err)
 {
@@ -740,7 +788,7 @@ int vz_build_publish(struct vz_build *b, const struct vz_pkglist *resolved, bool
                      struct vz_error *err)
 {
         struct vz_pkglist installed = { 0 };
-        int r = vz_backend_for(b->tmpl)->installed(b, &installed, err);
+        int r = b->be->installed(b, &b->ws, &installed, err);
         if (r >= 0)
                 r = check_installed(b, resolved, &installed, exact, err);
         if (r >= 0) {
@@ -751,7 +799,7 @@ int vz_build_publish(struct vz_build *b, const struct vz_pkglist *resolved, bool
         return r;
 }
 
-static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct vz_error *err)
+static int run_pipeline(struct vz_build *b, struct vz_error *err)
 {
         _cleanup_resolver_ struct vz_resolver *res = NULL;
         struct vz_pkglist pkgs = { 0 };
@@ -764,12 +812,13 @@ static int run_pipeline(struct vz_build *b, const struct vz_backend *be, struct 
         r = vz_build_resolve(b, &res, &pkgs, err);
         if (r >= 0) {
                 vz_info("%s: %zu packages", name, pkgs.n);
-                b->n_pkgs = pkgs.n;
+                b->ws.n_pkgs = pkgs.n;
                 r = vz_build_download(b, &pkgs, err);
         }
         if (r >= 0) {
+                struct vz_operation op = { .kind = VZ_OP_BUILD, .pkgs = &pkgs };
                 vz_info("%s: installing", name);
-                r = be->install(b, &pkgs, err);
+                r = vz_operation_run(b, &op, err);
         }
         vz_progress_clear();
         if (r >= 0)
@@ -805,15 +854,12 @@ int vz_build_lock(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_e
 int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, struct vz_error *err)
 {
         struct vz_build b;
-        const struct vz_backend *be = vz_backend_for(t);
         _cleanup_free_ char *existing = NULL;
         _cleanup_close_ int lock = -1;
-        int r;
+        int r = vz_backend_get(t, NULL, err);
 
-        if (!be)
-                return vz_error_set(err, -VZ_E_METADATA,
-                                    "template %s: package manager %s is not supported yet", vz_template_name(t),
-                                    vz_template_package_manager(t));
+        if (r < 0)
+                return r;
         r = vz_build_lock(ctx, vz_template_name(t), &lock, err);
         if (r < 0)
                 return r;
@@ -827,7 +873,7 @@ int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, 
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;
-        r = run_pipeline(&b, be, err);
+        r = run_pipeline(&b, err);
         vz_build_end(&b);
         if (r == -VZ_E_INTERRUPTED)
                 vz_error_reset(err, r, "%s: interrupted; the build was stopped and cleaned up, no cache written",

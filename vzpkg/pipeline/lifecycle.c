@@ -155,20 +155,13 @@ static int refresh(struct vz_build *b, struct vz_pkglist *fresh, const struct vz
         free(changed.pkgs);
         if (r >= 0) {
                 vz_verbose("%s: unpacking %s", name, cache);
-                r = vz_cache_unpack(cache, b->root, vz_interrupted, err);
+                r = vz_cache_unpack(cache, b->ws.root, vz_interrupted, err);
         }
         if (r >= 0) {
+                struct vz_operation op = { .kind = VZ_OP_UPDATE_CACHE, .list = fresh, .select = mask, .remove = remove };
                 vz_info("%s: updating", name);
-                r = vz_hook_ct(b, "pre-update", err);
+                r = vz_operation_run(b, &op, err);
         }
-        if (r >= 0)
-                r = vz_backend_for(b->tmpl)->apply(b, fresh, mask, remove, err);
-        if (r >= 0)
-                r = vz_hook_ct(b, "post-update", err);
-        if (r >= 0)
-                r = vz_backend_for(b->tmpl)->finish_cache(b, err);
-        if (r >= 0)
-                r = vz_build_normalize(b, err);
         vz_progress_clear();
         if (r >= 0)
                 r = vz_build_publish(b, fresh, true, &path, err);
@@ -203,7 +196,7 @@ static int update_locked(struct vz_ctx *ctx, const struct vz_template *t, struct
                 else if (ctx->verbosity >= 0)
                         printf("%s: current\n", name);
         } else if (r >= 0) {
-                b.n_pkgs = d.updates + d.added;
+                b.ws.n_pkgs = d.updates + d.added;
                 r = refresh(&b, &fresh, &d, cache, err);
         }
         vz_diff_done(&d);

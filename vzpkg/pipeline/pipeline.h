@@ -8,22 +8,43 @@
 
 /* ---- the build pipeline (build.c) ------------------------------------------- */
 
+/* Where commands run: a root (a build's work directory or a container's
+ * private area), its log, the container, and the edge that runs commands.
+ * A build has one; a container worker sets it to its container
+ * (vz_workspace_enter); reading another root's database takes one of its
+ * own (containers/operate.c). */
+struct vz_exec {
+        /* a command in the root on behalf of template `who` (the plan is
+         * ready: the real edge runs it) */
+        int (*ct_run)(void *userdata, const char *who, const char *what, char *const *argv, int *status,
+                      struct vz_error *err);
+        /* a host hook of template `who`: argv[0] the script, argv[1] the root */
+        int (*host_run)(void *userdata, const char *who, const char *what, char *const *argv, int *status,
+                        struct vz_error *err);
+        void *userdata;
+};
+struct vz_workspace {
+        char *root;              /* workdir/root, or a container's private area (owned copy) */
+        char *logpath;
+        FILE *log;
+        char tail[2048];         /* last output, for error messages */
+        size_t tail_len;
+        int configured;          /* packages the backend reported configured (vz_build_configured) */
+        size_t n_pkgs;           /* ... of this many: the progress bar's total */
+        const char *ctid;        /* the container worked on, $2 of host hooks */
+        pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
+        const struct vz_exec *exec;  /* NULL: the runtime; the unit tests fake it */
+};
+
 /* A build in progress: everything a backend needs. */
 struct vz_build {
         struct vz_session session;    /* repositories, downloads, package cache (repo/repo.h) */
         struct vz_ctx *ctx;
         const struct vz_template *tmpl;
         char *workdir;           /* $TMP_DIR/<ost>.<pid>.XXXXXX */
-        char *root;              /* workdir/root */
-        char *logpath;
-        FILE *log;
-        char tail[2048];         /* last output, for error messages */
-        size_t tail_len;
-        int configured;          /* dpkg "Setting up" lines seen, for progress */
-        const char *ctid;        /* the container worked on, $2 of host hooks */
-        size_t n_pkgs;
+        struct vz_workspace ws;
+        const struct vz_backend *be;  /* the template's family */
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
-        pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
         char **unsigned_ok;      /* SHA-256s of package files admitted unsigned (localinstall --unsigned) */
         const char *cache_name;  /* appcache: published under this name (NULL: the template's) */
         char *const *apps;       /* appcache: its application templates, for the manifest */
@@ -85,6 +106,18 @@ int vz_each_template(struct vz_ctx *ctx, int argc, char **argv, bool all_by_defa
 int vz_build_ct_run(struct vz_build *b, char *const *argv, const char *what, int err_code,
                     struct vz_ct_plan *extra, struct vz_error *err);
 struct vz_ct_plan *vz_build_plan(struct vz_build *b);
+/* The same on behalf of template t (its environment, its name in errors). */
+struct vz_ct_plan *vz_build_plan_for(struct vz_build *b, const struct vz_template *t);
+int vz_build_ct_run_as(struct vz_build *b, const struct vz_template *t, char *const *argv, const char *what,
+                       int err_code, struct vz_ct_plan *extra, struct vz_error *err);
+int vz_build_exec_host(struct vz_build *b, const struct vz_template *t, const char *what, char *const *argv,
+                       char *const *env, int *status, struct vz_error *err);
+/* Progress: backends call it for each package configured. */
+void vz_build_configured(struct vz_build *b);
+/* What a snapshot of a root copies rather than hard-links (vz_tree_snapshot). */
+char **vz_build_snapshot_copies(const struct vz_build *b);
+/* A worker's workspace moves to a container: its private area and id. */
+void vz_workspace_enter(struct vz_workspace *ws, const char *root, const char *ctid);
 void vz_build_output(void *userdata, const char *buf, size_t len);
 void vz_build_tail(struct vz_build *b, char *out, size_t size);
 
@@ -107,9 +140,36 @@ bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_
 int vz_build_stage_restore(struct vz_build *b, const char *key, const char *what, struct vz_error *err);
 void vz_build_stage_save(struct vz_build *b, const char *key, const char *what);
 
-/* hooks.c */
-int vz_hook_host(struct vz_build *b, const char *hook, struct vz_error *err);
-int vz_hook_ct(struct vz_build *b, const char *hook, struct vz_error *err);
+/* phases.c: what runs in a root, in the EZ hook order, for each operation. */
+enum vz_operation_kind {
+        VZ_OP_BUILD,         /* create cache: the backend's install steps between pre-cache ... post-install */
+        VZ_OP_UPDATE_CACHE,  /* update cache: pre-update, apply, post-update */
+        VZ_OP_APPCACHE,      /* an appcache on its OS cache: the apps' install hooks around apply */
+        VZ_OP_CT_INSTALL,    /* install in a container: the apps' pre-install-hn/pre-install ... */
+        VZ_OP_CT_REMOVE,     /* remove from a container: the apps' pre-remove ... post-remove */
+        VZ_OP_CT_UPDATE,     /* update a container: the OS template's pre-update ... post-update */
+        VZ_OP_UPGRADE,       /* a container to the next release: pre-upgrade-hn ... post-upgrade */
+};
+struct vz_operation {
+        enum vz_operation_kind kind;
+        const struct vz_template *os;           /* its hooks (NULL: the build's template) */
+        struct vz_template *const *apps;        /* app templates: their hooks, in this order */
+        size_t n_apps;
+        const struct vz_pkglist *pkgs;          /* build: the resolved packages */
+        struct vz_pkglist *list;                /* apply: these packages, */
+        const bool *select;                     /* ... those selected (NULL: all), */
+        char **remove;                          /* ... then these names removed */
+        int (*check)(void *userdata, struct vz_error *err);  /* right before apply (NULL: none) */
+        void *userdata;
+        bool applied;                           /* out: the package manager ran */
+};
+/* The operation's phases in order; the first failure stops them and is
+ * returned. Undoing is the caller's (op->applied says whether to). */
+int vz_operation_run(struct vz_build *b, struct vz_operation *op, struct vz_error *err);
+
+/* hooks.c: template t's hook (t: the OS template or an app template). */
+int vz_hook_host(struct vz_build *b, const struct vz_template *t, const char *hook, struct vz_error *err);
+int vz_hook_ct(struct vz_build *b, const struct vz_template *t, const char *hook, struct vz_error *err);
 
 /* manifest.c */
 int vz_manifest_write_vzpackages(const char *root, const struct vz_pkglist *installed);

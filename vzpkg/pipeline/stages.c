@@ -140,7 +140,7 @@ static void add_sources(struct vz_build *b, struct vz_stagekey *k)
 
 bool vz_build_stages_on(struct vz_build *b)
 {
-        return b->ctx->cfg.stage_cache && !b->ctx->no_stage_cache && b->attach_pid <= 0 && !b->ctid &&
+        return b->ctx->cfg.stage_cache && !b->ctx->no_stage_cache && b->ws.attach_pid <= 0 && !b->ws.ctid &&
                self_sha256();
 }
 
@@ -165,9 +165,9 @@ bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_
                         vz_stagekey_add_file(&k, ct_hooks[i], vz_template_hook(b->tmpl, ct_hooks[i]));
         }
         vz_stagekey_finish(&k, ret_hex);
-        if (b->log)
-                fprintf(b->log, "\n### stage %s: key %s\n%s", stage == VZ_STAGE_BASE ? "base" : "final", ret_hex,
-                        k.text), fflush(b->log);
+        if (b->ws.log)
+                fprintf(b->ws.log, "\n### stage %s: key %s\n%s", stage == VZ_STAGE_BASE ? "base" : "final", ret_hex,
+                        k.text), fflush(b->ws.log);
         vz_stagekey_done(&k);
         return true;
 }
@@ -177,12 +177,12 @@ bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_
 int vz_build_stage_restore(struct vz_build *b, const char *key, const char *what, struct vz_error *err)
 {
         double t0 = vz_now();
-        int r = vz_stage_load(b->ctx->cfg.stage_cache, key, b->root, vz_interrupted, err);
+        int r = vz_stage_load(b->ctx->cfg.stage_cache, key, b->ws.root, vz_interrupted, err);
         if (r > 0)
                 vz_verbose("%s: %s restored from the stage cache in %.1f s", vz_template_name(b->tmpl), what,
                            vz_now() - t0);
-        if (r > 0 && b->log)
-                fprintf(b->log, "\n### %s restored from the stage cache (%s)\n", what, key), fflush(b->log);
+        if (r > 0 && b->ws.log)
+                fprintf(b->ws.log, "\n### %s restored from the stage cache (%s)\n", what, key), fflush(b->ws.log);
         return r;
 }
 
@@ -191,7 +191,7 @@ void vz_build_stage_save(struct vz_build *b, const char *key, const char *what)
 {
         struct vz_error e = { 0 };
         double t0 = vz_now();
-        int r = vz_stage_save(b->ctx->cfg.stage_cache, key, b->root, b->ctx->cfg.stage_cache_max, vz_interrupted,
+        int r = vz_stage_save(b->ctx->cfg.stage_cache, key, b->ws.root, b->ctx->cfg.stage_cache_max, vz_interrupted,
                               &e);
         if (r < 0 && r != -VZ_E_INTERRUPTED)
                 vz_warn("%s: cannot save the %s in the stage cache: %s", vz_template_name(b->tmpl), what, e.msg);
