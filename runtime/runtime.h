@@ -68,3 +68,11 @@ int vz_ct_run(struct vz_ct_plan *p, int *ret_status, struct vz_error *err);
 /* Run a command on the host (hooks), output to fn, same cancel rules. */
 int vz_host_run(char *const *argv, char *const *envp, vz_output_fn fn, void *userdata,
                 int (*cancelled)(void), int *ret_status, struct vz_error *err);
+
+/* tmpfs.c: path (an empty directory) becomes a tmpfs of at most size bytes,
+ * mounted in a mount namespace of this process's own (made on first use):
+ * only this process and its children see it, and it cannot outlive them.
+ * -errno when the namespace or the mount cannot be made (the caller stays
+ * on disk). */
+int vz_tmpfs_mount(const char *path, long long size);
+int vz_tmpfs_umount(const char *path);

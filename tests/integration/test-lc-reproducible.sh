@@ -10,6 +10,10 @@
 # template: the build starts from the saved essential set, gives another
 # cache, and exactly the one a build without the stage cache gives.  With
 # the change undone, the first finished root is used again.
+#
+# Nor the build root in memory (BUILD_TMPFS): build 1 runs on disk
+# (BUILD_TMPFS=no), the others with the default, which puts the root on
+# tmpfs on a machine with 4 GiB of memory available.
 . "$(dirname "$0")/lib.sh"
 
 # The default, not a value the caller's environment happens to carry.
@@ -85,11 +89,21 @@ same() {
 # writes gets a later mtime), with a warm package cache and another time
 # zone, none of which may show in the archive.  Build 1 does every step;
 # build 2 with an empty stage cache too, and fills it.
+in_memory() { grep -c '^### the build root is in memory' "$BUILD_LOG" || true; }
 OPTS=(--no-stage-cache)
+config_set BUILD_TMPFS no
 build 1
+[ "$(in_memory)" = 0 ] || fail "build 1 put its root on tmpfs with BUILD_TMPFS=no"
+config_set BUILD_TMPFS auto
 [ "$(stages_saved)" = 0 ] || fail "create cache --no-stage-cache saved $(stages_saved) stages in $STAGES"
 OPTS=()
 build 2 TZ=Pacific/Chatham LC_ALL=C.UTF-8
+if [ "$(awk '/^MemAvailable:/ { print ($2 >= 4 * 1048576) }' /proc/meminfo)" = 1 ]; then
+	[ "$(in_memory)" = 1 ] || fail "build 2 did not put its root on tmpfs with BUILD_TMPFS=auto and 4 GiB available$(vzpkg_log)"
+	grep -q "vzpkg-build" /proc/mounts && fail "the build's tmpfs is visible outside vzpkg (in the test's /proc/mounts)"
+else
+	say "less than 4 GiB of memory available: build 2 ran on disk too (BUILD_TMPFS=auto)"
+fi
 ! restored "the finished root" && ! restored "the essential set" ||
 	fail "build 2 restored a stage from an empty stage cache"
 [ "$(stages_saved)" = 2 ] || fail "build 2 saved $(stages_saved) stages, expected 2 (essential set, finished root)"

@@ -43,6 +43,7 @@ static void defaults(struct vz_config *c)
         c->lxc_network = vz_xstrdup("empty");
         c->stage_cache = vz_xstrdup("/var/cache/vzpkg/stages");
         c->stage_cache_max = 4LL << 30;
+        c->build_tmpfs = -1;
         c->template_keys = vz_xstrdup("/etc/vzpkg/template-keys");
 }
 
@@ -113,6 +114,13 @@ static int parse_limits(struct vz_config *c, const struct vz_kv *kv, size_t n, s
             (r = parse_range("PKG_CACHE_MAX", v, vz_size_units, vz_n_size_units, 0, 1LL << 60, &c->pkg_cache_max,
                              err)) < 0)
                 return r;
+        if ((v = vz_kv_get(kv, n, "BUILD_TMPFS")) && strcmp(v, "auto") != 0) {
+                if (strcmp(v, "no") == 0)
+                        c->build_tmpfs = 0;
+                else if ((r = parse_range("BUILD_TMPFS", v, vz_size_units, vz_n_size_units, 64LL << 20, 1LL << 50,
+                                          &c->build_tmpfs, err)) < 0)
+                        return vz_error_set(err, r, "BUILD_TMPFS=%s: expected auto, no, or a size such as 8G", v);
+        }
         if ((v = vz_kv_get(kv, n, "STAGE_CACHE_MAX")) &&
             (r = parse_range("STAGE_CACHE_MAX", v, vz_size_units, vz_n_size_units, 0, 1LL << 60, &c->stage_cache_max,
                              err)) < 0)

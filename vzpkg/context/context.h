@@ -77,6 +77,7 @@ struct vz_config {
         char *lxc_apparmor;      /* LXC_APPARMOR_PROFILE: NULL/"": LXC's default */
         char *stage_cache;       /* STAGE_CACHE: saved build stages; NULL: off */
         long long stage_cache_max; /* STAGE_CACHE_MAX, bytes; 0 = no bound */
+        long long build_tmpfs;   /* BUILD_TMPFS: -1 auto, 0 no, else the build root's tmpfs size in bytes */
         char *template_keys;     /* TEMPLATE_KEYS: armored keys template packages must be signed with */
 };
 

@@ -330,6 +330,7 @@ static int build_locked(struct vz_ctx *ctx, const struct appset *s, const char *
         r = appset_resolve(&b, s, &res, &want, err);
         if (r >= 0) {
                 vz_info("%s: unpacking %s", s->name, oscache);
+                vz_build_root_in_memory(&b);
                 r = vz_cache_unpack(oscache, b.ws.root, vz_interrupted, err);
         }
         if (r >= 0)

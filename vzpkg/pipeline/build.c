@@ -465,8 +465,56 @@ static int make_workdir(struct vz_build *b, struct vz_error *err)
         return 0;
 }
 
+/* ---- the build root in memory ------------------------------------------------
+ * A build writes some 150 MB of small files, and dpkg syncs its database
+ * after every package: on tmpfs nothing waits for the disk, and a crash
+ * loses only the build, which is redone anyway. BUILD_TMPFS=auto uses it
+ * when at least TMPFS_AUTO_MIN of memory is available, bounded by half of
+ * it; a size uses it always, bounded by that size; no never. The mount is
+ * vzpkg's alone and cannot outlive it (runtime/tmpfs.c). The files, and so
+ * the cache, are the same either way (integration.lc-reproducible). */
+#define TMPFS_AUTO_MIN (4LL << 30)
+
+static long long mem_available(void)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
+        char line[256];
+        long long kib;
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
+                        return kib * 1024;
+        return 0;
+}
+
+void vz_build_root_in_memory(struct vz_build *b)
+{
+        const char *name = vz_template_name(b->tmpl);
+        long long size = b->ctx->cfg.build_tmpfs;
+        int r;
+        if (size < 0) {
+                long long avail = mem_available();
+                size = avail >= TMPFS_AUTO_MIN ? avail / 2 : 0;
+        }
+        if (size == 0 || b->root_in_memory || !b->workdir)
+                return;
+        r = vz_tmpfs_mount(b->ws.root, size);
+        if (r < 0) {
+                vz_verbose("%s: the build root stays on disk (tmpfs: %s)", name, strerror(-r));
+                return;
+        }
+        b->root_in_memory = true;
+        vz_verbose("%s: the build root is in memory (tmpfs of at most %lld MiB)", name, size >> 20);
+        if (b->ws.log)
+                fprintf(b->ws.log, "### the build root is in memory (tmpfs of at most %lld MiB)\n", size >> 20),
+                        fflush(b->ws.log);
+}
+
 void vz_build_end(struct vz_build *b)
 {
+        if (b->root_in_memory) {
+                _cleanup_free_ char *root = vz_path_join(b->workdir, "root");
+                (void)vz_tmpfs_umount(root);  /* else it goes with vzpkg's mount namespace */
+        }
         if (b->workdir)
                 vz_rm_rf(b->workdir);
         if (b->ws.log)
@@ -818,6 +866,7 @@ static int run_pipeline(struct vz_build *b, struct vz_error *err)
         if (r >= 0) {
                 struct vz_operation op = { .kind = VZ_OP_BUILD, .pkgs = &pkgs };
                 vz_info("%s: installing", name);
+                vz_build_root_in_memory(b);
                 r = vz_operation_run(b, &op, err);
         }
         vz_progress_clear();

@@ -155,6 +155,7 @@ static int refresh(struct vz_build *b, struct vz_pkglist *fresh, const struct vz
         free(changed.pkgs);
         if (r >= 0) {
                 vz_verbose("%s: unpacking %s", name, cache);
+                vz_build_root_in_memory(b);
                 r = vz_cache_unpack(cache, b->ws.root, vz_interrupted, err);
         }
         if (r >= 0) {

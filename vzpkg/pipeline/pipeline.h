@@ -44,6 +44,7 @@ struct vz_build {
         char *workdir;           /* $TMP_DIR/<ost>.<pid>.XXXXXX */
         struct vz_workspace ws;
         const struct vz_backend *be;  /* the template's family */
+        bool root_in_memory;     /* workdir/root is a tmpfs of ours (vz_build_root_in_memory) */
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
         char **unsigned_ok;      /* SHA-256s of package files admitted unsigned (localinstall --unsigned) */
         const char *cache_name;  /* appcache: published under this name (NULL: the template's) */
@@ -58,6 +59,9 @@ int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, 
 /* The steps the lifecycle commands share (build.c). */
 int vz_build_lock(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err);
 int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err);
+/* Before a cache build fills workdir/root: put it on tmpfs when BUILD_TMPFS
+ * says so and memory allows; on disk otherwise (never an error). */
+void vz_build_root_in_memory(struct vz_build *b);
 void vz_build_end(struct vz_build *b);
 int vz_build_resolve(struct vz_build *b, struct vz_resolver **ret_res, struct vz_pkglist *ret,
                      struct vz_error *err);
