@@ -60,11 +60,6 @@ struct vz_backend {
 };
 extern const struct vz_backend vz_backend_deb;
 extern const struct vz_backend vz_backend_rpm;
-/* backends/rpm.c: a .rpm file's digests and its signature by one of the
- * armored keys in keyfiles (digests_only: the digests alone); owner names
- * the keys' owner when there are none. -VZ_E_SIGNATURE naming label. */
-int vz_rpm_verify_file(char *const *keyfiles, const char *owner, const char *path, const char *label,
-                       bool digests_only, struct vz_error *err);
 /* The template's backend; NULL when its package manager has none. */
 const struct vz_backend *vz_backend_for(const struct vz_template *t);
 /* The same, or -VZ_E_METADATA "package manager X is not supported": the

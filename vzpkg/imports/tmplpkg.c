@@ -12,13 +12,12 @@
 #include "backend.h"
 #include "pipeline.h"
 #include "imports.h"
+#include "vzrpm.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <rpm/rpmlib.h>
-#include <rpm/rpmts.h>
 #include <sys/stat.h>
 
 #define PKG_MAX (256LL << 20)       /* a template package larger than this is refused unread */
@@ -354,21 +353,14 @@ static int verify(struct vz_ctx *ctx, const char *copy, const char *label, bool 
 
 static char *package_nevra(const char *path)
 {
-        rpmts ts = rpmtsCreate();
-        FD_t fd = Fopen(path, "r.ufdio");
-        Header h = NULL;
-        char *nevra = NULL;
-        rpmtsSetVSFlags(ts, RPMVSF_MASK_NODIGESTS | RPMVSF_MASK_NOSIGNATURES);  /* checked already */
-        if (fd && rpmReadPackageFile(ts, fd, path, &h) == RPMRC_OK) {
-                char *s = headerGetAsString(h, RPMTAG_NEVRA);
-                nevra = vz_xstrdup(s ? s : "?");
-                free(s);
-        }
-        if (fd)
-                Fclose(fd);
-        headerFree(h);
-        rpmtsFree(ts);
-        return nevra ? nevra : vz_xstrdup("?");
+        struct vz_rpm_header h;
+        struct vz_error ignored = { 0 };
+        char *nevra;
+        if (vz_rpm_read_header(path, &h, &ignored) < 0)
+                return vz_xstrdup("?");
+        nevra = vz_xstrdup(h.nevra ? h.nevra : "?");
+        vz_rpm_header_done(&h);
+        return nevra;
 }
 
 /* ---- into the template area --------------------------------------------------- */
