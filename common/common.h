@@ -105,6 +105,7 @@ int vz_copy_file(const char *src, const char *dst, mode_t mode);
 int vz_sha256_file(const char *path, char ret_hex[65]);
 /* MD5 of a buffer in hex: only for names other tools derive with it (vztt's appcaches) */
 void vz_md5_hex(const void *data, size_t len, char ret_hex[33]);
+void vz_sha256_hex(const void *data, size_t len, char ret_hex[65]);  /* SHA-256 of a buffer in hex */
 bool vz_is_executable(const char *path);
 
 /* ---- confined access below a root owned by someone else (rootfd.c) ----

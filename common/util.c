@@ -257,17 +257,27 @@ int vz_copy_file(const char *src, const char *dst, mode_t mode)
 
 /* Not for integrity: vztt names an appcache by the MD5 of its app list,
  * and we must find the same file. */
-void vz_md5_hex(const void *data, size_t len, char ret_hex[33])
+static void digest_hex(Id type, const void *data, size_t len, char *ret_hex, int bytes)
 {
-        Chksum *c = solv_chksum_create(REPOKEY_TYPE_MD5);
+        Chksum *c = solv_chksum_create(type);
         const unsigned char *digest;
         int n = 0;
         solv_chksum_add(c, data, (int)len);
         digest = solv_chksum_get(c, &n);
-        for (int i = 0; i < n && i < 16; i++)
+        for (int i = 0; i < n && i < bytes; i++)
                 snprintf(ret_hex + 2 * i, 3, "%02x", digest[i]);
-        ret_hex[32] = '\0';
+        ret_hex[2 * bytes] = '\0';
         solv_chksum_free(c, NULL);
+}
+
+void vz_md5_hex(const void *data, size_t len, char ret_hex[33])
+{
+        digest_hex(REPOKEY_TYPE_MD5, data, len, ret_hex, 16);
+}
+
+void vz_sha256_hex(const void *data, size_t len, char ret_hex[65])
+{
+        digest_hex(REPOKEY_TYPE_SHA256, data, len, ret_hex, 32);
 }
 
 /* SHA-256 comes from libsolv's checksum code, which we link anyway: no

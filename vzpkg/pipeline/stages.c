@@ -12,8 +12,6 @@
 #include "context.h"
 #include "pipeline.h"
 
-#include <solv/chksum.h>
-#include <solv/knownid.h>
 
 /* ---- key text ------------------------------------------------------------ */
 
@@ -65,15 +63,7 @@ void vz_stagekey_add_file(struct vz_stagekey *k, const char *field, const char *
 
 void vz_stagekey_finish(const struct vz_stagekey *k, char ret_hex[65])
 {
-        Chksum *c = solv_chksum_create(REPOKEY_TYPE_SHA256);
-        const unsigned char *d;
-        int len;
-        solv_chksum_add(c, k->text, (int)k->len);
-        d = solv_chksum_get(c, &len);
-        for (int i = 0; i < len && i < 32; i++)
-                snprintf(ret_hex + 2 * i, 3, "%02x", d[i]);
-        ret_hex[64] = '\0';
-        solv_chksum_free(c, NULL);
+        vz_sha256_hex(k->text, k->len, ret_hex);
 }
 
 /* The packages the stage installs, with what decides how they are
