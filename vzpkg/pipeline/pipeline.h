@@ -59,6 +59,9 @@ int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, 
 /* The steps the lifecycle commands share (build.c). */
 int vz_build_lock(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err);
 int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err);
+/* workspace.c: $TMP_DIR/<name>.<pid>.XXXXXX with root/ in it, and the
+ * build log (vz_build_begin's first step). */
+int vz_workspace_make(struct vz_build *b, struct vz_error *err);
 /* Before a cache build fills workdir/root: put it on tmpfs when BUILD_TMPFS
  * says so and memory allows; on disk otherwise (never an error). */
 void vz_build_root_in_memory(struct vz_build *b);
