@@ -575,14 +575,9 @@ static struct group *group_for(struct group **groups, size_t *n, const char *ost
         return NULL;
 }
 
-/* Which template's repositories serve the group: an app that lists its own
- * (they come with the OS base's appended), else the OS template. */
 static const struct vz_template *repo_template(struct group *g)
 {
-        for (size_t i = 0; i < g->n_apps; i++)
-                if (vz_template_own_repos(g->apps[i]) > 0)
-                        return g->apps[i];
-        return g->os;
+        return vz_repo_template(g->os, g->apps, g->n_apps);
 }
 
 static int load_group(struct vz_ctx *ctx, struct group *g, const char *ost, const struct vz_ct_request *req,

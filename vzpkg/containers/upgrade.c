@@ -178,10 +178,7 @@ static int load(struct upgrade *u, const char *id, struct vz_error *err)
 
 static const struct vz_template *repo_template(struct upgrade *u)
 {
-        for (size_t i = 0; i < u->n_apps; i++)
-                if (vz_template_own_repos(u->apps[i]) > 0)
-                        return u->apps[i];
-        return u->to;
+        return vz_repo_template(u->to, u->apps, u->n_apps);
 }
 
 static bool installed_name(const struct vz_pkglist *have, const char *name)

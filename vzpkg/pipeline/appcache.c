@@ -199,10 +199,7 @@ static int appset_load(struct vz_ctx *ctx, const char *os, char *const *apps, st
  * OS template's -- as install into a container chooses. */
 static const struct vz_template *repo_template(const struct appset *s)
 {
-        for (size_t i = 0; i < s->n; i++)
-                if (vz_template_own_repos(s->apps[i]) > 0)
-                        return s->apps[i];
-        return s->os;
+        return vz_repo_template(s->os, s->apps, s->n);
 }
 
 /* What the appcache holds, solved afresh: the OS template's packages and

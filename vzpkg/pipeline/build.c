@@ -30,6 +30,14 @@ static void on_fetch_progress(void *userdata, size_t items_done, size_t items_to
 
 static int open_session(struct vz_build *b, struct vz_error *err);
 
+const struct vz_template *vz_repo_template(const struct vz_template *os, struct vz_template *const *apps, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (vz_template_own_repos(apps[i]) > 0)
+                        return apps[i];
+        return os;
+}
+
 int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err)
 {
         int r;

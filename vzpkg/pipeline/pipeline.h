@@ -59,6 +59,10 @@ int vz_build_cache(struct vz_ctx *ctx, const struct vz_template *t, bool force, 
 /* The steps the lifecycle commands share (build.c). */
 int vz_build_lock(struct vz_ctx *ctx, const char *name, int *ret_fd, struct vz_error *err);
 int vz_build_begin(struct vz_ctx *ctx, const struct vz_template *t, struct vz_build *b, struct vz_error *err);
+/* Which template's repositories serve an OS template with these apps: the
+ * first app that lists its own (they come with the OS base's appended),
+ * else the OS template (for vz_repo_load). */
+const struct vz_template *vz_repo_template(const struct vz_template *os, struct vz_template *const *apps, size_t n);
 /* workspace.c: $TMP_DIR/<name>.<pid>.XXXXXX with root/ in it, and the
  * build log (vz_build_begin's first step). */
 int vz_workspace_make(struct vz_build *b, struct vz_error *err);
