@@ -117,7 +117,7 @@ static void test_config_ranges(void **state)
                 "MEMORY_LIMIT=99999999999G", "MEMORY_LIMIT=4K",         "PIDS_LIMIT=99999999999999999999",
                 "PIDS_LIMIT=-1",             "PARALLEL_DOWNLOADS=0",    "PARALLEL_DOWNLOADS=256",
                 "PARALLEL_CONTAINERS=1000",  "METADATA_EXPIRE=9999999999999999d", "METADATA_EXPIRE=6x",
-                "PKG_CACHE_MAX=9999999T",
+                "PKG_CACHE_MAX=9999999T",    "BUILD_TMPFS=lots",        "BUILD_TMPFS=1M",
         };
         _cleanup_free_ char *d = scratch_dir();
         _cleanup_free_ char *conf = vz_path_join(d, "vzpkg.conf");
@@ -133,13 +133,22 @@ static void test_config_ranges(void **state)
         }
         struct vz_error err = { 0 };
         write_text(d, "vzpkg.conf", "MEMORY_LIMIT=0\nPIDS_LIMIT=4194304\nPARALLEL_CONTAINERS=255\n"
-                                    "METADATA_EXPIRE=2d\nPKG_CACHE_MAX=3T\n");
+                                    "METADATA_EXPIRE=2d\nPKG_CACHE_MAX=3T\nBUILD_TMPFS=8G\n");
         assert_int_equal(vz_config_load(conf, &cfg, &err), 0);
+        assert_true(cfg.build_tmpfs == 8LL << 30);
         assert_true(cfg.memory_limit == 0);
         assert_int_equal(cfg.pids_limit, 4194304);
         assert_int_equal(cfg.parallel_cts, 255);
         assert_true(cfg.metadata_expire == 2 * 86400);
         assert_true(cfg.pkg_cache_max == 3LL << 40);
+        vz_config_done(&cfg);
+        write_text(d, "vzpkg.conf", "BUILD_TMPFS=no\n");
+        assert_int_equal(vz_config_load(conf, &cfg, &err), 0);
+        assert_true(cfg.build_tmpfs == 0);
+        vz_config_done(&cfg);
+        write_text(d, "vzpkg.conf", "BUILD_TMPFS=auto\n");
+        assert_int_equal(vz_config_load(conf, &cfg, &err), 0);
+        assert_true(cfg.build_tmpfs == -1);
         vz_config_done(&cfg);
         vz_rm_rf(d);
 }

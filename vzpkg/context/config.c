@@ -117,9 +117,9 @@ static int parse_limits(struct vz_config *c, const struct vz_kv *kv, size_t n, s
         if ((v = vz_kv_get(kv, n, "BUILD_TMPFS")) && strcmp(v, "auto") != 0) {
                 if (strcmp(v, "no") == 0)
                         c->build_tmpfs = 0;
-                else if ((r = parse_range("BUILD_TMPFS", v, vz_size_units, vz_n_size_units, 64LL << 20, 1LL << 50,
-                                          &c->build_tmpfs, err)) < 0)
-                        return vz_error_set(err, r, "BUILD_TMPFS=%s: expected auto, no, or a size such as 8G", v);
+                else if (parse_range("BUILD_TMPFS", v, vz_size_units, vz_n_size_units, 64LL << 20, 1LL << 50,
+                                     &c->build_tmpfs, &(struct vz_error){ 0 }) < 0)
+                        return vz_error_set(err, -VZ_E_CONFIG, "BUILD_TMPFS=%s: expected auto, no, or a size from 64M", v);
         }
         if ((v = vz_kv_get(kv, n, "STAGE_CACHE_MAX")) &&
             (r = parse_range("STAGE_CACHE_MAX", v, vz_size_units, vz_n_size_units, 0, 1LL << 60, &c->stage_cache_max,
