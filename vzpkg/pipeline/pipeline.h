@@ -34,7 +34,9 @@ struct vz_workspace {
         const char *ctid;        /* the container worked on, $2 of host hooks */
         pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
         const struct vz_exec *exec;  /* NULL: the runtime; the unit tests fake it */
+        char *expanded_dir;      /* packages decompressed ahead (backends/deb.c), bound at VZ_EXPANDED_MOUNT */
 };
+#define VZ_EXPANDED_MOUNT "/run/vzpkg/expanded"
 
 /* A build in progress: everything a backend needs. */
 struct vz_build {
@@ -45,6 +47,8 @@ struct vz_build {
         struct vz_workspace ws;
         const struct vz_backend *be;  /* the template's family */
         bool root_in_memory;     /* workdir/root is a tmpfs of ours (vz_build_root_in_memory) */
+        long long tmpfs_size;    /* ... of at most this many bytes */
+        struct vz_expand_job expanding;  /* worker processes decompressing packages (backends/deb.c) */
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
         char **unsigned_ok;      /* SHA-256s of package files admitted unsigned (localinstall --unsigned) */
         const char *cache_name;  /* appcache: published under this name (NULL: the template's) */
