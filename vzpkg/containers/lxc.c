@@ -153,8 +153,9 @@ static int overlay_root(struct vz_ctx *ctx, struct lxc_container *c, struct vz_c
         if (vz_lxc_overlay_parse(value, &ct->ovl_lower, &ct->ovl_upper) < 0 ||
             strcmp(ct->ovl_upper, want_upper) != 0)
                 return vz_error_set(err, -VZ_E_CONFIG,
-                                    "container %s: lxc.rootfs.path = overlay:%s: vzpkg works on overlays it made "
-                                    "(a shared tree of the template cache over %s)",
+                                    "container %s: lxc.rootfs.path = overlay:%s: that storage backend is not supported "
+                                    "except as create ct --layout overlay writes it (a shared tree of the template "
+                                    "cache under %s)",
                                     ct->id, value, want_upper);
         tree = vz_xstrdup(ct->ovl_lower);
         char *slash = strrchr(tree, '/');
