@@ -8,7 +8,9 @@
 # own layer (delta0) holds only what create ct wrote (its host name, hosts);
 # LXC's config names overlay:TREE/rootfs:delta0. An update of one container
 # changes its own layer only: the tree (every file's checksum) and the other
-# container's layer stay byte for byte, the other still has the old version.
+# container's layer stay byte for byte, the other still has the old version;
+# a failed update (post-update hook) puts the container's layer back as it
+# was, byte for byte.
 # A symbolic link planted in a container's layer (what a tenant controls)
 # pointing out of the root is not followed by vzpkg's host-side writes.
 # LXC starts a container from the config vzpkg wrote and sees the files of
@@ -77,6 +79,19 @@ tree_manifest "$LXCP/b/delta0" "$TEST_TMP/b.before" content
 # the tenant's link out of the root where vzpkg writes on the host side
 mkdir -p "$LXCP/a/delta0/usr/sbin"
 ln -s "$TEST_TMP/host-owned" "$LXCP/a/delta0/usr/sbin/policy-rc.d"
+# a failed update is rolled back: the container's layer as it was
+add_hook post-update 'if [ -e /etc/fail-here ]; then echo "vzt: failing on purpose" >&2; exit 5; fi'
+echo "make post-update fail" >"$LXCP/a/delta0/etc/fail-here"
+tree_manifest "$LXCP/a/delta0" "$TEST_TMP/a.before" content
+run_vzpkg update a
+[ "$RC" = "$EXIT_HOOK" ] && [[ $(ct_block "$OUT" a) == *"; rolled back" ]] ||
+	fail "update a with a failing post-update: exit $RC, expected $EXIT_HOOK and 'rolled back'$(vzpkg_log)"
+assert_no_leftovers
+tree_manifest "$LXCP/a/delta0" "$TEST_TMP/a.after" content
+cmp -s "$TEST_TMP/a.before" "$TEST_TMP/a.after" ||
+	fail "the rolled-back update left container a's layer changed: $(diff_lines "$TEST_TMP/a.before" "$TEST_TMP/a.after")"
+[ ! -e "$LXCP/a/delta0.vzpkg-snapshot" ] || fail "the roll-back left $LXCP/a/delta0.vzpkg-snapshot"
+rm "$LXCP/a/delta0/etc/fail-here"
 run_vzpkg update a
 [ "$RC" = 0 ] || fail "update a exited $RC$(vzpkg_log)"
 assert_no_leftovers

@@ -446,11 +446,12 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, char *
         if (r >= 0 && ctx->cfg.ct_overlay && !lxc)
                 vz_verbose("container %s: the overlay layout is for LXC containers (vzctl does not understand it): "
                            "a full copy", id);
+        int overlaid = 0;  /* 1: over the shared tree; 0: a full copy */
         if (r >= 0 && ctx->cfg.ct_overlay && lxc && (r = vz_mkdir_p(ct->lxc_dir, 0755)) < 0)
                 vz_error_set(err, r, "container %s: cannot create %s: %s", id, ct->lxc_dir, strerror(-r));
         if (r >= 0 && ctx->cfg.ct_overlay && lxc)
-                r = make_overlay_root(ctx, ct, cache, &tree_lock, err);
-        if (r == 0) {  /* a full copy */
+                r = overlaid = make_overlay_root(ctx, ct, cache, &tree_lock, err);
+        if (r >= 0 && !overlaid) {
                 r = make_root(ctx, ct, err);
                 if (r >= 0)
                         r = vz_cache_unpack(cache, ct->private_dir, vz_interrupted, err);
