@@ -16,7 +16,8 @@
 # LXC starts a container from the config vzpkg wrote and sees the files of
 # its layer; vzpkg refuses to work on the running one in one line. destroy
 # ct removes the container's directory and leaves the tree; clean removes
-# the tree once no container names it. No mount is left behind.
+# the tree once no container names it. A partial tree a killed maker left
+# is removed by the next maker. No mount is left behind.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-boot.sh"
 
@@ -32,8 +33,12 @@ run_vzpkg create cache "$OST"
 [ "$RC" = 0 ] || fail "create cache $OST exited $RC$(vzpkg_log)"
 
 # --- two containers, one tree ------------------------------------------------------
+# what a killed maker of a tree leaves goes when the next one makes it
+STALE=$TEMPLATE/cache/$OST.tree.0123456789abcdef.tmp.99999999
+mkdir -p "$STALE/rootfs/etc"
 run_vzpkg create ct --lxc a --ostemplate "$OST"
 [ "$RC" = 0 ] || fail "create ct --lxc a (CT_LAYOUT=overlay) exited $RC$(vzpkg_log)"
+[ ! -e "$STALE" ] || fail "the partial tree $STALE of a killed maker was left"
 config_set CT_LAYOUT copy
 run_vzpkg -v create ct --lxc b --ostemplate "$OST" --layout overlay
 [ "$RC" = 0 ] || fail "create ct --lxc b --layout overlay exited $RC$(vzpkg_log)"

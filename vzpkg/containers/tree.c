@@ -81,6 +81,25 @@ static int make_tree(const char *cache, const char *tree, struct vz_error *err)
         return r;
 }
 
+/* <stem>.tree.<hex>.tmp.<pid> of a maker that was killed: no maker runs
+ * while the caller holds the exclusive lock, so every one is stale. */
+static void sweep_partial(const char *dir, const char *stem)
+{
+        _cleanup_free_ char *prefix = vz_asprintf("%s" TREE_TAG, stem);
+        struct dirent **ents = NULL;
+        int n = scandir(dir, &ents, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                const char *e = ents[i]->d_name;
+                if (vz_startswith(e, prefix) && strstr(e + strlen(prefix), ".tmp.")) {
+                        _cleanup_free_ char *p = vz_path_join(dir, e);
+                        vz_verbose("removing %s, left by a killed create ct", p);
+                        vz_rm_rf(p);
+                }
+                free(ents[i]);
+        }
+        free(ents);
+}
+
 static char *tree_lock_path(struct vz_ctx *ctx, const char *stem)
 {
         return vz_asprintf("%s/tree-%s.lock", ctx->cfg.lock_dir, stem);
@@ -108,6 +127,7 @@ int vz_shared_tree(struct vz_ctx *ctx, const char *cache, char **ret_tree, int *
         if (lstat(tree, &st) == 0 && !S_ISDIR(st.st_mode))
                 return vz_error_set(err, -VZ_E_CONFIG, "%s is not a directory: remove it", tree);
         if (lstat(tree, &st) < 0) {
+                sweep_partial(slash ? dir : ".", stem);
                 vz_verbose("%s: unpacking the shared tree %s", cache, tree);
                 if ((r = make_tree(cache, tree, err)) < 0)
                         return r;
