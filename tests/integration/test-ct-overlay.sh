@@ -17,7 +17,8 @@
 # its layer; vzpkg refuses to work on the running one in one line. destroy
 # ct removes the container's directory and leaves the tree; clean removes
 # the tree once no container names it. A partial tree a killed maker left
-# is removed by the next maker. No mount is left behind.
+# is removed by the next maker. Where the overlay cannot be mounted, create
+# ct copies the cache and -v says why. No mount is left behind.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-boot.sh"
 
@@ -68,6 +69,21 @@ for c in a b; do
 	[ "$RC" = 0 ] && [ "$(cat "$OUT")" = "$ino" ] ||
 		fail "container $c: /usr/bin/dpkg has inode '$(cat "$OUT")' (exit $RC), not the tree's $ino$(vzpkg_log)"
 done
+assert_no_leftovers
+
+# Where the overlay cannot be mounted (here: an LXC path that mount options
+# cannot carry), create ct copies the cache and -v says why.
+COMMA=$TEST_TMP/lxc,path
+config_set LXC_PATH "$COMMA"
+run_vzpkg -v create ct --lxc c --ostemplate "$OST" --layout overlay
+[ "$RC" = 0 ] || fail "create ct --lxc c --layout overlay in $COMMA exited $RC$(vzpkg_log)"
+grep -q "container c: cannot mount its overlay .*; a full copy instead" "$ERR" ||
+	fail "create ct of c did not say why it copied$(vzpkg_log)"
+grep -qx "lxc.rootfs.path = dir:$COMMA/c/rootfs" "$COMMA/c/config" && [ -x "$COMMA/c/rootfs/usr/bin/dpkg" ] &&
+	[ ! -e "$COMMA/c/delta0" ] || fail "the fallback of c is not a full copy: $(grep rootfs "$COMMA/c/config")"
+run_vzpkg destroy ct c
+[ "$RC" = 0 ] && [ ! -e "$COMMA/c" ] || fail "destroy ct c: exit $RC$(vzpkg_log)"
+config_set LXC_PATH "$LXCP"
 assert_no_leftovers
 
 # --- an update touches the container's own layer only ----------------------------------
