@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: make a container from a template cache with
-#   - vzpkg create ct   (config, private area unpacked from the cache), against
+#   - vzpkg create ct   (config, private area unpacked from the cache),
+#   - vzpkg create ct --lxc --layout overlay (an LXC container over the
+#     cache's shared tree, made once before the timed runs; see
+#     docs/internals/containers.md, "Shared trees"), against
 #   - tar -x of the same cache into an empty directory,
 # and take it away again with
-#   - vzpkg destroy ct, against
+#   - vzpkg destroy ct (of each), against
 #   - rm -rf of the unpacked directory,
 # N times each, interleaved. The cache is built once, untimed, from the real
 # mirror named by the host's apt sources. Everything (template area, caches,
@@ -31,8 +34,9 @@ usage() {
 	cat <<EOF
 Usage: $0 [options]
 
-Times 'vzpkg create ct' of a container from the $OST cache against
-'tar -x' of the same cache, and 'vzpkg destroy ct' against 'rm -rf'.
+Times 'vzpkg create ct' of a container from the $OST cache, and of an LXC
+container with the overlay layout, against 'tar -x' of the same cache, and
+'vzpkg destroy ct' of each against 'rm -rf'.
 
   -n N             repetitions of each kind (default $reps), run interleaved
   --vzpkg PATH     vzpkg binary (default: build/vzpkg/vzpkg in the repo)
@@ -61,9 +65,10 @@ make_bench vzpkg-bench
 CONF_DIR=$BENCH/conf
 PRIVATE=$BENCH/private
 UNPACKED=$BENCH/unpacked
-mkdir -p "$CONF_DIR" "$PRIVATE"
+LXCP=$BENCH/lxc
+mkdir -p "$CONF_DIR" "$PRIVATE" "$LXCP"
 cp -a "$templates/." "$TPL/"
-write_vzpkg_conf "CONF_DIR=$CONF_DIR" "VE_PRIVATE=$PRIVATE/\$VEID" "VE_PRIVATE_PREFIXES=$PRIVATE" "LXC_PATH="
+write_vzpkg_conf "CONF_DIR=$CONF_DIR" "VE_PRIVATE=$PRIVATE/\$VEID" "VE_PRIVATE_PREFIXES=$PRIVATE" "LXC_PATH=$LXCP"
 
 vzpkg_version=$("$vzpkg_bin" --version 2>/dev/null | head -n 1) || true
 note "bench directory: $BENCH"
@@ -77,6 +82,12 @@ case $cache in
 *) tar_x=(tar -xpf "$cache" -C "$UNPACKED") ;;
 esac
 note "cache: $cache ($(mib "$(stat -c %s "$cache")" 1048576) MiB)"
+# The shared tree is made once per cache, by the first overlay container:
+# timed here once, apart from the repetitions.
+run_timed tree "first-overlay-ct" "$vzpkg_bin" -c "$CONF" create ct --lxc ovl-0 --ostemplate "$OST" --layout overlay
+tree_first=$step_wall
+note "$(printf '  %-16s %8.2f s (makes the shared tree)' first-overlay-ct "$tree_first")"
+must_run "destroy-ovl-0" "$vzpkg_bin" -c "$CONF" destroy ct ovl-0
 
 for ((rep = 1; rep <= reps; rep++)); do
 	note "repetition $rep/$reps"
@@ -85,6 +96,11 @@ for ((rep = 1; rep <= reps; rep++)); do
 	note "$(printf '  %-16s %8.2f s' "create-ct-$rep" "$step_wall")"
 	run_timed destroy "destroy-ct-$rep" "$vzpkg_bin" -c "$CONF" destroy ct "$id"
 	note "$(printf '  %-16s %8.2f s' "destroy-ct-$rep" "$step_wall")"
+	run_timed ovl "create-ovl-$rep" "$vzpkg_bin" -c "$CONF" create ct --lxc "ovl-$rep" --ostemplate "$OST" --layout overlay
+	note "$(printf '  %-16s %8.2f s' "create-ovl-$rep" "$step_wall")"
+	grep -q '^lxc.rootfs.path = overlay:' "$LXCP/ovl-$rep/config" || die "create ct --layout overlay made no overlay container (no overlayfs here?)"
+	run_timed ovldestroy "destroy-ovl-$rep" "$vzpkg_bin" -c "$CONF" destroy ct "ovl-$rep"
+	note "$(printf '  %-16s %8.2f s' "destroy-ovl-$rep" "$step_wall")"
 	mkdir -p "$UNPACKED"
 	run_timed tar "tar-x-$rep" "${tar_x[@]}"
 	note "$(printf '  %-16s %8.2f s' "tar-x-$rep" "$step_wall")"
@@ -92,18 +108,26 @@ for ((rep = 1; rep <= reps; rep++)); do
 	note "$(printf '  %-16s %8.2f s' "rm-rf-$rep" "$step_wall")"
 done
 
-kinds=(create tar destroy rm)
+kinds=(create ovl tar destroy ovldestroy rm)
 summarize
-name_of() { case $1 in create) echo vzpkg-create-ct ;; destroy) echo vzpkg-destroy-ct ;; tar) echo tar-x ;; rm) echo rm-rf ;; esac; }
+name_of() {
+	case $1 in
+	create) echo vzpkg-create-ct ;; destroy) echo vzpkg-destroy-ct ;; tar) echo tar-x ;; rm) echo rm-rf ;;
+	ovl) echo create-ct-overlay ;; ovldestroy) echo destroy-ct-overlay ;;
+	esac
+}
 r_create=$(ratio "${med[create]}" "${med[tar]}")
+r_ovl=$(ratio "${med[ovl]}" "${med[tar]}")
 r_destroy=$(ratio "${med[destroy]}" "${med[rm]}")
+r_ovldestroy=$(ratio "${med[ovldestroy]}" "${med[rm]}")
 
 if ((json)); then
 	{
 		printf '{\n'
 		printf '  "template": %s,\n' "$(json_str "$OST")"
 		printf '  "repetitions": %d,\n' "$reps"
-		printf '  "order": %s,\n' "$(json_str "interleaved: create ct, destroy ct, tar -x, rm -rf")"
+		printf '  "order": %s,\n' "$(json_str "interleaved: create ct, destroy ct, create ct overlay, destroy ct overlay, tar -x, rm -rf")"
+		printf '  "first_overlay_ct_s": %s,\n' "$tree_first"
 		printf '  "cache_bytes": %s,\n' "$(stat -c %s "$cache")"
 		printf '  "vzpkg": %s,\n' "$(json_str "${vzpkg_version:-}")"
 		printf '  "rss_note": %s,\n' "$(json_str "$RSS_NOTE")"
@@ -116,7 +140,9 @@ if ((json)); then
 		printf '\n  },\n'
 		printf '  "ratios": {\n'
 		printf '    %s,\n' "$(json_ratio "vzpkg-create-ct/tar-x" "$r_create" "$TARGET_CREATE")"
-		printf '    %s\n' "$(json_ratio "vzpkg-destroy-ct/rm-rf" "$r_destroy" -)"
+		printf '    %s,\n' "$(json_ratio "create-ct-overlay/tar-x" "$r_ovl" "$TARGET_CREATE")"
+		printf '    %s,\n' "$(json_ratio "vzpkg-destroy-ct/rm-rf" "$r_destroy" -)"
+		printf '    %s\n' "$(json_ratio "destroy-ct-overlay/rm-rf" "$r_ovldestroy" -)"
 		printf '  }\n}\n'
 	}
 else
@@ -129,6 +155,9 @@ else
 	done
 	ratio_header
 	ratio_row vzpkg-create-ct/tar-x "$r_create" "$TARGET_CREATE"
+	ratio_row create-ct-overlay/tar-x "$r_ovl" "$TARGET_CREATE"
 	ratio_row vzpkg-destroy-ct/rm-rf "$r_destroy" -
+	ratio_row destroy-ct-overlay/rm-rf "$r_ovldestroy" -
+	printf '\nfirst overlay container of the cache (makes the shared tree): %.2f s\n' "$tree_first"
 	printf '\nnote: %s.\n' "$RSS_NOTE"
 fi

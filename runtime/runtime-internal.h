@@ -52,3 +52,6 @@ bool vz_attach_cgroup_path_ok(const char *path);
 
 /* run.c: the child side, executed inside the new namespaces. */
 void vz_child_main(const struct vz_ct_plan *p, int errfd, int outfd, int syncfd) __attribute__((noreturn));
+
+/* tmpfs.c: enter vzpkg's own mount namespace (once; every mount private). */
+int vz_private_mount_ns(void);

@@ -76,3 +76,12 @@ int vz_host_run(char *const *argv, char *const *envp, vz_output_fn fn, void *use
  * on disk). */
 int vz_tmpfs_mount(const char *path, long long size);
 int vz_tmpfs_umount(const char *path);
+/* overlay.c: target (an empty directory) becomes the overlay of the
+ * read-only lower directory and the container's upper and work directories,
+ * in the same private mount namespace as vz_tmpfs_mount: never visible to
+ * the host nor left behind. Redirects and metacopy are off, so nothing in
+ * the upper (the tenant's) can point into another directory of the lower.
+ * -EINVAL for a path that mount options cannot carry (',', ':', '\\',
+ * '='), -errno when the kernel refuses (no overlayfs, a file system that
+ * cannot be an upper layer). */
+int vz_overlay_mount(const char *lower, const char *upper, const char *work, const char *target);

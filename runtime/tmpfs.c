@@ -5,14 +5,14 @@
  * the process ends (Ctrl-C, SIGKILL, a crash) -- no mount is ever left
  * behind. Containers the runtime starts afterwards are children and see it;
  * that is the point (docs/internals/build.md, "The build root in memory"). */
-#include "runtime.h"
+#include "runtime-internal.h"
 
 #include <sched.h>
 #include <sys/mount.h>
 
 static bool own_mount_ns;
 
-static int enter_own_mount_ns(void)
+int vz_private_mount_ns(void)
 {
         if (own_mount_ns)
                 return 0;
@@ -28,7 +28,7 @@ static int enter_own_mount_ns(void)
 int vz_tmpfs_mount(const char *path, long long size)
 {
         char opts[64];
-        int r = enter_own_mount_ns();
+        int r = vz_private_mount_ns();
         if (r < 0)
                 return r;
         snprintf(opts, sizeof(opts), "mode=0755,size=%lld", size);

@@ -526,6 +526,49 @@ static void test_lxc_rootfs_parse(void **state)
         assert_null(p);
 }
 
+/* The overlay layout: what liblxc leaves of overlay:LOWER:UPPER, split;
+ * the names of shared trees that clean may remove; the config line. */
+static void test_lxc_overlay(void **state)
+{
+        char *lo = NULL, *up = NULL;
+        assert_int_equal(vz_lxc_overlay_parse("/t/c.tree.0123456789abcdef/rootfs:/l/a/delta0", &lo, &up), 0);
+        assert_string_equal(lo, "/t/c.tree.0123456789abcdef/rootfs");
+        assert_string_equal(up, "/l/a/delta0");
+        free(lo);
+        free(up);
+        assert_int_equal(vz_lxc_overlay_parse("overlay:/lower:/upper", &lo, &up), 0);
+        assert_string_equal(lo, "/lower");
+        assert_string_equal(up, "/upper");
+        free(lo);
+        free(up);
+        lo = up = NULL;
+        assert_int_equal(vz_lxc_overlay_parse("/a:/b:/c", &lo, &up), -EINVAL);  /* several lowers: not ours */
+        assert_int_equal(vz_lxc_overlay_parse("/only", &lo, &up), -EINVAL);
+        assert_int_equal(vz_lxc_overlay_parse("rel:/upper", &lo, &up), -EINVAL);
+        assert_int_equal(vz_lxc_overlay_parse("/lower:/", &lo, &up), -EINVAL);
+        assert_int_equal(vz_lxc_overlay_parse(NULL, &lo, &up), -EINVAL);
+        assert_null(lo);
+        assert_null(up);
+        assert_true(vz_shared_tree_name("/vz/template/cache", "/vz/template/cache/debian-12-x86_64.tree.0123456789abcdef"));
+        assert_false(vz_shared_tree_name("/vz/template/cache", "/vz/template/cache/debian-12-x86_64.tar.zst"));
+        assert_false(vz_shared_tree_name("/vz/template/cache", "/vz/template/cache/x.tree.0123456789ABCDEF"));
+        assert_false(vz_shared_tree_name("/vz/template/cache", "/vz/template/cache/x.tree.0123"));
+        assert_false(vz_shared_tree_name("/vz/template/cache", "/vz/template/cache/.tree.0123456789abcdef"));
+        assert_false(vz_shared_tree_name("/vz/template/cache", "/vz/template/cachex/a.tree.0123456789abcdef"));
+        assert_false(vz_shared_tree_name("/vz/template/cache", "/vz/template/cache/sub/a.tree.0123456789abcdef"));
+        struct vz_lxc_settings s = { .uts_name = "a", .rootfs = "/l/a/delta0", .lower = "/t/c.tree.0123456789abcdef/rootfs",
+                                     .network = "empty" };
+        _cleanup_free_ char *t = NULL;
+        assert_int_equal(vz_lxc_config_text(&s, &t), 0);
+        assert_non_null(strstr(t, "\nlxc.rootfs.path = overlay:/t/c.tree.0123456789abcdef/rootfs:/l/a/delta0\n"));
+        assert_null(strstr(t, "dir:"));
+        s.lower = "/t\nlxc.hook.pre-start = /x";
+        free(t);
+        t = NULL;
+        assert_int_equal(vz_lxc_config_text(&s, &t), -EINVAL);
+        (void)state;
+}
+
 /* The LXC config create ct --lxc writes: the keys it promises, a bridge
  * as veth, nothing that spans lines */
 static void test_lxc_config_text(void **state)
@@ -688,7 +731,7 @@ int main(void)
                 cmocka_unit_test(test_vztt_files),         cmocka_unit_test(test_proxy_url),
                 cmocka_unit_test(test_options),            cmocka_unit_test(test_timestamp_format),
                 cmocka_unit_test(test_ploop_refused),
-                cmocka_unit_test(test_lxc_rootfs_parse),   cmocka_unit_test(test_lxc_config_text),
+                cmocka_unit_test(test_lxc_rootfs_parse), cmocka_unit_test(test_lxc_overlay),   cmocka_unit_test(test_lxc_config_text),
                 cmocka_unit_test(test_ct_resolve),
                 cmocka_unit_test(test_stagekey_fields),    cmocka_unit_test(test_stagekey_files_and_packages),
         };

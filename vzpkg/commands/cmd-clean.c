@@ -5,6 +5,7 @@
 #include "context.h"
 #include "commands.h"
 #include "repo.h"
+#include "containers.h"
 
 #include <dirent.h>
 #include <sys/file.h>
@@ -14,7 +15,8 @@ static const char help[] =
         "Usage: vzpkg clean [-n] [-q|-d N]\n\n"
         "Remove package files that no cached repository metadata references, then\n"
         "the least recently used ones until the package cache is under PKG_CACHE_MAX,\n"
-        "and every saved build stage (STAGE_CACHE). Waits while other vzpkg operations\n"
+        "every saved build stage (STAGE_CACHE), and the shared trees of template\n"
+        "caches that no LXC container uses. Waits while other vzpkg operations\n"
         "use the package cache. (vztt's -k, -t, -a and OST arguments do not apply:\n"
         "there is one package cache for all.)\n\n"
         "  -n, --dry-run  list what would be removed, remove nothing (also --check-only)\n"
@@ -124,6 +126,17 @@ static void clean_stages(struct vz_ctx *ctx, struct clean *c)
         c->freed += bytes;
 }
 
+/* Shared trees of template caches (containers' overlay layout) that no
+ * container uses any more. */
+static void clean_trees(struct vz_ctx *ctx, struct clean *c)
+{
+        struct vz_error err = { 0 };
+        size_t n = 0;
+        if (vz_shared_tree_clean(ctx, c->dry_run, &n, &err) < 0)
+                vz_warn("shared trees kept: %s", err.msg);
+        c->removed += n;
+}
+
 static int lock_cache(struct vz_ctx *ctx, int *fd)
 {
         _cleanup_free_ char *path = vz_path_join(ctx->cfg.pkg_cache, ".lock");
@@ -163,6 +176,7 @@ int vz_cmd_clean(struct vz_ctx *ctx, int argc, char **argv)
         collect_files(ctx, &c);
         clean_cache(ctx, &c);
         clean_stages(ctx, &c);
+        clean_trees(ctx, &c);
         if (ctx->verbosity >= 0)
                 printf("%s %zu files, %.1f MiB\n", c.dry_run ? "would free" : "freed", c.removed, c.freed / 1048576.0);
         for (size_t i = 0; i < c.n; i++)

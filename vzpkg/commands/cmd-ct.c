@@ -9,6 +9,7 @@
 #include "commands.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <sys/stat.h>
@@ -20,7 +21,8 @@ static int fail(struct vz_error *err, int r)
 }
 
 static const char create_help[] =
-        "Usage: vzpkg create ct [--lxc] CTID... --ostemplate OST [--apps APP,...] [--hostname NAME]\n\n"
+        "Usage: vzpkg create ct [--lxc [--layout copy|overlay]] CTID... --ostemplate OST [--apps APP,...]\n"
+        "                       [--hostname NAME]\n\n"
         "Create containers: unpack the OS template's cache (built first when\n"
         "missing) into its private area (VE_PRIVATE, default /vz/private/$VEID),\n"
         "give it /etc/hostname, a 127.0.1.1 line in /etc/hosts, /etc/resolv.conf\n"
@@ -29,7 +31,11 @@ static const char create_help[] =
         "DISTRIBUTION and OSRELEASE, as vzctl reads them.\n"
         "With --lxc: LXC containers NAME in LXC_PATH instead: the root in\n"
         "<lxcpath>/NAME/rootfs, LXC's config <lxcpath>/NAME/config (start it with\n"
-        "lxc-start -n NAME) and vzpkg's record <lxcpath>/NAME/vzpkg.conf.\n\n"
+        "lxc-start -n NAME) and vzpkg's record <lxcpath>/NAME/vzpkg.conf.\n"
+        "With --layout overlay (or CT_LAYOUT=overlay), an LXC container's root is an\n"
+        "overlay: the cache unpacked once into a shared read-only tree beside it,\n"
+        "the container's own changes in <lxcpath>/NAME/delta0; a full copy where\n"
+        "overlay cannot be mounted (-v says why).\n\n"
         "  -t, --ostemplate OST  the OS template\n"
         "      --apps APP,...    with these application templates: from the appcache of\n"
         "                        OST with exactly these apps when there is one (one\n"
@@ -37,6 +43,8 @@ static const char create_help[] =
         "  -H, --hostname NAME   the host name (one CTID only; default: the CTID)\n"
         "      --lxc             make LXC containers (LXC_PATH, LXC_NETWORK,\n"
         "                        LXC_APPARMOR_PROFILE)\n"
+        "      --layout L        copy (a full copy of the cache) or overlay (LXC only;\n"
+        "                        default: CT_LAYOUT)\n"
         "  -h, --help            this help\n";
 
 static int ensure_cache(struct vz_ctx *ctx, const struct vz_template *t, char **ret_path, struct vz_error *err)
@@ -251,6 +259,75 @@ static int make_root(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
         return vz_ct_open_private(ctx, ct, err);  /* checked again now that it exists */
 }
 
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+/* The shared tree's templates/ (vzpackages, stamps: two levels, the
+ * admin's files) copied beside vzpkg.conf. */
+static int copy_bookkeeping(const char *tree, struct vz_ct *ct, struct vz_error *err)
+{
+        _cleanup_free_ char *from = vz_path_join(tree, "templates"), *to = vz_path_join(ct->lxc_dir, "templates");
+        _cleanup_closedir_ DIR *d = opendir(from);
+        struct dirent *e;
+        int r = d ? vz_mkdir_p(to, 0755) : 0;
+        while (r >= 0 && d && (e = readdir(d))) {
+                _cleanup_free_ char *src = vz_path_join(from, e->d_name), *dst = vz_path_join(to, e->d_name);
+                _cleanup_closedir_ DIR *sub = NULL;
+                struct stat st;
+                if (e->d_name[0] == '.' || lstat(src, &st) < 0)
+                        continue;
+                if (S_ISREG(st.st_mode))
+                        r = vz_copy_file(src, dst, 0644);
+                else if (S_ISDIR(st.st_mode) && (sub = opendir(src)) && (r = vz_mkdir_p(dst, 0755)) >= 0)
+                        for (struct dirent *f; r >= 0 && (f = readdir(sub));) {
+                                _cleanup_free_ char *s2 = vz_path_join(src, f->d_name), *d2 = vz_path_join(dst, f->d_name);
+                                if (f->d_type == DT_REG)
+                                        r = vz_copy_file(s2, d2, 0644);
+                        }
+        }
+        return r < 0 ? vz_error_set(err, r, "container %s: cannot copy %s: %s", ct->id, from, strerror(-r)) : 0;
+}
+
+/* The overlay layout: the cache's shared tree as the lower layer, an empty
+ * delta0 as the upper, the merged view mounted at rootfs (for vzpkg
+ * alone) for what create ct writes. 1: made; 0: overlay cannot be mounted
+ * here (-v says why), the caller copies the cache instead. */
+static int make_overlay_root(struct vz_ctx *ctx, struct vz_ct *ct, const char *cache, int *tree_lock,
+                             struct vz_error *err)
+{
+        _cleanup_free_ char *tree = NULL, *work = NULL;
+        struct stat st;
+        int r = vz_shared_tree(ctx, cache, &tree, tree_lock, err);
+        if (r < 0)
+                return r;
+        ct->ovl_lower = vz_path_join(tree, "rootfs");
+        ct->ovl_upper = vz_path_join(ct->lxc_dir, "delta0");
+        work = vz_path_join(ct->lxc_dir, "olwork");
+        if ((r = vz_mkdir_p(ct->ovl_upper, 0755)) < 0)
+                return vz_error_set(err, r, "container %s: cannot create %s: %s", ct->id, ct->ovl_upper, strerror(-r));
+        if (stat(ct->ovl_lower, &st) == 0 && chmod(ct->ovl_upper, st.st_mode & 07777) < 0)  /* the root's own mode */
+                return vz_error_set(err, -errno, "container %s: %s: %m", ct->id, ct->ovl_upper);
+        r = vz_lxc_mount_overlay(ct, err);
+        if (r < 0) {
+                vz_verbose("%s; a full copy instead", err->msg);
+                memset(err, 0, sizeof(*err));
+                vz_rm_rf(ct->ovl_upper);
+                vz_rm_rf(work);
+                free(ct->ovl_lower);
+                free(ct->ovl_upper);
+                ct->ovl_lower = ct->ovl_upper = NULL;
+                return 0;
+        }
+        r = vz_ct_open_private(ctx, ct, err);
+        if (r >= 0)
+                r = copy_bookkeeping(tree, ct, err);
+        return r < 0 ? r : 1;
+}
+
 /* The cache's templates/ (vzpackages) goes beside vzpkg.conf for an LXC
  * container: its rootfs stays the distribution's own tree. */
 static int move_bookkeeping(struct vz_ct *ct, struct vz_error *err)
@@ -340,7 +417,7 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, char *
         _cleanup_template_ struct vz_template *t = NULL;
         _cleanup_ct_ struct vz_ct *ct = NULL;
         _cleanup_free_ char *cache = NULL;
-        _cleanup_close_ int lock = -1;
+        _cleanup_close_ int lock = -1, tree_lock = -1;
         int r = vz_ct_lock(ctx, lock_name, &lock, err);
         if (r >= 0)
                 r = vz_template_load(ctx->cfg.template_area, ost, &vars, &t, err);
@@ -366,12 +443,21 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, char *
                 *ret_install = apps && apps[0];
                 r = ensure_cache(ctx, t, &cache, err);
         }
-        if (r >= 0)
+        if (r >= 0 && ctx->cfg.ct_overlay && !lxc)
+                vz_verbose("container %s: the overlay layout is for LXC containers (vzctl does not understand it): "
+                           "a full copy", id);
+        int overlaid = 0;  /* 1: over the shared tree; 0: a full copy */
+        if (r >= 0 && ctx->cfg.ct_overlay && lxc && (r = vz_mkdir_p(ct->lxc_dir, 0755)) < 0)
+                vz_error_set(err, r, "container %s: cannot create %s: %s", id, ct->lxc_dir, strerror(-r));
+        if (r >= 0 && ctx->cfg.ct_overlay && lxc)
+                r = overlaid = make_overlay_root(ctx, ct, cache, &tree_lock, err);
+        if (r >= 0 && !overlaid) {
                 r = make_root(ctx, ct, err);
-        if (r >= 0)
-                r = vz_cache_unpack(cache, ct->private_dir, vz_interrupted, err);
-        if (r >= 0)
-                r = move_bookkeeping(ct, err);
+                if (r >= 0)
+                        r = vz_cache_unpack(cache, ct->private_dir, vz_interrupted, err);
+                if (r >= 0)
+                        r = move_bookkeeping(ct, err);
+        }
         if (r >= 0 && (r = vz_ct_stamp(ct, vz_template_name(t))) < 0)
                 vz_error_set(err, r, "container %s: cannot write its template timestamp: %s", id, strerror(-r));
         if (r >= 0 && !*ret_install && apps)
@@ -381,6 +467,8 @@ static int create_ct(struct vz_ctx *ctx, const char *id, const char *ost, char *
         if (r >= 0)
                 r = write_records(ctx, ct, t, host, err);
         if (r < 0) {
+                if (ct->ovl_lower)
+                        vz_lxc_umount_overlay(ct);
                 vz_rm_rf(lxc ? ct->lxc_dir : ct->private_dir);  /* no half-made container */
                 return r;
         }
@@ -394,6 +482,7 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
                                                { "hostname", required_argument, NULL, 'H' },
                                                { "lxc", no_argument, NULL, 'L' },
                                                { "apps", required_argument, NULL, 'A' },
+                                               { "layout", required_argument, NULL, 'Y' },
                                                { "help", no_argument, NULL, 'h' }, {} };
         struct vz_error err = { 0 };
         _cleanup_strv_ char **apps = NULL;
@@ -407,6 +496,13 @@ int vz_cmd_create_ct(struct vz_ctx *ctx, int argc, char **argv)
                         hostname = optarg;
                 else if (c == 'L')
                         lxc = true;
+                else if (c == 'Y' && (strcmp(optarg, "copy") == 0 || strcmp(optarg, "overlay") == 0))
+                        ctx->cfg.ct_overlay = strcmp(optarg, "overlay") == 0;
+                else if (c == 'Y') {
+                        vz_error_set(&err, -EINVAL, "--layout %s: use copy or overlay", optarg);
+                        vz_fail(&err, -EINVAL);
+                        return VZ_EXIT_USAGE;
+                }
                 else if (c == 'A') {
                         vz_strv_free(apps);
                         apps = vz_strv_split(optarg, ", ");
@@ -471,6 +567,9 @@ static int destroy_ct(struct vz_ctx *ctx, const char *id, struct vz_error *err)
         if (init > 0)
                 return vz_error_set(err, -EBUSY, "container %s: it is running (init %d); stop it first", ct->id,
                                     (int)init);
+        if (ct->ovl_lower && (r = vz_lxc_umount_overlay(ct)) < 0)  /* the tree is never touched */
+                return vz_error_set(err, r, "container %s: cannot unmount its overlay view %s: %s", id,
+                                    ct->private_dir, strerror(-r));
         r = vz_rm_rf(ct->private_dir);  /* an fd walk: no link followed, no mount crossed */
         if (r < 0)
                 return vz_error_set(err, r, "container %s: cannot remove %s: %s (something mounted there?)", id,

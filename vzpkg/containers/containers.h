@@ -21,6 +21,8 @@ struct vz_ct {
         enum vz_ct_kind kind;
         char *lxc_dir;           /* LXC: <lxcpath>/<name>: LXC's config, vzpkg.conf, templates/ */
         int lxc_fd;              /* LXC: lxc_dir opened after validation; -1 otherwise */
+        char *ovl_lower;         /* LXC, overlay layout: the shared tree's rootfs; NULL: a directory root */
+        char *ovl_upper;         /* LXC, overlay layout: <lxcpath>/<name>/delta0, the container's own layer */
 };
 /* Where templates/ (vzpackages, timestamps) is kept: the private area of a
  * vzctl container, LXC's directory of an LXC one (never its rootfs). */
@@ -79,9 +81,34 @@ int vz_lxc_write_config(struct vz_ctx *ctx, struct vz_ct *ct, const char *hostna
 /* The text of that config; NULL include: explicit keys instead. */
 struct vz_lxc_settings {
         const char *uts_name, *rootfs, *include, *network, *apparmor, *hwaddr;
+        const char *lower;       /* non-NULL: overlay:LOWER:ROOTFS (rootfs the upper directory) */
         bool systemd;            /* the root's init is systemd: halt with SIGRTMIN+3 */
 };
 int vz_lxc_config_text(const struct vz_lxc_settings *s, char **ret_text);
+
+/* containers/lxc.c, the overlay layout: "LOWER:UPPER" (what liblxc leaves
+ * of overlay:LOWER:UPPER) into its two absolute paths; -EINVAL otherwise. */
+int vz_lxc_overlay_parse(const char *value, char **ret_lower, char **ret_upper);
+/* Mount the merged view of an overlay container at its private_dir, in
+ * vzpkg's own mount namespace (runtime/overlay.c). */
+int vz_lxc_mount_overlay(struct vz_ct *ct, struct vz_error *err);
+/* Close priv_fd and unmount that view (0 when this process did not mount it). */
+int vz_lxc_umount_overlay(struct vz_ct *ct);
+/* "container X uses the overlay layout: WHAT is not supported yet" */
+int vz_ct_overlay_refuse(const struct vz_ct *ct, const char *what, struct vz_error *err);
+
+/* ---- shared trees (containers/tree.c): a cache unpacked once, read-only ---------- */
+/* <cache_dir>/<name>.tree.<sha256 prefix>/ of the cache file (made when
+ * missing, under a lock, atomically); rootfs/ and templates/ in it. */
+int vz_shared_tree(struct vz_ctx *ctx, const char *cache, char **ret_tree, int *ret_lock, struct vz_error *err);
+/* clean: remove every shared tree of CACHE_DIR that no LXC container of
+ * LXC_PATH names as its lower layer (none when that cannot be read), and
+ * none whose lock a create ct holds; ret_n: how many. */
+int vz_shared_tree_clean(struct vz_ctx *ctx, bool dry_run, size_t *ret_n, struct vz_error *err);
+/* containers/lxc.c: the lower layer of every LXC container in LXC_PATH on overlay. */
+int vz_lxc_overlay_lowers(struct vz_ctx *ctx, char ***ret, struct vz_error *err);
+/* path is <cache_dir>/<name>.tree.<16 hex digits> (no further slash). */
+bool vz_shared_tree_name(const char *cache_dir, const char *path);
 
 /* ---- processes running replaced files (restart.c) -------------------------------- */
 enum vz_restart_kind {

@@ -16,3 +16,7 @@ void vz_lxc_list(struct vz_ctx *ctx, char ***ids);
 /* containers/ct.c: check and open ct->lxc_dir (no link below LXC_PATH, owned by root,
  * not writable by others) into ct->lxc_fd. */
 int vz_lxc_open_dir(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err);
+/* containers/ct.c: path (a shared tree) is strictly below trusted (the
+ * admin's cache directory), not a system directory, no symlink below trusted. */
+int vz_ct_check_trusted_dir(const char *id, const char *key, const char *path, const char *trusted,
+                            struct vz_error *err);

@@ -293,6 +293,24 @@ static int check_lxc_dir(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *
         return check_dir(ct->id, "LXC_PATH", ct->lxc_dir, path_problem(ct->lxc_dir), trusted, err);
 }
 
+int vz_ct_check_trusted_dir(const char *id, const char *key, const char *path, const char *trusted,
+                            struct vz_error *err)
+{
+        _cleanup_free_ char *norm = normalize(trusted);
+        _cleanup_free_ char *pre = norm ? vz_asprintf("%s/", strcmp(norm, "/") ? norm : "") : NULL;
+        _cleanup_free_ char *np = normalize(path);
+        const char *why = path_problem(path);
+        if (!why && (!pre || !np || !strictly_under(np, pre)))
+                why = "it is not below the template cache directory";
+        return check_dir(id, key, path, why, pre, err);
+}
+
+int vz_ct_overlay_refuse(const struct vz_ct *ct, const char *what, struct vz_error *err)
+{
+        return vz_error_set(err, -VZ_E_CONFIG, "container %s uses the overlay layout: %s is not supported yet", ct->id,
+                            what);
+}
+
 int vz_lxc_open_dir(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
 {
         struct stat st;
@@ -593,6 +611,8 @@ void vz_ct_free(struct vz_ct *ct)
         free(ct->conf_path);
         free(ct->private_dir);
         free(ct->lxc_dir);
+        free(ct->ovl_lower);
+        free(ct->ovl_upper);
         free(ct->ostemplate);
         vz_strv_free(ct->apps);
         vz_strv_free(ct->lines);

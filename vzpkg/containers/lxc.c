@@ -131,6 +131,94 @@ static int read_record(struct vz_ct *ct, struct vz_error *err)
         return 0;
 }
 
+int vz_lxc_overlay_parse(const char *value, char **ret_lower, char **ret_upper)
+{
+        const char *v = value && vz_startswith(value, "overlay:") ? value + 8 : value;
+        const char *sep = v ? strstr(v, ":/") : NULL;
+        if (!v || v[0] != '/' || !sep || strstr(sep + 1, ":/") || sep[2] == '\0')
+                return -EINVAL;
+        *ret_lower = strndup(v, (size_t)(sep - v));
+        *ret_upper = vz_xstrdup(sep + 1);
+        return 0;
+}
+
+/* The overlay layout as create ct writes it, and nothing else: the lower
+ * a shared tree's rootfs in the admin's cache directory, the upper the
+ * container's own <lxcpath>/<name>/delta0; the merged view is mounted at
+ * <lxcpath>/<name>/rootfs for vzpkg alone. */
+static int overlay_root(struct vz_ctx *ctx, struct lxc_container *c, struct vz_ct *ct, const char *value,
+                        struct vz_error *err)
+{
+        _cleanup_free_ char *want_upper = vz_path_join(ct->lxc_dir, "delta0"), *tree = NULL;
+        if (vz_lxc_overlay_parse(value, &ct->ovl_lower, &ct->ovl_upper) < 0 ||
+            strcmp(ct->ovl_upper, want_upper) != 0)
+                return vz_error_set(err, -VZ_E_CONFIG,
+                                    "container %s: lxc.rootfs.path = overlay:%s: that storage backend is not supported "
+                                    "except as create ct --layout overlay writes it (a shared tree of the template "
+                                    "cache under %s)",
+                                    ct->id, value, want_upper);
+        tree = vz_xstrdup(ct->ovl_lower);
+        char *slash = strrchr(tree, '/');
+        if (!slash || strcmp(slash, "/rootfs") != 0 || (*slash = '\0', !vz_shared_tree_name(ctx->cfg.cache_dir, tree)))
+                return vz_error_set(err, -VZ_E_CONFIG,
+                                    "container %s: lxc.rootfs.path: the lower layer %s is not a shared tree of %s",
+                                    ct->id, ct->ovl_lower, ctx->cfg.cache_dir);
+        int r = vz_ct_check_trusted_dir(ct->id, "lxc.rootfs.path", ct->ovl_lower, ctx->cfg.cache_dir, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *idmap = config_item(c, "lxc.idmap");
+        if (idmap && *idmap)
+                return vz_error_set(err, -VZ_E_CONFIG,
+                                    "container %s: an unprivileged LXC container (lxc.idmap) is not supported yet", ct->id);
+        if (c->is_running(c))  /* LXC has the upper mounted: a second mount of it is undefined */
+                return vz_ct_overlay_refuse(ct, "working on a running container", err);
+        ct->private_dir = vz_path_join(ct->lxc_dir, "rootfs");
+        return 0;
+}
+
+/* The merged views this process mounted (its own namespace, shared with
+ * its forked workers): a container loaded twice is mounted once, since
+ * two overlays over one upper directory are undefined. */
+static char **mounted;
+
+int vz_lxc_mount_overlay(struct vz_ct *ct, struct vz_error *err)
+{
+        _cleanup_free_ char *work = vz_path_join(ct->lxc_dir, "olwork");
+        if (mounted && vz_strv_contains(mounted, ct->private_dir))
+                return 0;
+        int r = vz_mkdir_p(ct->private_dir, 0755);
+        if (r >= 0)
+                r = vz_mkdir_p(work, 0700);
+        if (r >= 0)
+                r = vz_overlay_mount(ct->ovl_lower, ct->ovl_upper, work, ct->private_dir);
+        if (r < 0)
+                return vz_error_set(err, r, "container %s: cannot mount its overlay (%s over %s) at %s: %s", ct->id,
+                                    ct->ovl_upper, ct->ovl_lower, ct->private_dir, strerror(-r));
+        if (!mounted)
+                mounted = vz_xmalloc(sizeof(char *));
+        vz_strv_push(&mounted, ct->private_dir);
+        return 0;
+}
+
+int vz_lxc_umount_overlay(struct vz_ct *ct)
+{
+        if (ct->priv_fd >= 0) {  /* the view is gone: nothing may go on through it */
+                close(ct->priv_fd);
+                ct->priv_fd = -1;
+        }
+        if (!mounted || !vz_strv_contains(mounted, ct->private_dir))
+                return 0;
+        for (char **m = mounted; *m; m++)
+                if (strcmp(*m, ct->private_dir) == 0) {
+                        free(*m);
+                        do
+                                m[0] = m[1];
+                        while (*++m);
+                        break;
+                }
+        return vz_tmpfs_umount(ct->private_dir);
+}
+
 int vz_lxc_describe(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
 {
         const char *path = vz_lxc_path(ctx);
@@ -145,10 +233,14 @@ int vz_lxc_describe(struct vz_ctx *ctx, struct vz_ct *ct, struct vz_error *err)
                                     ct->id, path);
         ct->lxc_dir = vz_path_join(path, ct->id);
         ct->conf_path = vz_path_join(ct->lxc_dir, RECORD);
-        r = lxc_rootfs(c, ct->id, &ct->private_dir, err);
+        _cleanup_free_ char *value = config_item(c, "lxc.rootfs.path");
+        bool overlay = value && strstr(value, ":/") && !vz_startswith(value, "dir:");
+        r = overlay ? vz_lxc_open_dir(ctx, ct, err) : lxc_rootfs(c, ct->id, &ct->private_dir, err);
         if (r >= 0)
-                r = vz_lxc_open_dir(ctx, ct, err);
-        return r < 0 ? r : read_record(ct, err);
+                r = overlay ? overlay_root(ctx, c, ct, value, err) : vz_lxc_open_dir(ctx, ct, err);
+        if (r >= 0)
+                r = read_record(ct, err);
+        return r < 0 || !overlay ? r : vz_lxc_mount_overlay(ct, err);
 }
 
 void vz_lxc_list(struct vz_ctx *ctx, char ***ids)
@@ -164,6 +256,25 @@ void vz_lxc_list(struct vz_ctx *ctx, char ***ids)
                 free(names[i]);
         }
         free(names);
+}
+
+int vz_lxc_overlay_lowers(struct vz_ctx *ctx, char ***ret, struct vz_error *err)
+{
+        const char *path = vz_lxc_path(ctx);
+        char **names = NULL;
+        int n = path ? list_defined_containers(path, &names, NULL) : 0;
+        *ret = vz_xmalloc(sizeof(char *));
+        if (n < 0)
+                return vz_error_set(err, -EIO, "LXC_PATH %s: liblxc cannot list its containers", path);
+        for (int i = 0; i < n; i++) {
+                _cleanup_lxc_ struct lxc_container *c = lxc_container_new(names[i], path);
+                _cleanup_free_ char *value = c ? config_item(c, "lxc.rootfs.path") : NULL, *lower = NULL, *upper = NULL;
+                if (value && !vz_startswith(value, "dir:") && vz_lxc_overlay_parse(value, &lower, &upper) >= 0)
+                        vz_strv_push(ret, lower);
+                free(names[i]);
+        }
+        free(names);
+        return 0;
 }
 
 int vz_lxc_init_pid(const struct vz_ct *ct, pid_t *ret_pid, struct vz_error *err)
@@ -204,14 +315,17 @@ int vz_lxc_config_text(const struct vz_lxc_settings *s, char **ret_text)
 {
         char *t;
         _cleanup_free_ char *l = NULL;
-        if (!s->uts_name || !s->rootfs || !s->network || !one_line(s->uts_name) || !one_line(s->rootfs) ||
+        if (!s->uts_name || !s->rootfs || !s->network || !one_line(s->uts_name) || !one_line(s->rootfs) || !one_line(s->lower) ||
             !one_line(s->include) || !one_line(s->network) || !one_line(s->apparmor) || !*s->network)
                 return -EINVAL;
         t = vz_xstrdup("# LXC's config of this container, written by vzpkg create ct --lxc (vzpkg(8)).\n"
                        "# vzpkg reads lxc.rootfs.path only; everything here is LXC's and yours to change.\n");
 #define LINE(...) (free(l), l = vz_asprintf(__VA_ARGS__), t = append(t, l))
         LINE("lxc.uts.name = %s", s->uts_name);
-        LINE("lxc.rootfs.path = dir:%s", s->rootfs);
+        if (s->lower)  /* LXC mounts it at start, its work directory <dirname(upper)>/olwork */
+                LINE("lxc.rootfs.path = overlay:%s:%s", s->lower, s->rootfs);
+        else
+                LINE("lxc.rootfs.path = dir:%s", s->rootfs);
         if (s->include)
                 LINE("lxc.include = %s", s->include);
         else {  /* what LXC's own common.conf sets for every container */
@@ -269,7 +383,8 @@ int vz_lxc_write_config(struct vz_ctx *ctx, struct vz_ct *ct, const char *hostna
         _cleanup_free_ char *include = shipped_include(distribution), *text = NULL, *mac = NULL;
         unsigned char rnd[3] = { 0 };
         struct vz_lxc_settings s = {
-                .uts_name = hostname, .rootfs = ct->private_dir, .include = include,
+                .uts_name = hostname, .rootfs = ct->ovl_lower ? ct->ovl_upper : ct->private_dir,
+                .lower = ct->ovl_lower, .include = include,
                 .network = ctx->cfg.lxc_network, .apparmor = ctx->cfg.lxc_apparmor,
                 .systemd = init_is_systemd(ct->priv_fd),
         };

@@ -364,7 +364,10 @@ static int work_running(struct vz_build *b, struct group *g, struct target *t, c
 static int work_on(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
                    char *msg, size_t size, bool *rolled_back)
 {
-        _cleanup_free_ char *snap = vz_asprintf("%s.vzpkg-snapshot", t->ct->private_dir);
+        /* overlay layout: the container's own layer is all there is to save
+         * (the shared tree under it never changes) */
+        const char *own = t->ct->ovl_upper ? t->ct->ovl_upper : t->ct->private_dir;
+        _cleanup_free_ char *snap = vz_asprintf("%s.vzpkg-snapshot", own);
         struct vz_error err = { 0 };
         pid_t pid = 0;
         int r;
@@ -379,14 +382,16 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
         if (pid > 0)
                 return work_running(b, g, t, req, pid, msg, size, rolled_back);
         _cleanup_strv_ char **copies = vz_build_snapshot_copies(b);
-        r = vz_tree_snapshot(t->ct->private_dir, snap, (const char *const *)copies, &err);
+        r = vz_tree_snapshot(own, snap, (const char *const *)copies, &err);
         if (r < 0)
                 return failed_unchanged(&err, r, msg, size);
         bool applied = false;
         r = transact(b, g, t, req, &applied, &err);
         if (r < 0) {
                 struct vz_error e2 = { 0 };
-                *rolled_back = vz_tree_restore(t->ct->private_dir, snap, &e2) >= 0;
+                /* an upper layer is not changed under a mounted overlay */
+                *rolled_back = (!t->ct->ovl_upper || vz_lxc_umount_overlay(t->ct) >= 0) &&
+                               vz_tree_restore(own, snap, &e2) >= 0;
                 snprintf(msg, size, "%.900s%s", err.msg[0] ? err.msg : vz_strerror(r),
                          *rolled_back ? "; rolled back" : "; ROLL-BACK FAILED");
                 return vz_exit_code(r);

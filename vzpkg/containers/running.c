@@ -150,6 +150,8 @@ int vz_ct_find_init(const struct vz_ct *ct, pid_t *ret_pid, struct vz_error *err
                 r = vz_lxc_init_pid(ct, &pid, err);
                 if (r < 0)
                         return r;
+                if (pid > 0 && ct->ovl_upper)  /* LXC's own overlay, not the view vzpkg opened */
+                        return vz_ct_overlay_refuse(ct, "working on a running container", err);
                 _cleanup_free_ char *name = vz_asprintf("%d", (int)pid);
                 _cleanup_close_ int procfd = pid > 0 ? open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
                 /* LXC's init runs from this rootfs, not from one the config named before */

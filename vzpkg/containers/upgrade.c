@@ -153,6 +153,8 @@ static int load(struct upgrade *u, const char *id, struct vz_error *err)
                 r = vz_ct_load(u->ctx, id, &u->ct, err);
         if (r >= 0)
                 r = vz_ct_check_format(u->ct, err);
+        if (r >= 0 && u->ct->ovl_upper)
+                r = vz_ct_overlay_refuse(u->ct, "upgrade", err);
         if (r >= 0)
                 r = vz_ct_find_init(u->ct, &init, err);
         if (r >= 0 && init > 0 && !u->req->dry_run)

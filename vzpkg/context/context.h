@@ -75,6 +75,7 @@ struct vz_config {
         char *lxc_path;          /* LXC_PATH: LXC's lxcpath; NULL: liblxc's lxc.lxcpath; "": no LXC */
         char *lxc_network;       /* LXC_NETWORK: "empty" or a bridge, for create ct --lxc */
         char *lxc_apparmor;      /* LXC_APPARMOR_PROFILE: NULL/"": LXC's default */
+        bool ct_overlay;         /* CT_LAYOUT=overlay: LXC containers share the cache's tree */
         char *stage_cache;       /* STAGE_CACHE: saved build stages; NULL: off */
         long long stage_cache_max; /* STAGE_CACHE_MAX, bytes; 0 = no bound */
         long long build_tmpfs;   /* BUILD_TMPFS: -1 auto, 0 no, else the build root's tmpfs size in bytes */
