@@ -290,9 +290,9 @@ static char *real_deb(const char *d, const char *name)
                 ">%s/DEBIAN/control; seq 1 20000 >%s/usr/share/%s/numbers; ln -s numbers %s/usr/share/%s/link; "
                 "dpkg-deb -Zxz --root-owner-group -b %s %s.deb >/dev/null",
                 d, name, name, name, name, name, name, name, name, name, name, name);
-        if (system("command -v dpkg-deb >/dev/null") != 0)
+        if (unit_sh("command -v dpkg-deb") != 0)
                 return NULL;
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(unit_sh(cmd), 0);
         return vz_asprintf("%s/%s.deb", d, name);
 }
 
@@ -332,7 +332,7 @@ static void test_expand_same_package(void **state)
                 "dpkg-deb --ctrl-tarfile $f.deb >$f.ctrl || exit 1; done && cmp -s hello.data hello.expanded.data && "
                 "cmp -s hello.ctrl hello.expanded.ctrl && test \"$(dpkg-deb -f hello.expanded.deb Package)\" = hello",
                 d);
-        assert_int_equal(system(cmp), 0);
+        assert_int_equal(unit_sh(cmp), 0);
         vz_rm_rf(d);
 }
 

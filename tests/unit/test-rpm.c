@@ -19,26 +19,10 @@ struct fixture {
         char *key;  /* NULL: no gpg */
 };
 
-static int sh(const char *cmd)
-{
-        int status;
-        pid_t pid = fork();
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-                dup2(null, 1);
-                dup2(null, 2);
-                execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-                _exit(127);
-        }
-        if (pid < 0 || waitpid(pid, &status, 0) < 0)
-                return -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static bool have(const char *tool)
 {
         _cleanup_free_ char *cmd = vz_asprintf("command -v %s", tool);
-        return sh(cmd) == 0;
+        return unit_sh(cmd) == 0;
 }
 
 static int setup(void **state)
@@ -49,7 +33,7 @@ static int setup(void **state)
         if (have("rpmbuild")) {
                 _cleanup_free_ char *cmd = vz_asprintf(
                         "cd %s && rpmbuild -bb --nodeps --quiet --define \"_topdir $PWD/top\" t.spec", f->dir);
-                if (sh(cmd) == 0)
+                if (unit_sh(cmd) == 0)
                         f->pkg = vz_path_join(f->dir, "top/RPMS/noarch/vztest-1.0-1.noarch.rpm");
         }
         if (have("gpg") && have("gpgconf")) {
@@ -58,7 +42,7 @@ static int setup(void **state)
                         "gpg --batch --passphrase '' --quick-gen-key 'vzpkg unit' ed25519 sign never && "
                         "gpg --batch --armor --export >key.asc; r=$?; gpgconf --kill gpg-agent; exit $r",
                         f->dir);
-                if (sh(cmd) == 0)
+                if (unit_sh(cmd) == 0)
                         f->key = vz_path_join(f->dir, "key.asc");
         }
         vz_rpm_setup(NULL);
@@ -143,7 +127,7 @@ static void test_verify(void **state)
         cmd = vz_asprintf("cp %s %s && size=$(stat -c %%s %s) && "
                           "printf '\\377' | dd of=%s bs=1 seek=$((size - 8)) conv=notrunc",
                           f->pkg, bad, bad, bad);
-        assert_int_equal(sh(cmd), 0);
+        assert_int_equal(unit_sh(cmd), 0);
         assert_int_equal(vz_rpm_verify_file(keys, "unit", bad, "vztest", true, &err), -VZ_E_SIGNATURE);
         assert_non_null(strstr(err.msg, "package vztest: digest check failed"));
 }
@@ -160,7 +144,7 @@ static void test_installed(void **state)
         assert_int_equal(vz_mkdir_p(root, 0755), 0);
         cmd = vz_asprintf("rpm --root %s --dbpath /var/lib/rpm --define '_db_backend sqlite' --nodeps --justdb "
                           "--nosignature --nodigest -i %s", root, f->pkg);
-        assert_int_equal(sh(cmd), 0);
+        assert_int_equal(unit_sh(cmd), 0);
         assert_int_equal(access(wal, F_OK), 0);  /* rpm left an empty one */
         assert_int_equal(vz_rpm_installed(root, "unit", &l, &err), 0);
         assert_int_equal(l.n, 1);

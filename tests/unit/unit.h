@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "common.h"
 
 static inline char *scratch_dir(void)
@@ -23,4 +27,22 @@ static inline void write_text(const char *dir, const char *rel, const char *text
         *strrchr(parent, '/') = '\0';
         assert_int_equal(vz_mkdir_p(parent, 0755), 0);
         assert_int_equal(vz_write_file_atomic(p, text, strlen(text), 0644), 0);
+}
+
+/* A shell command (tools that build test input: dpkg-deb, rpmbuild, gpg),
+ * its output discarded: its exit status, or -1. */
+static inline int unit_sh(const char *cmd)
+{
+        int status;
+        pid_t pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                dup2(null, 1);
+                dup2(null, 2);
+                execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+                _exit(127);
+        }
+        if (pid < 0 || waitpid(pid, &status, 0) < 0)
+                return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
