@@ -59,6 +59,15 @@ int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, 
 /* Unpack a template cache into root (an empty directory) with the same
  * secure flags as package payloads. */
 int vz_cache_unpack(const char *path, const char *root, int (*cancelled)(void), struct vz_error *err);
+/* The same in a thread of its own, started now and waited for later (the
+ * caller must have no thread that relies on the working directory being
+ * root: the job's thread has a private one). vz_cache_unpack_wait() joins
+ * and frees the job and returns what vz_cache_unpack() returned, with err
+ * set; with `cancel`, the unpacking stops at the next entry, the partial
+ * tree is the caller's to remove, and the result is 0. NULL-safe. */
+struct vz_unpack_job;
+int vz_cache_unpack_start(const char *path, const char *root, int (*cancelled)(void), struct vz_unpack_job **ret);
+int vz_cache_unpack_wait(struct vz_unpack_job *job, bool cancel, struct vz_error *err);
 /* The existing cache file for template `name` in dir (any format), or -ENOENT. */
 int vz_cache_find(const char *dir, const char *name, char **ret_path);
 

@@ -136,7 +136,36 @@ static int add_tree(struct packer *p, const char *path, const char *name)
         return r;
 }
 
-static int open_output(struct archive *out, enum vz_archive_format f, int fd)
+/* The output goes to the file as it is compressed, and its writeback is
+ * started every WRITEBACK_CHUNK bytes (sync_file_range, which does not
+ * wait): the disk writes while the packer compresses, and the fsync before
+ * the rename finds little left to do. The bytes are those of
+ * archive_write_open_fd(): blocks as they come, the last one unpadded. */
+#define WRITEBACK_CHUNK (8 << 20)
+
+struct sink {
+        int fd;
+        off_t written, synced;
+};
+
+static la_ssize_t sink_write(struct archive *a, void *userdata, const void *buf, size_t len)
+{
+        struct sink *s = userdata;
+        ssize_t n = write(s->fd, buf, len);
+        if (n < 0) {
+                archive_set_error(a, errno, "write: %s", strerror(errno));
+                return -1;
+        }
+        s->written += n;
+        if (s->written - s->synced >= WRITEBACK_CHUNK) {
+                /* a hint: a failure shows in the fsync at the end */
+                (void)sync_file_range(s->fd, s->synced, s->written - s->synced, SYNC_FILE_RANGE_WRITE);
+                s->synced = s->written;
+        }
+        return n;
+}
+
+static int open_output(struct archive *out, enum vz_archive_format f, struct sink *sink)
 {
         char cpus[24];
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -162,13 +191,15 @@ static int open_output(struct archive *out, enum vz_archive_format f, int fd)
                 archive_write_add_filter_xz(out);
                 break;
         }
-        return archive_write_open_fd(out, fd) == ARCHIVE_OK ? 0 : -VZ_E_ARCHIVE;
+        archive_write_set_bytes_in_last_block(out, 1);
+        return archive_write_open2(out, sink, NULL, sink_write, NULL, NULL) == ARCHIVE_OK ? 0 : -VZ_E_ARCHIVE;
 }
 
 static int pack_into(const char *root, int fd, enum vz_archive_format f, long long clamp,
                      int (*cancelled)(void), struct vz_error *err)
 {
         struct packer p = { .clamp = clamp, .cancelled = cancelled, .err = err };
+        struct sink sink = { .fd = fd };
         struct stat st;
         int r;
 
@@ -177,7 +208,7 @@ static int pack_into(const char *root, int fd, enum vz_archive_format f, long lo
         p.links = archive_entry_linkresolver_new();
         archive_read_disk_set_standard_lookup(p.disk);
         archive_entry_linkresolver_set_strategy(p.links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
-        r = open_output(p.out, f, fd);
+        r = open_output(p.out, f, &sink);
         if (r < 0)
                 r = vz_error_set(err, r, "cache: %s", archive_error_string(p.out));
         if (r >= 0 && lstat(root, &st) == 0)
