@@ -53,9 +53,10 @@ const char *vz_archive_suffix(enum vz_archive_format f);  /* ".tar.zst" */
  * change times dropped, and modification times later than clamp_mtime
  * (when >= 0: SOURCE_DATE_EPOCH) set to it, so the same tree gives the same
  * bytes. `cancelled` is polled between entries. The previous dest stays
- * until the rename. */
+ * until the rename. ret_sha256 (may be NULL): the archive's SHA-256, hashed
+ * as it was written (no second read of the file). */
 int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, long long clamp_mtime,
-                  int (*cancelled)(void), struct vz_error *err);
+                  int (*cancelled)(void), char ret_sha256[65], struct vz_error *err);
 /* Unpack a template cache into root (an empty directory) with the same
  * secure flags as package payloads. */
 int vz_cache_unpack(const char *path, const char *root, int (*cancelled)(void), struct vz_error *err);

@@ -146,6 +146,7 @@ static int add_tree(struct packer *p, const char *path, const char *name)
 struct sink {
         int fd;
         off_t written, synced;
+        struct vz_sha256 *sha;  /* the archive's SHA-256 as it is written, for the manifest */
 };
 
 static la_ssize_t sink_write(struct archive *a, void *userdata, const void *buf, size_t len)
@@ -157,6 +158,8 @@ static la_ssize_t sink_write(struct archive *a, void *userdata, const void *buf,
                 return -1;
         }
         s->written += n;
+        if (s->sha)
+                vz_sha256_add(s->sha, buf, (size_t)n);
         if (s->written - s->synced >= WRITEBACK_CHUNK) {
                 /* a hint: a failure shows in the fsync at the end */
                 (void)sync_file_range(s->fd, s->synced, s->written - s->synced, SYNC_FILE_RANGE_WRITE);
@@ -196,10 +199,10 @@ static int open_output(struct archive *out, enum vz_archive_format f, struct sin
 }
 
 static int pack_into(const char *root, int fd, enum vz_archive_format f, long long clamp,
-                     int (*cancelled)(void), struct vz_error *err)
+                     int (*cancelled)(void), char ret_sha256[65], struct vz_error *err)
 {
         struct packer p = { .clamp = clamp, .cancelled = cancelled, .err = err };
-        struct sink sink = { .fd = fd };
+        struct sink sink = { .fd = fd, .sha = ret_sha256 ? vz_sha256_begin() : NULL };
         struct stat st;
         int r;
 
@@ -226,12 +229,18 @@ static int pack_into(const char *root, int fd, enum vz_archive_format f, long lo
                 r = vz_error_set(err, -VZ_E_ARCHIVE, "cache: %s", archive_error_string(p.out));
         archive_entry_linkresolver_free(p.links);
         archive_write_free(p.out);
+        if (sink.sha) {
+                char hex[65];
+                vz_sha256_end(sink.sha, hex);
+                if (r >= 0)
+                        memcpy(ret_sha256, hex, sizeof(hex));
+        }
         archive_read_free(p.disk);
         return r;
 }
 
 int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, long long clamp_mtime,
-                  int (*cancelled)(void), struct vz_error *err)
+                  int (*cancelled)(void), char ret_sha256[65], struct vz_error *err)
 {
         _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -239,7 +248,7 @@ int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, 
 
         if (fd < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: cannot create %s: %m", dest, tmp);
-        r = pack_into(root, fd, f, clamp_mtime, cancelled, err);
+        r = pack_into(root, fd, f, clamp_mtime, cancelled, ret_sha256, err);
         if (r >= 0 && fsync(fd) < 0)
                 r = vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: %m", tmp);
         if (r >= 0 && rename(tmp, dest) < 0)

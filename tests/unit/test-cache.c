@@ -315,7 +315,11 @@ static void test_pack_sorted_and_atomic(void **state)
         write_text(root, "b/a", "2");
         write_text(root, "b/c", "3");
         assert_int_equal(link(a, hl), 0);
-        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_ZST, -1, never, &err), 0);
+        char sha[65], file_sha[65];
+        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_ZST, -1, never, sha, &err), 0);
+        /* the SHA-256 hashed as the archive was written is the file's */
+        assert_int_equal(vz_sha256_file(dest, file_sha), 0);
+        assert_string_equal(sha, file_sha);
         names = list_archive(dest);
         assert_int_equal(vz_strv_len(names), 6);
         assert_string_equal(names[0], "./");
@@ -326,7 +330,7 @@ static void test_pack_sorted_and_atomic(void **state)
         assert_string_equal(names[5], "./z");
         /* An interrupted pack leaves the published cache alone and no temp file. */
         assert_int_equal(vz_read_file(dest, &before, NULL), 0);
-        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_GZ, -1, always, &err), -VZ_E_INTERRUPTED);
+        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_GZ, -1, always, NULL, &err), -VZ_E_INTERRUPTED);
         assert_int_equal(vz_read_file(dest, &after, NULL), 0);
         assert_memory_equal(before, after, 16);
         _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
@@ -355,7 +359,7 @@ static void test_unpack_in_background(void **state)
         _cleanup_free_ char *lnk = vz_path_join(root, "bin");
         assert_int_equal(symlink("usr/bin", lnk), 0);
         assert_int_equal(link(src, hl), 0);
-        assert_int_equal(vz_cache_pack(root, cache, VZ_ARCHIVE_ZST, 1000000, never, &err), 0);
+        assert_int_equal(vz_cache_pack(root, cache, VZ_ARCHIVE_ZST, 1000000, never, NULL, &err), 0);
         assert_int_equal(mkdir(plain, 0755), 0);
         assert_int_equal(mkdir(bg, 0755), 0);
         assert_int_equal(mkdir(stopped, 0755), 0);
@@ -365,8 +369,8 @@ static void test_unpack_in_background(void **state)
         assert_int_equal(vz_cache_unpack_wait(job, false, &err), 0);
         cwd_after = get_current_dir_name();
         assert_string_equal(cwd_before, cwd_after);
-        assert_int_equal(vz_cache_pack(plain, pa, VZ_ARCHIVE_ZST, 1000000, never, &err), 0);
-        assert_int_equal(vz_cache_pack(bg, pb, VZ_ARCHIVE_ZST, 1000000, never, &err), 0);
+        assert_int_equal(vz_cache_pack(plain, pa, VZ_ARCHIVE_ZST, 1000000, never, NULL, &err), 0);
+        assert_int_equal(vz_cache_pack(bg, pb, VZ_ARCHIVE_ZST, 1000000, never, NULL, &err), 0);
         assert_int_equal(vz_read_file(pa, &a, &la), 0);
         assert_int_equal(vz_read_file(pb, &b, &lb), 0);
         assert_int_equal(la, lb);

@@ -197,6 +197,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         _cleanup_free_ char *dest = vz_asprintf("%s/%s%s", c->cache_dir, name, vz_archive_suffix(c->archive));
         _cleanup_free_ char *json = vz_manifest_json_path(b->ctx, name);
         _cleanup_free_ char *old = NULL;
+        char sha256[65];
         int r;
 
         r = vz_manifest_write_vzpackages(b->ws.root, installed);
@@ -207,13 +208,13 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         if (r < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache directory %s: %s", c->cache_dir, strerror(-r));
         vz_info("%s: packing %s", name, dest);
-        r = vz_cache_pack(b->ws.root, dest, c->archive, sde, vz_interrupted, err);
+        r = vz_cache_pack(b->ws.root, dest, c->archive, sde, vz_interrupted, sha256, err);
         if (r < 0)
                 return r;
         /* A cache of another format would shadow or confuse: the new one replaces it. */
         if (vz_cache_find(c->cache_dir, name, &old) == 0 && strcmp(old, dest) != 0)
                 unlink(old);
-        r = vz_manifest_write_json(b, resolved, dest, json, err);
+        r = vz_manifest_write_json(b, resolved, dest, sha256, json, err);
         if (r < 0)
                 return r;
         *ret_path = TAKE_PTR(dest);
