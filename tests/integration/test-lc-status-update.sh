@@ -160,6 +160,10 @@ mapfile -t post <"$ROOT/etc/vzt-post-update"
 # the two overlap must not show in the result, which is as reproducible as
 # a build.
 sha_updated=$(sha256sum <"$CACHE")
+# The manifest's cache_sha256 is hashed by the packer as it writes: it must
+# be the file's.
+[ "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["cache_sha256"])' "$MANIFEST")" = \
+	"${sha_updated%% *}" ] || fail "the manifest's cache_sha256 is not the SHA-256 of the updated cache"
 cp -p "$TEST_TMP/v1.tar.zst" "$CACHE"
 cp -p "$TEST_TMP/v1.json" "$MANIFEST"
 run_vzpkg update cache "$OST"
