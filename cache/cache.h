@@ -91,6 +91,22 @@ int vz_tree_restore(const char *root, const char *snap, struct vz_error *err);
  * nothing to do, one over a directory is refused. label names the package
  * in errors. */
 int vz_deb_extract(const char *deb, const char *root, const char *label, struct vz_error *err);
+/* Write to dest (tmp + rename) the .deb with its data.tar member
+ * decompressed: the same members, same order, same bytes otherwise, so dpkg
+ * installs the same files from it without decompressing again. */
+int vz_deb_expand(const char *deb, const char *dest, struct vz_error *err);
+/* vz_deb_expand(debs[i], dests[i]) for every i, in up to `workers` worker
+ * processes running beside the caller. A package that fails is left out
+ * (its dest does not exist): use the original. */
+#define VZ_EXPAND_MAX_WORKERS 16
+struct vz_expand_job {
+        pid_t pids[VZ_EXPAND_MAX_WORKERS];
+        int n;
+};
+int vz_deb_expand_start(char *const *debs, char *const *dests, size_t n, int workers, int (*cancelled)(void),
+                        struct vz_expand_job *job);
+/* Wait for the workers (stop: kill them first); how many failed. */
+int vz_deb_expand_wait(struct vz_expand_job *job, bool stop);
 
 /* ---- stage cache ---------------------------------------------------------- */
 /* Saved build stages in dir, by key (64 hex digits naming everything that

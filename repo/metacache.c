@@ -7,6 +7,7 @@
 #include "repo-internal.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -75,10 +76,15 @@ int vz_repo_use_cached(const struct vz_session *s, const char *metadir, bool hav
         return (long long)time(NULL) - (long long)st.st_mtime < s->opts.expire;
 }
 
+/* Only the stamp's mtime counts, and losing it in a crash only has the
+ * repository asked again: touched in place, without the fsync and rename of
+ * a published file (10 to 40 ms on a busy disk, per build). */
 void vz_repo_mark_checked(const char *metadir)
 {
         _cleanup_free_ char *stamp = vz_path_join(metadir, ".checked");
-        (void)vz_write_file_atomic(stamp, "", 0, 0644);  /* without it the repository is only asked again */
+        _cleanup_close_ int fd = open(stamp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd >= 0)
+                (void)futimens(fd, NULL);
 }
 
 /* <name>.prev beside <name>, and the same for <name>.etag. */

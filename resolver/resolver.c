@@ -15,6 +15,8 @@
 #include <solv/solv_xfopen.h>
 #include <solv/solver.h>
 #include <solv/transaction.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 struct vz_resolver {
@@ -110,19 +112,96 @@ void vz_resolver_keep_dep_order(Repo *repo, int start)
         }
 }
 
-static int parse_packages(Repo *repo, const char *path)
+/* ---- reading a Packages index on two CPUs ------------------------------------
+ * A Packages.xz of Debian's main is 9 MB that decompress to 50: xz takes
+ * about as long as libsolv's parser. A feeder thread decompresses into a
+ * pipe while the parser reads the other end, and (when the base-set lists
+ * are not cached) a second thread scans the fields apt's base set needs,
+ * with its own decompression. Threads only touch their own FILE and
+ * memory, never the pool, and are joined before anything else happens
+ * (no container is started meanwhile). */
+
+struct feeder {
+        const char *path;
+        int fd;      /* the pipe's write end, closed by the thread */
+        int result;  /* 0, or a negative errno */
+};
+
+static void *feed(void *arg)
 {
-        FILE *f = solv_xfopen(path, "r");
+        struct feeder *fd = arg;
+        FILE *in = solv_xfopen(fd->path, "r");
+        char buf[65536];
+        size_t n;
+        fd->result = in ? 0 : (errno ? -errno : -EIO);
+        while (in && fd->result == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+                for (size_t off = 0; off < n;) {
+                        ssize_t w = write(fd->fd, buf + off, n - off);
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0) {
+                                fd->result = -errno;
+                                break;
+                        }
+                        off += (size_t)w;
+                }
+        if (in && ferror(in) && fd->result == 0)
+                fd->result = -EIO;
+        if (in)
+                fclose(in);
+        close(fd->fd);
+        return NULL;
+}
+
+/* Everything the parser did not read, so that the feeder never blocks. */
+static void drain(FILE *f)
+{
+        char buf[65536];
+        while (fread(buf, 1, sizeof(buf), f) > 0)
+                ;
+}
+
+static int parse_stream(Repo *repo, FILE *f)
+{
         int start = repo->pool->nsolvables;
-        int r;
-        if (!f)
-                return -errno ? -errno : -EIO;
-        r = repo_add_debpackages(repo, f, REPO_NO_INTERNALIZE);
-        fclose(f);
+        int r = repo_add_debpackages(repo, f, REPO_NO_INTERNALIZE);
         if (r == 0)
                 vz_resolver_keep_dep_order(repo, start);
         repo_internalize(repo);
         return r == 0 ? 0 : -EBADMSG;
+}
+
+static int parse_packages(Repo *repo, const char *path)
+{
+        struct feeder fd = { .path = path };
+        pthread_t t;
+        int p[2], r;
+        FILE *f;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        fd.fd = p[1];
+        if (pthread_create(&t, NULL, feed, &fd) != 0) {  /* one CPU, then */
+                close(p[0]);
+                close(p[1]);
+                f = solv_xfopen(path, "r");
+                if (!f)
+                        return -errno ? -errno : -EIO;
+                r = parse_stream(repo, f);
+                fclose(f);
+                return r;
+        }
+        f = fdopen(p[0], "r");
+        if (!f) {
+                close(p[0]);
+                r = -ENOMEM;
+        } else {
+                r = parse_stream(repo, f);
+                drain(f);
+                fclose(f);
+        }
+        pthread_join(t, NULL);
+        return fd.result < 0 ? fd.result : r;
 }
 
 static void merge_names(char ***into, char **from)
@@ -184,36 +263,63 @@ static void add_mentions(struct vz_resolver *r, const char *text)
         }
 }
 
-static int scan_base(struct vz_resolver *r, const char *packages_path, const char *base_cache,
-                     const char *order_cache)
+/* The base-set lists of one index: from the cache, or scanned (in a thread
+ * of its own, beside the parser: scan_start, scan_finish). */
+struct base_scan {
+        const char *packages_path, *base_cache, *order_cache;
+        char **lists[3];
+        char *order;
+        int result;  /* 0, or a negative errno */
+        bool cached, threaded;
+        pthread_t thread;
+};
+
+static void *scan(void *arg)
 {
-        char **lists[3] = { NULL, NULL, NULL };
-        _cleanup_free_ char *order = NULL;
+        struct base_scan *b = arg;
+        b->result = vz_deb_scan_fields(b->packages_path, &b->lists[0], &b->lists[1], &b->lists[2], &b->order);
+        return NULL;
+}
+
+static void scan_start(struct base_scan *b, const char *packages_path, const char *base_cache,
+                       const char *order_cache)
+{
         size_t olen = 0;
-        int k = base_cache ? load_base_cache(base_cache, lists) : -ENOENT;
-        if (k >= 0 && (!order_cache || vz_read_file(order_cache, &order, &olen) < 0)) {
-                for (int i = 0; i < 3; i++)
-                        vz_strv_free(lists[i]);
-                k = -ENOENT;
+        *b = (struct base_scan){ .packages_path = packages_path, .base_cache = base_cache, .order_cache = order_cache };
+        b->cached = base_cache && load_base_cache(base_cache, b->lists) >= 0;
+        if (b->cached && (!order_cache || vz_read_file(order_cache, &b->order, &olen) < 0)) {
+                for (int i = 0; i < 3; i++) {
+                        vz_strv_free(b->lists[i]);
+                        b->lists[i] = NULL;
+                }
+                b->cached = false;
         }
-        if (k < 0) {
-                free(order);
-                order = NULL;
-                k = vz_deb_scan_fields(packages_path, &lists[0], &lists[1], &lists[2], &order);
-                if (k < 0)
-                        return k;
-                if (order_cache)
-                        vz_write_file_atomic(order_cache, order, strlen(order), 0644);
-                if (base_cache)
-                        write_base_cache(base_cache, lists);  /* after .order: it stands for both */
+        if (!b->cached)
+                b->threaded = pthread_create(&b->thread, NULL, scan, b) == 0;
+}
+
+static int scan_finish(struct vz_resolver *r, struct base_scan *b)
+{
+        if (b->threaded)
+                pthread_join(b->thread, NULL);
+        else if (!b->cached)
+                scan(b);
+        if (!b->cached && b->result >= 0) {
+                if (b->order_cache)
+                        vz_write_file_atomic(b->order_cache, b->order, strlen(b->order), 0644);
+                if (b->base_cache)
+                        write_base_cache(b->base_cache, b->lists);  /* after .order: it stands for both */
         }
-        merge_names(&r->essential, lists[0]);
-        merge_names(&r->required, lists[1]);
-        merge_names(&r->ranks, lists[2]);
-        add_mentions(r, order);
+        if (b->result >= 0) {
+                merge_names(&r->essential, b->lists[0]);
+                merge_names(&r->required, b->lists[1]);
+                merge_names(&r->ranks, b->lists[2]);
+                add_mentions(r, b->order);
+        }
         for (int i = 0; i < 3; i++)
-                vz_strv_free(lists[i]);
-        return 0;
+                vz_strv_free(b->lists[i]);
+        free(b->order);
+        return b->result;
 }
 
 int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *label,
@@ -222,6 +328,7 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
 {
         Repo *repo = repo_create(r->pool, label);
         _cleanup_free_ char *solv = NULL, *base = NULL, *order = NULL;
+        struct base_scan bs;
         int k;
 
         repo->appdata = (void *)(intptr_t)repo_index;
@@ -231,22 +338,27 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
                 base = vz_asprintf("%s/%s.base2", cache_dir, key);
                 order = vz_asprintf("%s/%s.order", cache_dir, key);
         }
+        scan_start(&bs, packages_path, base, order);
         if (!solv || !load_solv_cache(repo, solv)) {
                 repo_empty(repo, 1);
                 k = parse_packages(repo, packages_path);
-                if (k < 0)
+                if (k < 0) {
+                        (void)scan_finish(r, &bs);
                         return vz_error_set(err, -VZ_E_METADATA, "%s: cannot parse %s", label, packages_path);
+                }
                 /* Read back what was written: the writer sorts dependency
                  * arrays and interns strings in its own order, and a pool
                  * that differs from the next run's (which loads the cache)
                  * gives other install batches for the same packages. */
                 if (solv && write_solv_cache(repo, solv)) {
                         repo_empty(repo, 1);
-                        if (!load_solv_cache(repo, solv) && (repo_empty(repo, 1), parse_packages(repo, packages_path) < 0))
+                        if (!load_solv_cache(repo, solv) && (repo_empty(repo, 1), parse_packages(repo, packages_path) < 0)) {
+                                (void)scan_finish(r, &bs);
                                 return vz_error_set(err, -VZ_E_METADATA, "%s: cannot parse %s", label, packages_path);
+                        }
                 }
         }
-        k = scan_base(r, packages_path, base, order);
+        k = scan_finish(r, &bs);
         if (k < 0)
                 return vz_error_set(err, -VZ_E_METADATA, "%s: cannot read %s: %s", label, packages_path,
                                     strerror(-k));

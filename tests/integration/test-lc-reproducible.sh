@@ -13,7 +13,8 @@
 #
 # Nor the build root in memory (BUILD_TMPFS): build 1 runs on disk
 # (BUILD_TMPFS=no), the others with the default, which puts the root on
-# tmpfs on a machine with 4 GiB of memory available.
+# tmpfs on a machine with 4 GiB of memory available, and with it each
+# package decompressed once, ahead of dpkg (build.md).
 . "$(dirname "$0")/lib.sh"
 
 # The default, not a value the caller's environment happens to carry.
@@ -97,12 +98,16 @@ OPTS=(--no-stage-cache)
 config_set BUILD_TMPFS no
 build 1
 [ "$(in_memory)" = 0 ] || fail "build 1 put its root on tmpfs with BUILD_TMPFS=no"
+! grep -q '^### packages decompressed ahead' "$BUILD_LOG" || fail "build 1 (root on disk) decompressed packages ahead"
 config_set BUILD_TMPFS auto
 [ "$(stages_saved)" = 0 ] || fail "create cache --no-stage-cache saved $(stages_saved) stages in $STAGES"
 OPTS=()
 build 2 TZ=Pacific/Chatham LC_ALL=C.UTF-8
 if [ "$(awk '/^MemAvailable:/ { print ($2 >= 4 * 1048576) }' /proc/meminfo)" = 1 ]; then
 	[ "$(in_memory)" = 1 ] || fail "build 2 did not put its root on tmpfs with BUILD_TMPFS=auto and 4 GiB available$(vzpkg_log)"
+	# with the root in memory, each package is decompressed once, ahead of dpkg
+	grep -q '^### packages decompressed ahead' "$BUILD_LOG" ||
+		fail "build 2 (root in memory) did not decompress the packages ahead$(vzpkg_log)"
 	grep -q "vzpkg-build" /proc/mounts && fail "the build's tmpfs is visible outside vzpkg (in the test's /proc/mounts)"
 else
 	say "less than 4 GiB of memory available: build 2 ran on disk too (BUILD_TMPFS=auto)"

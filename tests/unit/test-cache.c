@@ -279,6 +279,105 @@ static void test_extract_not_a_deb(void **state)
         vz_rm_rf(d);
 }
 
+/* ---- expanded packages ------------------------------------------------------ */
+
+/* A real package, by dpkg-deb, with an xz-compressed data.tar. */
+static char *real_deb(const char *d, const char *name)
+{
+        _cleanup_free_ char *cmd = vz_asprintf(
+                "set -e; cd '%s'; mkdir -p %s/DEBIAN %s/usr/share/%s; "
+                "printf 'Package: %s\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@t>\\nDescription: t\\n' "
+                ">%s/DEBIAN/control; seq 1 20000 >%s/usr/share/%s/numbers; ln -s numbers %s/usr/share/%s/link; "
+                "dpkg-deb -Zxz --root-owner-group -b %s %s.deb >/dev/null",
+                d, name, name, name, name, name, name, name, name, name, name, name);
+        if (system("command -v dpkg-deb >/dev/null") != 0)
+                return NULL;
+        assert_int_equal(system(cmd), 0);
+        return vz_asprintf("%s/%s.deb", d, name);
+}
+
+static char **ar_members(const char *path)
+{
+        struct archive *a = archive_read_new();
+        struct archive_entry *e;
+        char **names = vz_xmalloc(sizeof(char *));
+        names[0] = NULL;
+        archive_read_support_format_ar(a);
+        assert_int_equal(archive_read_open_filename(a, path, 65536), ARCHIVE_OK);
+        while (archive_read_next_header(a, &e) == ARCHIVE_OK)
+                vz_strv_push(&names, archive_entry_pathname(e));
+        archive_read_free(a);
+        return names;
+}
+
+static void test_expand_same_package(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *deb = real_deb(d, "hello");
+        _cleanup_free_ char *out = vz_path_join(d, "hello.expanded.deb");
+        struct vz_error err = { 0 };
+        if (!deb) {
+                vz_rm_rf(d);
+                skip();
+        }
+        assert_int_equal(vz_deb_expand(deb, out, &err), 0);
+        _cleanup_strv_ char **m = ar_members(out);
+        assert_int_equal(vz_strv_len(m), 3);
+        assert_string_equal(m[0], "debian-binary");
+        assert_string_equal(m[1], "control.tar.xz");
+        assert_string_equal(m[2], "data.tar");
+        /* dpkg reads the same files and the same control data from it */
+        _cleanup_free_ char *cmp = vz_asprintf(
+                "cd '%s' && for f in hello hello.expanded; do dpkg-deb --fsys-tarfile $f.deb >$f.data && "
+                "dpkg-deb --ctrl-tarfile $f.deb >$f.ctrl || exit 1; done && cmp -s hello.data hello.expanded.data && "
+                "cmp -s hello.ctrl hello.expanded.ctrl && test \"$(dpkg-deb -f hello.expanded.deb Package)\" = hello",
+                d);
+        assert_int_equal(system(cmp), 0);
+        vz_rm_rf(d);
+}
+
+static void test_expand_refuses_junk(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *p = vz_path_join(d, "junk.deb"), *out = vz_path_join(d, "out.deb");
+        _cleanup_free_ char *tmp = vz_path_join(d, "out.deb.tmp");
+        struct vz_error err = { 0 };
+        write_text(d, "junk.deb", "this is not an ar archive");
+        assert_int_equal(vz_deb_expand(p, out, &err), -VZ_E_ARCHIVE);
+        assert_non_null(strstr(err.msg, "junk.deb"));
+        assert_int_equal(access(out, F_OK), -1);  /* nothing published, nothing left */
+        assert_int_equal(access(tmp, F_OK), -1);
+        vz_rm_rf(d);
+}
+
+static void test_expand_workers(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *a = real_deb(d, "pkga");
+        _cleanup_free_ char *b = real_deb(d, "pkgb");
+        _cleanup_free_ char *c = real_deb(d, "pkgc");
+        _cleanup_free_ char *missing = vz_path_join(d, "missing.deb");
+        char *debs[] = { a, b, missing, c, NULL };
+        char *dests[] = { vz_path_join(d, "a.x"), vz_path_join(d, "b.x"), vz_path_join(d, "m.x"), vz_path_join(d, "c.x"),
+                          NULL };
+        struct vz_expand_job job;
+        if (!a) {
+                vz_rm_rf(d);
+                skip();
+        }
+        assert_int_equal(vz_deb_expand_start(debs, dests, 4, 2, NULL, &job), 0);
+        assert_int_equal(job.n, 2);
+        assert_true(vz_deb_expand_wait(&job, false) >= 1);  /* the worker that met the missing one says so */
+        assert_int_equal(job.n, 0);
+        assert_int_equal(access(dests[0], F_OK), 0);
+        assert_int_equal(access(dests[1], F_OK), 0);
+        assert_int_equal(access(dests[3], F_OK), 0);
+        assert_int_equal(access(dests[2], F_OK), -1);  /* left out: the caller reads the original */
+        for (int i = 0; i < 4; i++)
+                free(dests[i]);
+        vz_rm_rf(d);
+}
+
 /* ---- packing ---------------------------------------------------------------- */
 
 static char **list_archive(const char *path)
@@ -541,6 +640,8 @@ int main(void)
                 cmocka_unit_test(test_unpack_in_background),
                 cmocka_unit_test(test_pkgcache_drops_corrupt), cmocka_unit_test(test_snapshot_links_and_sparse),
                 cmocka_unit_test(test_stage_roundtrip_and_corrupt),
+                cmocka_unit_test(test_expand_same_package), cmocka_unit_test(test_expand_refuses_junk),
+                cmocka_unit_test(test_expand_workers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,7 +131,8 @@ static void test_use_cached(void **state)
         s.metadata_loaded = true;
         assert_int_equal(vz_repo_use_cached(&s, m, true, "L", "T", &err), 1);   /* read once this run */
         s.metadata_loaded = false;
-        vz_repo_mark_checked(m);
+        vz_repo_mark_checked(m);  /* an old stamp is touched again (in place, no rename) */
+        assert_int_equal(vz_repo_use_cached(&s, m, true, "L", "T", &err), 1);
         s.meta_mode = VZ_META_REFRESH;
         assert_int_equal(vz_repo_use_cached(&s, m, true, "L", "T", &err), 0);   /* -r / update metadata */
         s.opts.cache_only = true;  /* -C wins over everything */

@@ -179,9 +179,10 @@ static int run_step(struct vz_build *b, struct vz_operation *op, const struct ph
                 return vz_build_normalize(b, err);
         case S_SAVE_BASE:
         case S_SAVE_FINAL:
-                if (st->keyed[ph->step == S_SAVE_FINAL])
-                        vz_build_stage_save(b, st->key[ph->step == S_SAVE_FINAL],
-                                            ph->step == S_SAVE_FINAL ? "finished root" : "essential set");
+                if (ph->step == S_SAVE_FINAL && st->keyed[1])
+                        vz_build_stage_save_defer(b, st->key[1]);  /* beside packing, once the root is final */
+                if (ph->step == S_SAVE_BASE && st->keyed[0])
+                        vz_build_stage_save(b, st->key[0], "essential set");
                 return 0;
         case S_CHECK:
                 return op->check ? op->check(op->userdata, err) : 0;

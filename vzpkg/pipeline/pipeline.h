@@ -34,7 +34,9 @@ struct vz_workspace {
         const char *ctid;        /* the container worked on, $2 of host hooks */
         pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
         const struct vz_exec *exec;  /* NULL: the runtime; the unit tests fake it */
+        char *expanded_dir;      /* packages decompressed ahead (backends/deb.c), bound at VZ_EXPANDED_MOUNT */
 };
+#define VZ_EXPANDED_MOUNT "/run/vzpkg/expanded"
 
 /* A build in progress: everything a backend needs. */
 struct vz_build {
@@ -45,6 +47,10 @@ struct vz_build {
         struct vz_workspace ws;
         const struct vz_backend *be;  /* the template's family */
         bool root_in_memory;     /* workdir/root is a tmpfs of ours (vz_build_root_in_memory) */
+        long long tmpfs_size;    /* ... of at most this many bytes */
+        struct vz_expand_job expanding;  /* worker processes decompressing packages (backends/deb.c) */
+        char final_stage[65];    /* the finished root's stage key, saved beside packing (stages.c) */
+        double stage_saver_t0;
         int n_stages;            /* bootstrap stages (packages_0 lines, packages_1) marked in the list */
         char **unsigned_ok;      /* SHA-256s of package files admitted unsigned (localinstall --unsigned) */
         const char *cache_name;  /* appcache: published under this name (NULL: the template's) */
@@ -150,6 +156,12 @@ bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_
                         char ret_hex[65]);
 int vz_build_stage_restore(struct vz_build *b, const char *key, const char *what, struct vz_error *err);
 void vz_build_stage_save(struct vz_build *b, const char *key, const char *what);
+/* The finished root is saved beside packing (stages.c): the phase table
+ * defers it, publish starts it in a child once the root is final and waits
+ * for it after packing (stop: kill it, when packing failed). */
+void vz_build_stage_save_defer(struct vz_build *b, const char *key);
+pid_t vz_build_stage_save_start(struct vz_build *b);
+void vz_build_stage_save_finish(struct vz_build *b, pid_t pid, bool stop);
 
 /* phases.c: what runs in a root, in the EZ hook order, for each operation. */
 enum vz_operation_kind {

@@ -12,6 +12,10 @@
 #include "context.h"
 #include "pipeline.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
 
 /* ---- key text ------------------------------------------------------------ */
 
@@ -188,4 +192,55 @@ void vz_build_stage_save(struct vz_build *b, const char *key, const char *what)
         else if (r >= 0)
                 vz_verbose("%s: %s saved in the stage cache in %.1f s", vz_template_name(b->tmpl), what,
                            vz_now() - t0);
+}
+
+/* ---- the finished root, saved beside packing ----------------------------------
+ * Saving the finished root and packing the cache both only read the root,
+ * so the save runs in a child process while vzpkg packs (two CPUs at once
+ * instead of one after the other). It starts once templates/vzpackages is
+ * written, so the root does not change under it: the stage holds that file
+ * too, which a build restoring it writes again with the same content. */
+
+void vz_build_stage_save_defer(struct vz_build *b, const char *key)
+{
+        snprintf(b->final_stage, sizeof(b->final_stage), "%s", key);
+}
+
+pid_t vz_build_stage_save_start(struct vz_build *b)
+{
+        pid_t pid;
+        if (!b->final_stage[0])
+                return -1;
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+                struct vz_error e = { 0 };
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+                int r = vz_stage_save(b->ctx->cfg.stage_cache, b->final_stage, b->ws.root, b->ctx->cfg.stage_cache_max,
+                                      vz_interrupted, &e);
+                if (r < 0 && r != -VZ_E_INTERRUPTED)
+                        vz_warn("%s: cannot save the finished root in the stage cache: %s", vz_template_name(b->tmpl),
+                                e.msg);
+                fflush(NULL);
+                _exit(r < 0 ? 1 : 0);
+        }
+        if (pid < 0)  /* then here, before packing */
+                vz_build_stage_save(b, b->final_stage, "finished root");
+        b->final_stage[0] = '\0';
+        b->stage_saver_t0 = vz_now();
+        return pid;
+}
+
+void vz_build_stage_save_finish(struct vz_build *b, pid_t pid, bool stop)
+{
+        int st = 0;
+        if (pid <= 0)
+                return;
+        if (stop)
+                kill(pid, SIGKILL);
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (!stop && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                vz_verbose("%s: finished root saved in the stage cache in %.1f s, beside packing",
+                           vz_template_name(b->tmpl), vz_now() - b->stage_saver_t0);
 }

@@ -103,6 +103,8 @@ struct vz_ct_plan *vz_build_plan_for(struct vz_build *b, const struct vz_templat
                 vz_plan_env(p, "APP_CACHE=1");
         if (be && be->pkg_mount)
                 vz_plan_bind(p, pkgs, be->pkg_mount, VZ_BIND_RO);
+        if (b->ws.expanded_dir)
+                vz_plan_bind(p, b->ws.expanded_dir, VZ_EXPANDED_MOUNT, VZ_BIND_RO);
         vz_plan_limits(p, b->ctx->cfg.memory_limit, b->ctx->cfg.pids_limit);
         vz_plan_timeout(p, b->ctx->cfg.run_timeout);
         vz_plan_output(p, vz_build_output, b);
@@ -348,6 +350,7 @@ void vz_build_root_in_memory(struct vz_build *b)
                 return;
         }
         b->root_in_memory = true;
+        b->tmpfs_size = size;
         vz_verbose("%s: the build root is in memory (tmpfs of at most %lld MiB)", name, size >> 20);
         if (b->ws.log)
                 fprintf(b->ws.log, "### the build root is in memory (tmpfs of at most %lld MiB)\n", size >> 20),
@@ -356,6 +359,10 @@ void vz_build_root_in_memory(struct vz_build *b)
 
 void vz_build_end(struct vz_build *b)
 {
+        (void)vz_deb_expand_wait(&b->expanding, true);
+        if (b->ws.expanded_dir)
+                (void)vz_tmpfs_umount(b->ws.expanded_dir);
+        free(b->ws.expanded_dir);
         if (b->root_in_memory) {
                 _cleanup_free_ char *root = vz_path_join(b->workdir, "root");
                 (void)vz_tmpfs_umount(root);  /* else it goes with vzpkg's mount namespace */
