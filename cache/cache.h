@@ -53,12 +53,22 @@ const char *vz_archive_suffix(enum vz_archive_format f);  /* ".tar.zst" */
  * change times dropped, and modification times later than clamp_mtime
  * (when >= 0: SOURCE_DATE_EPOCH) set to it, so the same tree gives the same
  * bytes. `cancelled` is polled between entries. The previous dest stays
- * until the rename. */
+ * until the rename. ret_sha256 (may be NULL): the archive's SHA-256, hashed
+ * as it was written (no second read of the file). */
 int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, long long clamp_mtime,
-                  int (*cancelled)(void), struct vz_error *err);
+                  int (*cancelled)(void), char ret_sha256[65], struct vz_error *err);
 /* Unpack a template cache into root (an empty directory) with the same
  * secure flags as package payloads. */
 int vz_cache_unpack(const char *path, const char *root, int (*cancelled)(void), struct vz_error *err);
+/* The same in a thread of its own, started now and waited for later (the
+ * caller must have no thread that relies on the working directory being
+ * root: the job's thread has a private one). vz_cache_unpack_wait() joins
+ * and frees the job and returns what vz_cache_unpack() returned, with err
+ * set; with `cancel`, the unpacking stops at the next entry, the partial
+ * tree is the caller's to remove, and the result is 0. NULL-safe. */
+struct vz_unpack_job;
+int vz_cache_unpack_start(const char *path, const char *root, int (*cancelled)(void), struct vz_unpack_job **ret);
+int vz_cache_unpack_wait(struct vz_unpack_job *job, bool cancel, struct vz_error *err);
 /* The existing cache file for template `name` in dir (any format), or -ENOENT. */
 int vz_cache_find(const char *dir, const char *name, char **ret_path);
 

@@ -136,7 +136,39 @@ static int add_tree(struct packer *p, const char *path, const char *name)
         return r;
 }
 
-static int open_output(struct archive *out, enum vz_archive_format f, int fd)
+/* The output goes to the file as it is compressed, and its writeback is
+ * started every WRITEBACK_CHUNK bytes (sync_file_range, which does not
+ * wait): the disk writes while the packer compresses, and the fsync before
+ * the rename finds little left to do. The bytes are those of
+ * archive_write_open_fd(): blocks as they come, the last one unpadded. */
+#define WRITEBACK_CHUNK (8 << 20)
+
+struct sink {
+        int fd;
+        off_t written, synced;
+        struct vz_sha256 *sha;  /* the archive's SHA-256 as it is written, for the manifest */
+};
+
+static la_ssize_t sink_write(struct archive *a, void *userdata, const void *buf, size_t len)
+{
+        struct sink *s = userdata;
+        ssize_t n = write(s->fd, buf, len);
+        if (n < 0) {
+                archive_set_error(a, errno, "write: %s", strerror(errno));
+                return -1;
+        }
+        s->written += n;
+        if (s->sha)
+                vz_sha256_add(s->sha, buf, (size_t)n);
+        if (s->written - s->synced >= WRITEBACK_CHUNK) {
+                /* a hint: a failure shows in the fsync at the end */
+                (void)sync_file_range(s->fd, s->synced, s->written - s->synced, SYNC_FILE_RANGE_WRITE);
+                s->synced = s->written;
+        }
+        return n;
+}
+
+static int open_output(struct archive *out, enum vz_archive_format f, struct sink *sink)
 {
         char cpus[24];
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -162,13 +194,15 @@ static int open_output(struct archive *out, enum vz_archive_format f, int fd)
                 archive_write_add_filter_xz(out);
                 break;
         }
-        return archive_write_open_fd(out, fd) == ARCHIVE_OK ? 0 : -VZ_E_ARCHIVE;
+        archive_write_set_bytes_in_last_block(out, 1);
+        return archive_write_open2(out, sink, NULL, sink_write, NULL, NULL) == ARCHIVE_OK ? 0 : -VZ_E_ARCHIVE;
 }
 
 static int pack_into(const char *root, int fd, enum vz_archive_format f, long long clamp,
-                     int (*cancelled)(void), struct vz_error *err)
+                     int (*cancelled)(void), char ret_sha256[65], struct vz_error *err)
 {
         struct packer p = { .clamp = clamp, .cancelled = cancelled, .err = err };
+        struct sink sink = { .fd = fd, .sha = ret_sha256 ? vz_sha256_begin() : NULL };
         struct stat st;
         int r;
 
@@ -177,7 +211,7 @@ static int pack_into(const char *root, int fd, enum vz_archive_format f, long lo
         p.links = archive_entry_linkresolver_new();
         archive_read_disk_set_standard_lookup(p.disk);
         archive_entry_linkresolver_set_strategy(p.links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
-        r = open_output(p.out, f, fd);
+        r = open_output(p.out, f, &sink);
         if (r < 0)
                 r = vz_error_set(err, r, "cache: %s", archive_error_string(p.out));
         if (r >= 0 && lstat(root, &st) == 0)
@@ -195,12 +229,18 @@ static int pack_into(const char *root, int fd, enum vz_archive_format f, long lo
                 r = vz_error_set(err, -VZ_E_ARCHIVE, "cache: %s", archive_error_string(p.out));
         archive_entry_linkresolver_free(p.links);
         archive_write_free(p.out);
+        if (sink.sha) {
+                char hex[65];
+                vz_sha256_end(sink.sha, hex);
+                if (r >= 0)
+                        memcpy(ret_sha256, hex, sizeof(hex));
+        }
         archive_read_free(p.disk);
         return r;
 }
 
 int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, long long clamp_mtime,
-                  int (*cancelled)(void), struct vz_error *err)
+                  int (*cancelled)(void), char ret_sha256[65], struct vz_error *err)
 {
         _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -208,7 +248,7 @@ int vz_cache_pack(const char *root, const char *dest, enum vz_archive_format f, 
 
         if (fd < 0)
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: cannot create %s: %m", dest, tmp);
-        r = pack_into(root, fd, f, clamp_mtime, cancelled, err);
+        r = pack_into(root, fd, f, clamp_mtime, cancelled, ret_sha256, err);
         if (r >= 0 && fsync(fd) < 0)
                 r = vz_error_set(err, -VZ_E_ARCHIVE, "cache %s: %m", tmp);
         if (r >= 0 && rename(tmp, dest) < 0)

@@ -103,6 +103,12 @@ int vz_mkdir_p(const char *path, mode_t mode);
 int vz_rm_rf(const char *path);
 int vz_copy_file(const char *src, const char *dst, mode_t mode);
 int vz_sha256_file(const char *path, char ret_hex[65]);
+/* SHA-256 of data fed in pieces (a file as it is written): begin, add,
+ * end (which frees it and writes the hex digest). */
+struct vz_sha256;
+struct vz_sha256 *vz_sha256_begin(void);
+void vz_sha256_add(struct vz_sha256 *s, const void *data, size_t len);
+void vz_sha256_end(struct vz_sha256 *s, char ret_hex[65]);
 /* MD5 of a buffer in hex: only for names other tools derive with it (vztt's appcaches) */
 void vz_md5_hex(const void *data, size_t len, char ret_hex[33]);
 void vz_sha256_hex(const void *data, size_t len, char ret_hex[65]);  /* SHA-256 of a buffer in hex */

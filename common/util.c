@@ -280,6 +280,26 @@ void vz_sha256_hex(const void *data, size_t len, char ret_hex[65])
         digest_hex(REPOKEY_TYPE_SHA256, data, len, ret_hex, 32);
 }
 
+struct vz_sha256 *vz_sha256_begin(void)
+{
+        return (struct vz_sha256 *)solv_chksum_create(REPOKEY_TYPE_SHA256);
+}
+
+void vz_sha256_add(struct vz_sha256 *s, const void *data, size_t len)
+{
+        solv_chksum_add((Chksum *)s, data, (int)len);
+}
+
+void vz_sha256_end(struct vz_sha256 *s, char ret_hex[65])
+{
+        int len;
+        const unsigned char *digest = solv_chksum_get((Chksum *)s, &len);
+        for (int i = 0; i < len && i < 32; i++)
+                snprintf(ret_hex + 2 * i, 3, "%02x", digest[i]);
+        ret_hex[64] = '\0';
+        solv_chksum_free((Chksum *)s, NULL);
+}
+
 /* SHA-256 comes from libsolv's checksum code, which we link anyway: no
  * second crypto library just for hashing files. */
 int vz_sha256_file(const char *path, char ret_hex[65])

@@ -43,6 +43,9 @@ build() {
 	cp "$TEMPLATE/cache/$OST.json" "$TEST_TMP/build-$n.json"
 	cp "$BUILD_LOG" "$TEST_TMP/build-$n.log"
 	sha256sum <"$CACHE" | cut -d' ' -f1 >"$TEST_TMP/build-$n.sha256"
+	# the packer hashes the archive as it writes it, for the manifest
+	[ "$(jq -r .cache_sha256 "$TEST_TMP/build-$n.json")" = "$(cat "$TEST_TMP/build-$n.sha256")" ] ||
+		fail "build $n: the manifest's cache_sha256 is not the SHA-256 of $CACHE"
 }
 
 # explain A B WHAT: fail, saying how archives A and B differ.

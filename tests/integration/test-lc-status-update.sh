@@ -4,7 +4,8 @@
 # packages and the template lists one more package, status reports exactly
 # those changes (text and --json, exit 22), update cache brings the cache up
 # to date in place running the pre-update/post-update hooks inside the
-# container, the result is what a fresh build gives, a second update of a
+# container, the result is what a fresh build gives, the same update run
+# again from the same old cache gives the same bytes, a second update of a
 # current cache leaves the file alone, and update cache -f rebuilds it.
 . "$(dirname "$0")/lib.sh"
 
@@ -109,6 +110,8 @@ run_vzpkg status --json "$OST"
 check_status_json "status --json"
 
 # --- update cache -------------------------------------------------------------
+cp -p "$CACHE" "$TEST_TMP/v1.tar.zst"   # for the second update below
+cp -p "$MANIFEST" "$TEST_TMP/v1.json"
 run_vzpkg update cache "$OST"
 [ "$RC" = 0 ] || fail "vzpkg update cache $OST exited $RC$(vzpkg_log)"
 assert_no_leftovers
@@ -151,6 +154,23 @@ mapfile -t post <"$ROOT/etc/vzt-post-update"
 	fail "pre-update saw ${BUMP[0]} '${pre[1]:-}', expected the old ${OLDV[${BUMP[0]}]}"
 [ "${post[1]:-}" = "${NEWV[${BUMP[0]}]}" ] ||
 	fail "post-update saw ${BUMP[0]} '${post[1]:-}', expected the new ${NEWV[${BUMP[0]}]}"
+
+# --- the same update again, from the same v1 cache: the same bytes ----------
+# The old cache is unpacked in a thread while the repositories are read; how
+# the two overlap must not show in the result, which is as reproducible as
+# a build.
+sha_updated=$(sha256sum <"$CACHE")
+# The manifest's cache_sha256 is hashed by the packer as it writes: it must
+# be the file's.
+[ "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["cache_sha256"])' "$MANIFEST")" = \
+	"${sha_updated%% *}" ] || fail "the manifest's cache_sha256 is not the SHA-256 of the updated cache"
+cp -p "$TEST_TMP/v1.tar.zst" "$CACHE"
+cp -p "$TEST_TMP/v1.json" "$MANIFEST"
+run_vzpkg update cache "$OST"
+[ "$RC" = 0 ] || fail "the second vzpkg update cache $OST from the v1 cache exited $RC$(vzpkg_log)"
+[ "$(sha256sum <"$CACHE")" = "$sha_updated" ] ||
+	fail "update cache from the same v1 cache and repository gave a different archive the second time"
+assert_no_leftovers
 
 # --- update cache of a current cache: nothing is rewritten -------------------
 cache_snapshot "$OST" current

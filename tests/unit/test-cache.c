@@ -414,7 +414,11 @@ static void test_pack_sorted_and_atomic(void **state)
         write_text(root, "b/a", "2");
         write_text(root, "b/c", "3");
         assert_int_equal(link(a, hl), 0);
-        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_ZST, -1, never, &err), 0);
+        char sha[65], file_sha[65];
+        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_ZST, -1, never, sha, &err), 0);
+        /* the SHA-256 hashed as the archive was written is the file's */
+        assert_int_equal(vz_sha256_file(dest, file_sha), 0);
+        assert_string_equal(sha, file_sha);
         names = list_archive(dest);
         assert_int_equal(vz_strv_len(names), 6);
         assert_string_equal(names[0], "./");
@@ -425,11 +429,61 @@ static void test_pack_sorted_and_atomic(void **state)
         assert_string_equal(names[5], "./z");
         /* An interrupted pack leaves the published cache alone and no temp file. */
         assert_int_equal(vz_read_file(dest, &before, NULL), 0);
-        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_GZ, -1, always, &err), -VZ_E_INTERRUPTED);
+        assert_int_equal(vz_cache_pack(root, dest, VZ_ARCHIVE_GZ, -1, always, NULL, &err), -VZ_E_INTERRUPTED);
         assert_int_equal(vz_read_file(dest, &after, NULL), 0);
         assert_memory_equal(before, after, 16);
         _cleanup_free_ char *tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
         assert_int_equal(access(tmp, F_OK), -1);
+        vz_rm_rf(d);
+}
+
+/* Unpacking in a thread gives the tree a plain unpack gives (packed again,
+ * the same bytes), leaves the caller's working directory alone, reports a
+ * damaged archive, and can be stopped. */
+static void test_unpack_in_background(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root"), *cache = vz_path_join(d, "c.tar.zst");
+        _cleanup_free_ char *plain = vz_path_join(d, "plain"), *bg = vz_path_join(d, "bg");
+        _cleanup_free_ char *stopped = vz_path_join(d, "stopped"), *bad = vz_path_join(d, "bad.tar.zst");
+        _cleanup_free_ char *pa = vz_path_join(d, "plain.tar.zst"), *pb = vz_path_join(d, "bg.tar.zst");
+        _cleanup_free_ char *a = NULL, *b = NULL, *cwd_before = get_current_dir_name(), *cwd_after = NULL;
+        _cleanup_free_ char *hl = vz_path_join(root, "etc/hard"), *src = vz_path_join(root, "etc/passwd");
+        struct vz_unpack_job *job = NULL;
+        struct vz_error err = { 0 };
+        size_t la, lb;
+
+        write_text(root, "etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+        write_text(root, "usr/bin/tool", "#!/bin/sh\n");
+        _cleanup_free_ char *lnk = vz_path_join(root, "bin");
+        assert_int_equal(symlink("usr/bin", lnk), 0);
+        assert_int_equal(link(src, hl), 0);
+        assert_int_equal(vz_cache_pack(root, cache, VZ_ARCHIVE_ZST, 1000000, never, NULL, &err), 0);
+        assert_int_equal(mkdir(plain, 0755), 0);
+        assert_int_equal(mkdir(bg, 0755), 0);
+        assert_int_equal(mkdir(stopped, 0755), 0);
+
+        assert_int_equal(vz_cache_unpack(cache, plain, never, &err), 0);
+        assert_int_equal(vz_cache_unpack_start(cache, bg, never, &job), 0);
+        assert_int_equal(vz_cache_unpack_wait(job, false, &err), 0);
+        cwd_after = get_current_dir_name();
+        assert_string_equal(cwd_before, cwd_after);
+        assert_int_equal(vz_cache_pack(plain, pa, VZ_ARCHIVE_ZST, 1000000, never, NULL, &err), 0);
+        assert_int_equal(vz_cache_pack(bg, pb, VZ_ARCHIVE_ZST, 1000000, never, NULL, &err), 0);
+        assert_int_equal(vz_read_file(pa, &a, &la), 0);
+        assert_int_equal(vz_read_file(pb, &b, &lb), 0);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+
+        assert_int_equal(vz_cache_unpack_start(cache, stopped, always, &job), 0);
+        assert_int_equal(vz_cache_unpack_wait(job, true, &err), 0);
+        assert_int_equal(vz_cache_unpack_wait(NULL, true, NULL), 0);
+
+        write_text(d, "bad.tar.zst", "not an archive");
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vz_cache_unpack_start(bad, stopped, never, &job), 0);
+        assert_int_equal(vz_cache_unpack_wait(job, false, &err), -VZ_E_ARCHIVE);
+        assert_int_equal(err.code, -VZ_E_ARCHIVE);
         vz_rm_rf(d);
 }
 
@@ -583,6 +637,7 @@ int main(void)
                 cmocka_unit_test(test_extract_dir_under_merged_symlink),
                 cmocka_unit_test(test_extract_escape_through_own_symlink),
                 cmocka_unit_test(test_pack_sorted_and_atomic), cmocka_unit_test(test_format_names),
+                cmocka_unit_test(test_unpack_in_background),
                 cmocka_unit_test(test_pkgcache_drops_corrupt), cmocka_unit_test(test_snapshot_links_and_sparse),
                 cmocka_unit_test(test_stage_roundtrip_and_corrupt),
                 cmocka_unit_test(test_expand_same_package), cmocka_unit_test(test_expand_refuses_junk),

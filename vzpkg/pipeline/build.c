@@ -197,6 +197,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         _cleanup_free_ char *dest = vz_asprintf("%s/%s%s", c->cache_dir, name, vz_archive_suffix(c->archive));
         _cleanup_free_ char *json = vz_manifest_json_path(b->ctx, name);
         _cleanup_free_ char *old = NULL;
+        char sha256[65];
         pid_t saver;
         int r;
 
@@ -209,14 +210,14 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
                 return vz_error_set(err, -VZ_E_ARCHIVE, "cache directory %s: %s", c->cache_dir, strerror(-r));
         vz_info("%s: packing %s", name, dest);
         saver = vz_build_stage_save_start(b);
-        r = vz_cache_pack(b->ws.root, dest, c->archive, sde, vz_interrupted, err);
+        r = vz_cache_pack(b->ws.root, dest, c->archive, sde, vz_interrupted, sha256, err);
         vz_build_stage_save_finish(b, saver, r < 0);
         if (r < 0)
                 return r;
         /* A cache of another format would shadow or confuse: the new one replaces it. */
         if (vz_cache_find(c->cache_dir, name, &old) == 0 && strcmp(old, dest) != 0)
                 unlink(old);
-        r = vz_manifest_write_json(b, resolved, dest, json, err);
+        r = vz_manifest_write_json(b, resolved, dest, sha256, json, err);
         if (r < 0)
                 return r;
         *ret_path = TAKE_PTR(dest);

@@ -136,7 +136,7 @@ static char **removed_names(const struct vz_diff *d)
 }
 
 static int refresh(struct vz_build *b, struct vz_pkglist *fresh, const struct vz_diff *d, const char *cache,
-                   struct vz_error *err)
+                   struct vz_unpack_job **job, struct vz_error *err)
 {
         const char *name = vz_template_name(b->tmpl);
         _cleanup_free_ bool *mask = changed_mask(fresh, d);
@@ -153,9 +153,12 @@ static int refresh(struct vz_build *b, struct vz_pkglist *fresh, const struct vz
                         changed.pkgs[changed.n++] = fresh->pkgs[i];
         r = vz_build_download(b, &changed, err);
         free(changed.pkgs);
-        if (r >= 0) {
+        if (r >= 0 && *job) {
+                r = vz_cache_unpack_wait(*job, false, err);
+                *job = NULL;
+                vz_verbose("%s: unpacked %s", name, cache);
+        } else if (r >= 0) {
                 vz_verbose("%s: unpacking %s", name, cache);
-                vz_build_root_in_memory(b);
                 r = vz_cache_unpack(cache, b->ws.root, vz_interrupted, err);
         }
         if (r >= 0) {
@@ -178,6 +181,7 @@ static int update_locked(struct vz_ctx *ctx, const struct vz_template *t, struct
         _cleanup_free_ char *cache = NULL;
         struct vz_pkglist fresh = { 0 };
         struct vz_diff d = { 0 };
+        struct vz_unpack_job *job = NULL;
         struct vz_build b;
         int r;
 
@@ -187,6 +191,12 @@ static int update_locked(struct vz_ctx *ctx, const struct vz_template *t, struct
         r = vz_build_begin(ctx, t, &b, err);
         if (r < 0)
                 return r;
+        /* The old cache is unpacked while the repositories are read and the
+         * difference computed (mostly waiting on the network): an update
+         * needs it, a cache found current throws the partial tree away. */
+        vz_build_root_in_memory(&b);
+        if (vz_cache_unpack_start(cache, b.ws.root, vz_interrupted, &job) >= 0)
+                vz_verbose("%s: unpacking %s in the background", name, cache);
         r = vz_build_resolve(&b, &res, &fresh, err);
         if (r >= 0)
                 r = vz_cache_diff(&b, res, &fresh, &d, err);
@@ -198,8 +208,9 @@ static int update_locked(struct vz_ctx *ctx, const struct vz_template *t, struct
                         printf("%s: current\n", name);
         } else if (r >= 0) {
                 b.ws.n_pkgs = d.updates + d.added;
-                r = refresh(&b, &fresh, &d, cache, err);
+                r = refresh(&b, &fresh, &d, cache, &job, err);
         }
+        vz_cache_unpack_wait(job, true, NULL);  /* not needed after all, or a failure before the wait */
         vz_diff_done(&d);
         vz_pkglist_done(&fresh);
         vz_build_end(&b);

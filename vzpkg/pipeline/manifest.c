@@ -64,12 +64,17 @@ static json_t *repos_json(struct vz_build *b)
 }
 
 int vz_manifest_write_json(struct vz_build *b, const struct vz_pkglist *resolved, const char *cache_path,
-                           const char *json_path, struct vz_error *err)
+                           const char *cache_sha256, const char *json_path, struct vz_error *err)
 {
         char hex[65];
         json_t *root;
         char *text;
-        int r = vz_sha256_file(cache_path, hex);
+        int r = 0;
+
+        if (cache_sha256)
+                snprintf(hex, sizeof(hex), "%s", cache_sha256);
+        else
+                r = vz_sha256_file(cache_path, hex);
 
         if (r < 0)
                 return vz_error_set(err, r, "cache %s: %s", cache_path, strerror(-r));

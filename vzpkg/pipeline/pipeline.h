@@ -197,8 +197,9 @@ int vz_hook_ct(struct vz_build *b, const struct vz_template *t, const char *hook
 /* manifest.c */
 int vz_manifest_write_vzpackages(const char *root, const struct vz_pkglist *installed);
 int vz_manifest_write_vzpackages_at(int rootfd, const struct vz_pkglist *installed);
-int vz_manifest_write_json(struct vz_build *b, const struct vz_pkglist *resolved,
-                           const char *cache_path, const char *json_path, struct vz_error *err);
+/* cache_sha256: the archive's SHA-256 as the packer computed it, or NULL to read the file */
+int vz_manifest_write_json(struct vz_build *b, const struct vz_pkglist *resolved, const char *cache_path,
+                           const char *cache_sha256, const char *json_path, struct vz_error *err);
 char *vz_manifest_json_path(const struct vz_ctx *ctx, const char *name);
 
 /* ---- appcaches (appcache.c): an OS template cache with application
