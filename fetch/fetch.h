@@ -74,7 +74,7 @@ int vz_keyring_open(char *const *keyfiles, const char *tmpdir, const char *label
                     struct vz_error *err);
 /* Whether k holds exactly keyfiles (the same paths, in order). */
 bool vz_keyring_matches(const struct vz_keyring *k, char *const *keyfiles);
-void vz_keyring_free(struct vz_keyring *k);  /* removes the home */
+void vz_keyring_free(struct vz_keyring *k);  /* removes the home (in the process that made it) */
 static inline void vz_keyring_freep(struct vz_keyring **k) { vz_keyring_free(*k); }
 /* Verify `signed_path` against the keyring's keys only. Clearsigned when
  * sig_path is NULL (InRelease), otherwise a detached signature (Release.gpg,

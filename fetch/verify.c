@@ -14,21 +14,22 @@ struct vz_keyring {
         char *home;
         char **keyfiles;          /* what was imported, for vz_keyring_matches */
         gpgme_ctx_t ctx;
+        pid_t owner;              /* the process that made the home, the one to remove it */
 };
 
 static void data_release(gpgme_data_t *d) { if (*d) gpgme_data_release(*d); }
 #define _cleanup_data_ _cleanup_(data_release)
 
-/* Public keys only, read by one process at a time: no agent (import and
- * verify need none, and one started here would outlive the home), no
- * dirmngr or key fetching, no trust database (being in this keyring is the
- * trust decision), no lock files and no random seed file. */
+/* Public keys only: no agent (import and verify need none, and one started
+ * here would outlive the home), no dirmngr or key fetching, no trust
+ * database (being in this keyring is the trust decision), no random seed
+ * file. Locking stays: the workers of a mass operation inherit the keyring
+ * and may read it at the same time. */
 static const char gpg_conf[] =
         "no-autostart\n"
         "disable-dirmngr\n"
         "no-auto-key-retrieve\n"
         "trust-model always\n"
-        "lock-never\n"
         "no-random-seed-file\n";
 
 static pthread_once_t gpgme_once = PTHREAD_ONCE_INIT;
@@ -98,7 +99,7 @@ void vz_keyring_free(struct vz_keyring *k)
                 return;
         if (k->ctx)
                 gpgme_release(k->ctx);
-        if (k->home)
+        if (k->home && k->owner == getpid())  /* a forked worker leaves it to its parent */
                 vz_rm_rf(k->home);
         free(k->home);
         vz_strv_free(k->keyfiles);
@@ -112,6 +113,7 @@ int vz_keyring_open(char *const *keyfiles, const char *tmpdir, const char *label
         int r;
 
         memset(k, 0, sizeof(*k));
+        k->owner = getpid();
         pthread_once(&gpgme_once, gpgme_init);
         r = make_home(tmpdir, &k->home);
         if (r < 0)

@@ -5,6 +5,7 @@
 #include "fetch.h"
 
 #include <dirent.h>
+#include <sys/wait.h>
 
 static void closedirp(DIR **d) { if (*d) closedir(*d); }
 
@@ -197,6 +198,33 @@ static void test_keyring_reused(void **state)
         vz_rm_rf(d);
 }
 
+/* A forked worker that drops the inherited keyring (its keys differ) must
+ * not delete the home its parent and siblings still use. */
+static void test_keyring_fork(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *key = gpg_data("good.asc"), *rel = gpg_data("Release");
+        _cleanup_free_ char *sig = gpg_data("Release.good.asc");
+        char *keys[] = { key, NULL };
+        struct vz_keyring *k = NULL;
+        struct vz_error err = { 0 };
+        int status = 0;
+
+        assert_int_equal(vz_keyring_open(keys, d, "unit", &k, &err), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                vz_keyring_free(k);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_int_equal(entries(d), 1);
+        assert_int_equal(vz_keyring_verify(k, rel, sig, NULL, "Release", &err), 0);
+        vz_keyring_free(k);
+        assert_int_equal(entries(d), 0);
+        vz_rm_rf(d);
+}
+
 /* vz_gpg_verify (a keyring for one check) leaves no agent behind either. */
 static void test_gpg_verify_no_agent(void **state)
 {
@@ -247,6 +275,7 @@ int main(void)
                 cmocka_unit_test(test_download_unsized_cap),
                 cmocka_unit_test(test_download_unreachable),
                 cmocka_unit_test(test_keyring_reused),
+                cmocka_unit_test(test_keyring_fork),
                 cmocka_unit_test(test_gpg_verify_no_agent),
                 cmocka_unit_test(test_gpg_refusals),
         };
