@@ -65,11 +65,25 @@ long long vz_fetch_bytes_downloaded(const struct vz_fetch *f);
 void vz_download_done(struct vz_download *d);  /* frees results */
 
 /* ---- signatures --------------------------------------------------------- */
-/* Verify `signed_path` against the keys in keyfiles only (an isolated keyring
- * in a fresh directory under tmpdir). Clearsigned when sig_path is NULL
- * (InRelease), otherwise a detached signature (Release.gpg, repomd.xml.asc).
- * The verified plain text is written to out_path when not NULL. `label`
- * names the object in errors (the InRelease URL). */
+/* A keyring: a private GnuPG home in a fresh directory under tmpdir holding
+ * the keys in keyfiles only, imported once and used for every check of a
+ * session. gpg runs without agent, dirmngr or trust database. `label` names
+ * the object in the error when no key file holds a usable key. */
+struct vz_keyring;
+int vz_keyring_open(char *const *keyfiles, const char *tmpdir, const char *label, struct vz_keyring **ret,
+                    struct vz_error *err);
+/* Whether k holds exactly keyfiles (the same paths, in order). */
+bool vz_keyring_matches(const struct vz_keyring *k, char *const *keyfiles);
+void vz_keyring_free(struct vz_keyring *k);  /* removes the home (in the process that made it) */
+static inline void vz_keyring_freep(struct vz_keyring **k) { vz_keyring_free(*k); }
+/* Verify `signed_path` against the keyring's keys only. Clearsigned when
+ * sig_path is NULL (InRelease), otherwise a detached signature (Release.gpg,
+ * repomd.xml.asc). A signature counts when it is good and its key neither
+ * revoked nor expired. The verified plain text is written to out_path when
+ * not NULL. `label` names the object in errors (the InRelease URL). */
+int vz_keyring_verify(struct vz_keyring *k, const char *signed_path, const char *sig_path, const char *out_path,
+                      const char *label, struct vz_error *err);
+/* The same with a keyring made for this one check. */
 int vz_gpg_verify(char *const *keyfiles, const char *tmpdir, const char *signed_path,
                   const char *sig_path, const char *out_path, const char *label,
                   struct vz_error *err);

@@ -151,9 +151,8 @@ static int check_release(struct vz_session *sess, struct repo_fetch *rf, struct 
         int r;
 
         r = rf->have_inrelease
-                    ? vz_gpg_verify(sess->keyfiles, sess->opts.tmpdir, rf->inrelease, NULL, rf->plain_new, label, err)
-                    : vz_gpg_verify(sess->keyfiles, sess->opts.tmpdir, rf->release, rf->release_gpg, rf->plain_new, label,
-                                    err);
+                    ? vz_repo_verify_signed(sess, rf->inrelease, NULL, rf->plain_new, label, err)
+                    : vz_repo_verify_signed(sess, rf->release, rf->release_gpg, rf->plain_new, label, err);
         if (r < 0)
                 return r;
         r = vz_read_file(rf->plain_new, &text, NULL);

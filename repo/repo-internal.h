@@ -49,6 +49,10 @@ void vz_repo_record(struct vz_session *s, size_t i, char *const *urls, const cha
                     long long date_epoch);
 
 /* ---- the two families ----------------------------------------------------- */
+/* Check a signed file against s->keyfiles with the session's keyring,
+ * made (or made again, when the keys changed) at the first check. */
+int vz_repo_verify_signed(struct vz_session *s, const char *signed_path, const char *sig_path, const char *out_path,
+                          const char *label, struct vz_error *err);
 int vz_repo_load_apt(struct vz_session *s, const struct vz_template *t, struct vz_resolver **ret,
                      struct vz_error *err);
 int vz_repo_load_rpmmd(struct vz_session *s, const struct vz_template *t, struct vz_resolver **ret,

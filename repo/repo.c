@@ -5,7 +5,7 @@
 
 #include <dirent.h>
 
-void vz_repo_reset(struct vz_session *s)
+static void forget_repos(struct vz_session *s)
 {
         for (size_t i = 0; i < s->n_repos; i++) {
                 vz_strv_free(s->repos[i].urls);
@@ -19,6 +19,28 @@ void vz_repo_reset(struct vz_session *s)
         s->keyfiles = NULL;
 }
 
+void vz_repo_reset(struct vz_session *s)
+{
+        forget_repos(s);
+        vz_keyring_free(s->keyring);
+        s->keyring = NULL;
+}
+
+int vz_repo_verify_signed(struct vz_session *s, const char *signed_path, const char *sig_path, const char *out_path,
+                          const char *label, struct vz_error *err)
+{
+        if (s->keyring && !vz_keyring_matches(s->keyring, s->keyfiles)) {
+                vz_keyring_free(s->keyring);
+                s->keyring = NULL;
+        }
+        if (!s->keyring) {
+                int r = vz_keyring_open(s->keyfiles, s->opts.tmpdir, label, &s->keyring, err);
+                if (r < 0)
+                        return r;
+        }
+        return vz_keyring_verify(s->keyring, signed_path, sig_path, out_path, label, err);
+}
+
 int vz_repo_load(struct vz_session *s, const struct vz_template *t, struct vz_resolver **ret,
                  struct vz_error *err)
 {
@@ -26,8 +48,9 @@ int vz_repo_load(struct vz_session *s, const struct vz_template *t, struct vz_re
         int r;
 
         /* Repositories are read again for every container of a mass
-         * operation (from the cache): drop what the previous read recorded. */
-        vz_repo_reset(s);
+         * operation (from the cache): drop what the previous read recorded
+         * (the keyring stays while the keys do). */
+        forget_repos(s);
         r = vz_repo_lock(&s->opts, &lock, err);
         if (r < 0)
                 return r;

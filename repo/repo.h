@@ -51,6 +51,7 @@ struct vz_session {
         struct vz_repo_state *repos;      /* by the repository index of vz_pkg.repo */
         size_t n_repos;
         char **keyfiles;                  /* the keys the repositories were verified with */
+        struct vz_keyring *keyring;       /* keyfiles imported, kept across loads while they stay the same */
         bool metadata_loaded;             /* read once in this run: reuse the cached files */
         long long bytes_downloaded;
         long long source_date_epoch;      /* SOURCE_DATE_EPOCH or the newest repository date */
@@ -62,7 +63,7 @@ struct vz_session {
  * s->repos and s->keyfiles held. */
 int vz_repo_load(struct vz_session *s, const struct vz_template *t, struct vz_resolver **ret,
                  struct vz_error *err);
-/* Forget the repositories and keys recorded by the last load. */
+/* Forget the repositories and keys recorded by the last load, and the keyring. */
 void vz_repo_reset(struct vz_session *s);
 
 /* The SHA-256 of every package file that some verified metadata in the

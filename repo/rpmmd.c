@@ -325,8 +325,7 @@ static int verify_repos(struct vz_session *sess, struct rpm_repo *rr, size_t n, 
 {
         int r = 0;
         for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = vz_gpg_verify(sess->keyfiles, sess->opts.tmpdir, rr[i].repomd, rr[i].asc, NULL,
-                                  rr[i].repomd_urls[0], err);
+                r = vz_repo_verify_signed(sess, rr[i].repomd, rr[i].asc, NULL, rr[i].repomd_urls[0], err);
                 if (r >= 0)
                         r = accept_repomd(&rr[i], err);
                 if (r >= 0)

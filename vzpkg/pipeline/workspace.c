@@ -367,6 +367,7 @@ void vz_build_end(struct vz_build *b)
                 _cleanup_free_ char *root = vz_path_join(b->workdir, "root");
                 (void)vz_tmpfs_umount(root);  /* else it goes with vzpkg's mount namespace */
         }
+        vz_repo_reset(&b->session);  /* its keyring lives in the workdir */
         if (b->workdir)
                 vz_rm_rf(b->workdir);
         if (b->ws.log)
@@ -374,7 +375,6 @@ void vz_build_end(struct vz_build *b)
         free(b->workdir);
         free(b->ws.root);
         free(b->ws.logpath);
-        vz_repo_reset(&b->session);
         vz_fetch_free(b->session.fetch);
         vz_pkgcache_free(b->session.pkgcache);
         vz_strv_free(b->unsigned_ok);
