@@ -256,6 +256,11 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
         if ((v = vz_kv_get(kv, n, "PARALLEL_CONTAINERS")) &&
             (r = parse_count("PARALLEL_CONTAINERS", v, 1, 255, &c->parallel_cts, err)) < 0)
                 return r;
+        if ((v = vz_kv_get(kv, n, "SYNC_CONTAINERS"))) {
+                if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+                        return vz_error_set(err, -VZ_E_CONFIG, "SYNC_CONTAINERS=%s: use yes or no", v);
+                c->sync_containers = strcmp(v, "yes") == 0;
+        }
         if ((v = vz_kv_get(kv, n, "ARCHIVE")) && vz_archive_format_parse(v, &c->archive) < 0)
                 return vz_error_set(err, -VZ_E_CONFIG, "ARCHIVE=%s: use zst, gz or xz", v);
         if ((v = vz_kv_get(kv, n, "PARALLEL_DOWNLOADS")) &&
