@@ -276,8 +276,10 @@ int vz_tree_retire(const char *dst, char **ret_path)
         vz_rm_rf(done);
         if (rename(dst, done) < 0)
                 return -errno;
-        if ((r = sync_parent(dst)) < 0)
+        if ((r = sync_parent(dst)) < 0) {
+                vz_rm_rf(done);  /* the transaction is on disk: the snapshot is not needed */
                 return r;
+        }
         *ret_path = TAKE_PTR(done);
         return 0;
 }
