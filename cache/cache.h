@@ -81,6 +81,26 @@ int vz_cache_find(const char *dir, const char *name, char **ret_path);
 int vz_tree_snapshot(const char *src, const char *dst, const char *const *copy, struct vz_error *err);
 /* Put the snapshot back: root is replaced by snap, atomically per rename. */
 int vz_tree_restore(const char *root, const char *snap, struct vz_error *err);
+/* vz_tree_snapshot made durable before it is named dst: built at
+ * "<dst>.new", syncfs(2) of the file system, renamed to dst, the parent
+ * directory synced. So after a host crash a dst that exists is complete
+ * and on disk; a "<dst>.new" never is. For transactions that do not sync
+ * their own writes (docs/internals/containers.md, "Syncs"). */
+int vz_tree_snapshot_durable(const char *src, const char *dst, const char *const *copy, struct vz_error *err);
+/* The transaction succeeded and is on disk: dst is renamed to
+ * "<dst>.done" (the parent directory synced), whose removal (*ret_path,
+ * freed by the caller) may come later: the old files' blocks are freed
+ * then, which takes seconds. */
+int vz_tree_retire(const char *dst, char **ret_path);
+/* What an operation that did not end (host crash, SIGKILL) left beside a
+ * root: "<dst>.new" (its transaction had not begun) and "<dst>.done" (it
+ * had succeeded) are removed; returns 1 when dst itself is there (a
+ * complete snapshot: the root may be half-changed since), 0 when nothing
+ * is left, < 0 on errors. */
+int vz_tree_leftover(const char *dst);
+/* syncfs(2) of the file system that holds path: everything written there
+ * (by anyone) is on disk when it returns 0. */
+int vz_tree_sync(const char *path);
 
 /* ---- package payloads --------------------------------------------------- */
 /* Extract the data.tar of a .deb into root, refusing '..' in entry paths

@@ -223,3 +223,87 @@ int vz_tree_restore(const char *root, const char *snap, struct vz_error *err)
         vz_rm_rf(failed);  /* an fd walk: the failed tree's links are not followed */
         return 0;
 }
+
+int vz_tree_sync(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || syncfs(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+/* fsync of dst's parent directory: the rename that named dst */
+static int sync_parent(const char *dst)
+{
+        _cleanup_free_ char *dir = vz_xstrdup(dst);
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+                slash[1] = '\0';
+        else if (slash)
+                *slash = '\0';
+        _cleanup_close_ int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+int vz_tree_snapshot_durable(const char *src, const char *dst, const char *const *copy, struct vz_error *err)
+{
+        _cleanup_free_ char *tmp = vz_asprintf("%s.new", dst);
+        int r = vz_tree_snapshot(src, tmp, copy, err);
+        if (r < 0)
+                return r;
+        /* The links and copies on disk before they are called a snapshot:
+         * one syncfs costs less than an fsync per copied file. */
+        if ((r = vz_tree_sync(tmp)) < 0) {
+                vz_rm_rf(tmp);
+                return vz_error_set(err, r, "snapshot: cannot sync %s: %s", tmp, strerror(-r));
+        }
+        vz_rm_rf(dst);
+        if (rename(tmp, dst) < 0 || (r = sync_parent(dst)) < 0) {
+                r = r < 0 ? r : -errno;
+                vz_rm_rf(tmp);
+                vz_rm_rf(dst);
+                return vz_error_set(err, r, "snapshot: cannot publish %s: %s", dst, strerror(-r));
+        }
+        return 0;
+}
+
+int vz_tree_retire(const char *dst, char **ret_path)
+{
+        _cleanup_free_ char *done = vz_asprintf("%s.done", dst);
+        int r;
+        vz_rm_rf(done);
+        if (rename(dst, done) < 0)
+                return -errno;
+        if ((r = sync_parent(dst)) < 0) {
+                vz_rm_rf(done);  /* the transaction is on disk: the snapshot is not needed */
+                return r;
+        }
+        *ret_path = TAKE_PTR(done);
+        return 0;
+}
+
+/* remove path if it is there */
+static int rm_if_there(const char *path)
+{
+        struct stat st;
+        if (lstat(path, &st) == 0)
+                return vz_rm_rf(path);
+        return errno == ENOENT ? 0 : -errno;
+}
+
+int vz_tree_leftover(const char *dst)
+{
+        static const char *const suffixes[] = { ".new", ".done" };
+        struct stat st;
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_free_ char *p = vz_asprintf("%s%s", dst, suffixes[i]);
+                int r = rm_if_there(p);
+                if (r < 0)
+                        return r;
+        }
+        if (lstat(dst, &st) == 0)
+                return 1;
+        return errno == ENOENT ? 0 : -errno;
+}

@@ -122,15 +122,31 @@ static int deny_device_nodes(scmp_filter_ctx ctx)
         return r;
 }
 
-static int build_filter(scmp_filter_ctx ctx)
+/* Answered with 0 and no effect under vz_plan_nosync: whoever runs the
+ * plan makes the root durable afterwards. Nothing of the host depends on
+ * a container's syncs; only the container's own files lose durability,
+ * which the caller restores. */
+static const char *const sync_syscalls[] = {
+        "fsync", "fdatasync", "sync_file_range", "sync_file_range2", "sync", "syncfs",
+};
+
+static int add_rules(scmp_filter_ctx ctx, const char *const *names, size_t n, uint32_t action)
 {
         int r = 0;
-        for (size_t i = 0; i < ELEMENTSOF(denied_syscalls) && r == 0; i++) {
-                int nr = seccomp_syscall_resolve_name(denied_syscalls[i]);
+        for (size_t i = 0; i < n && r == 0; i++) {
+                int nr = seccomp_syscall_resolve_name(names[i]);
                 if (nr == __NR_SCMP_ERROR)
                         continue;  /* not known on this architecture or libseccomp */
-                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+                r = seccomp_rule_add(ctx, action, nr, 0);
         }
+        return r;
+}
+
+static int build_filter(scmp_filter_ctx ctx, bool nosync)
+{
+        int r = add_rules(ctx, denied_syscalls, ELEMENTSOF(denied_syscalls), SCMP_ACT_ERRNO(EPERM));
+        if (r == 0 && nosync)
+                r = add_rules(ctx, sync_syscalls, ELEMENTSOF(sync_syscalls), SCMP_ACT_ERRNO(0));
         if (r == 0)
                 r = deny_device_nodes(ctx);
         /* clone's flags are its first argument on x86_64 (and most
@@ -146,14 +162,14 @@ static int build_filter(scmp_filter_ctx ctx)
         return r;
 }
 
-int vz_confine_seccomp(void)
+int vz_confine_seccomp(bool nosync)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
 
         if (!ctx)
                 return -ENOMEM;
-        r = build_filter(ctx);
+        r = build_filter(ctx, nosync);
         if (r == 0)
                 r = seccomp_load(ctx);
         seccomp_release(ctx);
@@ -169,7 +185,7 @@ int vz_confine_seccomp_export(int fd)
 
         if (!ctx)
                 return -ENOMEM;
-        r = build_filter(ctx);
+        r = build_filter(ctx, false);  /* a running container keeps its syncs */
         if (r == 0)
                 r = seccomp_export_bpf(ctx, fd);
         seccomp_release(ctx);

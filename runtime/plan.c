@@ -76,6 +76,11 @@ void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max)
         p->pids = pids_max;
 }
 
+void vz_plan_nosync(struct vz_ct_plan *p, bool nosync)
+{
+        p->nosync = nosync;
+}
+
 void vz_plan_network(struct vz_ct_plan *p, bool host)
 {
         p->host_network = host;

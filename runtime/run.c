@@ -319,7 +319,7 @@ static void confine(const struct vz_ct_plan *p)
                 die(-r, "drop capabilities: %s", strerror(-r));
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die(errno, "no_new_privs: %m");
-        r = vz_confine_seccomp();
+        r = vz_confine_seccomp(p->nosync);
         if (r < 0)
                 die(-r, "seccomp filter: %s", strerror(-r));
 }

@@ -21,6 +21,7 @@ struct vz_ct_plan {
         long long memory;
         long pids;
         bool host_network;
+        bool nosync;             /* the sync family answers 0 (vz_plan_nosync) */
         long long timeout;       /* seconds, 0 = none */
         vz_output_fn output;
         void *userdata;
@@ -38,7 +39,7 @@ void vz_cgroup_sweep(void);   /* cgroups of vzpkg runs that died */
 
 /* confine.c: the layers between the container's code and the host. */
 int vz_confine_caps(bool host_network);
-int vz_confine_seccomp(void);
+int vz_confine_seccomp(bool nosync);
 int vz_confine_fds(const int *keep, size_t n);
 uint64_t vz_confine_caps_mask(bool host_network);
 int vz_confine_seccomp_export(int fd);

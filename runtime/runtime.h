@@ -34,6 +34,13 @@ void vz_plan_function(struct vz_ct_plan *p, int (*fn)(void *userdata), void *use
 void vz_plan_limits(struct vz_ct_plan *p, long long memory_bytes, long pids_max);
 /* Share the host's network instead of a new namespace with loopback only. */
 void vz_plan_network(struct vz_ct_plan *p, bool host);
+/* fsync(2), fdatasync(2), sync_file_range(2), sync(2) and syncfs(2) in the
+ * container return 0 without writing anything back (a rule of the seccomp
+ * filter). For a stopped container whose caller makes the root durable
+ * itself, once, afterwards (syncfs on the root's file system): dpkg syncs
+ * its database after every package even with --force-unsafe-io. Ignored by
+ * attached plans. See docs/internals/security.md, "Syncs". */
+void vz_plan_nosync(struct vz_ct_plan *p, bool nosync);
 /* Kill everything in the container when the command has run this many
  * seconds (0: no limit); vz_ct_run() then fails with -VZ_E_RUNTIME. */
 void vz_plan_timeout(struct vz_ct_plan *p, long long seconds);

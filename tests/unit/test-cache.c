@@ -565,6 +565,45 @@ static void test_snapshot_links_and_sparse(void **state)
         vz_rm_rf(d);
 }
 
+/* The durable snapshot is named only when complete; what an interrupted
+ * operation leaves is sorted out: ".new" and ".done" go, the snapshot
+ * itself is reported. */
+static void test_snapshot_durable_and_leftovers(void **state)
+{
+        (void)state;
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root"), *snap = vz_path_join(d, "root.snap");
+        _cleanup_free_ char *tmp = vz_asprintf("%s.new", snap), *done = vz_asprintf("%s.done", snap);
+        static const char *const copy[] = { "var/lib/dpkg", NULL };
+        struct vz_error err = { 0 };
+        struct stat st, st2;
+        write_text(root, "var/lib/dpkg/status", "Package: a\n");
+        write_text(root, "usr/bin/tool", "#!/bin/sh\n");
+
+        assert_int_equal(vz_tree_leftover(snap), 0);
+        assert_int_equal(vz_tree_snapshot_durable(root, snap, copy, &err), 0);
+        assert_int_equal(lstat(tmp, &st), -1);
+        _cleanup_free_ char *stool = vz_path_join(snap, "usr/bin/tool"), *tool = vz_path_join(root, "usr/bin/tool");
+        assert_int_equal(stat(stool, &st), 0);
+        assert_int_equal(stat(tool, &st2), 0);
+        assert_int_equal(st.st_ino, st2.st_ino);
+        assert_int_equal(vz_tree_leftover(snap), 1);   /* a complete snapshot: the admin's */
+        assert_int_equal(access(snap, F_OK), 0);       /* ... and left where it is */
+
+        _cleanup_free_ char *trash = NULL;
+        assert_int_equal(vz_tree_retire(snap, &trash), 0);
+        assert_string_equal(trash, done);
+        assert_int_equal(access(snap, F_OK), -1);
+        assert_int_equal(access(done, F_OK), 0);
+        assert_int_equal(mkdir(tmp, 0700), 0);          /* an unfinished one too */
+        write_text(tmp, "x", "y");
+        assert_int_equal(vz_tree_leftover(snap), 0);    /* both removed, nothing to report */
+        assert_int_equal(access(done, F_OK), -1);
+        assert_int_equal(access(tmp, F_OK), -1);
+        assert_int_equal(stat(tool, &st), 0);           /* the root is untouched */
+        vz_rm_rf(d);
+}
+
 /* ---- stage cache ----------------------------------------------------------- */
 
 static void test_stage_roundtrip_and_corrupt(void **state)
@@ -639,6 +678,7 @@ int main(void)
                 cmocka_unit_test(test_pack_sorted_and_atomic), cmocka_unit_test(test_format_names),
                 cmocka_unit_test(test_unpack_in_background),
                 cmocka_unit_test(test_pkgcache_drops_corrupt), cmocka_unit_test(test_snapshot_links_and_sparse),
+                cmocka_unit_test(test_snapshot_durable_and_leftovers),
                 cmocka_unit_test(test_stage_roundtrip_and_corrupt),
                 cmocka_unit_test(test_expand_same_package), cmocka_unit_test(test_expand_refuses_junk),
                 cmocka_unit_test(test_expand_workers),

@@ -279,6 +279,38 @@ static const char escapes[] =
         " ls /dev | tr '\\n' ' ' | sed 's/^/dev=/'; echo;"
         " echo done";
 
+/* The sync family in the container: 0 from the filter under
+ * vz_plan_nosync (even for a descriptor that does not exist, so the
+ * kernel never saw the call), the kernel's own answer (EBADF) otherwise. */
+static int sync_calls(void *userdata)
+{
+        (void)userdata;
+        int n = 0;
+        n += fsync(-1) == 0;
+        n += fdatasync(-1) == 0;
+        n += syncfs(-1) == 0;
+        n += sync_file_range(-1, 0, 0, SYNC_FILE_RANGE_WRITE) == 0;
+        return n;  /* how many answered 0 */
+}
+
+static void test_nosync(void **state)
+{
+        if (!can_run_containers())
+                skip();
+        ran++;
+        _cleanup_free_ char *root = make_root();
+        struct vz_error err = { 0 };
+        for (int nosync = 0; nosync <= 1; nosync++) {
+                int status = -1;
+                _cleanup_plan_ struct vz_ct_plan *p = vz_plan_new(root);
+                vz_plan_function(p, sync_calls, NULL);
+                vz_plan_nosync(p, nosync);
+                assert_int_equal(vz_ct_run(p, &status, &err), 0);
+                assert_int_equal(status, nosync ? 4 : 0);
+        }
+        vz_rm_rf(root);
+}
+
 static void test_escapes_refused(void **state)
 {
         if (!can_run_containers())
@@ -591,6 +623,7 @@ int main(void)
                 cmocka_unit_test(test_symlinked_mount_target_refused),
                 cmocka_unit_test(test_cancel_kills_everything),
                 cmocka_unit_test(test_escapes_refused),
+                cmocka_unit_test(test_nosync),
                 cmocka_unit_test(test_timeout_kills_everything),
                 cmocka_unit_test(test_ownership_and_file_caps),
                 cmocka_unit_test(test_attach_parsers),

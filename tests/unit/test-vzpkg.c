@@ -118,6 +118,7 @@ static void test_config_ranges(void **state)
                 "PIDS_LIMIT=-1",             "PARALLEL_DOWNLOADS=0",    "PARALLEL_DOWNLOADS=256",
                 "PARALLEL_CONTAINERS=1000",  "METADATA_EXPIRE=9999999999999999d", "METADATA_EXPIRE=6x",
                 "PKG_CACHE_MAX=9999999T",    "BUILD_TMPFS=lots",        "BUILD_TMPFS=1M",
+                "SYNC_CONTAINERS=1",
         };
         _cleanup_free_ char *d = scratch_dir();
         _cleanup_free_ char *conf = vz_path_join(d, "vzpkg.conf");
@@ -149,6 +150,11 @@ static void test_config_ranges(void **state)
         write_text(d, "vzpkg.conf", "BUILD_TMPFS=auto\n");
         assert_int_equal(vz_config_load(conf, &cfg, &err), 0);
         assert_true(cfg.build_tmpfs == -1);
+        assert_false(cfg.sync_containers);  /* the default */
+        vz_config_done(&cfg);
+        write_text(d, "vzpkg.conf", "SYNC_CONTAINERS=yes\n");
+        assert_int_equal(vz_config_load(conf, &cfg, &err), 0);
+        assert_true(cfg.sync_containers);
         vz_config_done(&cfg);
         vz_rm_rf(d);
 }

@@ -358,11 +358,38 @@ static int work_running(struct vz_build *b, struct group *g, struct target *t, c
         return 0;
 }
 
+/* A stopped container's roll-back point. A snapshot left by an operation
+ * that never ended (host crash, killed worker) is the only copy of the
+ * state before it, and the root may be half-changed: the admin decides.
+ * With SYNC_CONTAINERS=0 (the default) the transaction's own syncs answer
+ * 0 and the snapshot is made durable first, so after a crash it is the
+ * complete state before the transaction; the root is synced once at the
+ * end, before the snapshot goes (docs/internals/containers.md, "Syncs"). */
+static int snapshot_stopped(struct vz_build *b, struct target *t, const char *own, const char *snap,
+                            struct vz_error *err)
+{
+        int r = vz_tree_leftover(snap);
+        if (r < 0)
+                return vz_error_set(err, r, "container %s: cannot look for %s: %s", t->ct->id, snap, strerror(-r));
+        if (r > 0)
+                return vz_error_set(err, -VZ_E_RUNTIME,
+                                    "container %s: an earlier operation on it did not end (host crash or killed "
+                                    "worker) and left %s, the container as it was before; its files may be "
+                                    "half-changed. Stopped, go back with: mv %s %s.broken && mv %s %s; or keep "
+                                    "them: rm -rf %s; then run the command again",
+                                    t->ct->id, snap, own, own, snap, own, snap);
+        _cleanup_strv_ char **copies = vz_build_snapshot_copies(b);
+        b->ws.nosync = !b->ctx->cfg.sync_containers;
+        if (b->ws.nosync)
+                return vz_tree_snapshot_durable(own, snap, (const char *const *)copies, err);
+        return vz_tree_snapshot(own, snap, (const char *const *)copies, err);
+}
+
 /* One container, in a worker process: snapshot, transaction, roll back on
  * failure; a running one is worked on in place. Returns the exit code; the
  * message goes to msg. */
 static int work_on(struct vz_build *b, struct group *g, struct target *t, const struct vz_ct_request *req,
-                   char *msg, size_t size, bool *rolled_back)
+                   char *msg, size_t size, bool *rolled_back, char **ret_trash)
 {
         /* overlay layout: the container's own layer is all there is to save
          * (the shared tree under it never changes) */
@@ -381,12 +408,16 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
                 return failed_unchanged(&err, r, msg, size);
         if (pid > 0)
                 return work_running(b, g, t, req, pid, msg, size, rolled_back);
-        _cleanup_strv_ char **copies = vz_build_snapshot_copies(b);
-        r = vz_tree_snapshot(own, snap, (const char *const *)copies, &err);
+        r = snapshot_stopped(b, t, own, snap, &err);
         if (r < 0)
                 return failed_unchanged(&err, r, msg, size);
+        vz_verbose("container %s: snapshot made%s", t->ct->id, b->ws.nosync ? " and on disk" : "");
         bool applied = false;
         r = transact(b, g, t, req, &applied, &err);
+        if (r >= 0 && b->ws.nosync)
+                vz_verbose("container %s: transaction done, syncing its file system", t->ct->id);
+        if (r >= 0 && b->ws.nosync && (r = vz_tree_sync(own)) < 0)
+                vz_error_set(&err, r, "container %s: cannot sync its files to disk: %s", t->ct->id, strerror(-r));
         if (r < 0) {
                 struct vz_error e2 = { 0 };
                 /* an upper layer is not changed under a mounted overlay */
@@ -396,7 +427,10 @@ static int work_on(struct vz_build *b, struct group *g, struct target *t, const 
                          *rolled_back ? "; rolled back" : "; ROLL-BACK FAILED");
                 return vz_exit_code(r);
         }
-        vz_rm_rf(snap);
+        vz_verbose("container %s: transaction done%s", t->ct->id, b->ws.nosync ? " and on disk" : "");
+        /* removed after the report (start_worker): freeing the old files' blocks takes seconds */
+        if (vz_tree_retire(snap, ret_trash) < 0)
+                vz_rm_rf(snap);
         if ((r = update_config(b, g, t, req, msg, size)))
                 return r;
         success_message(t, false, msg, size);
@@ -428,9 +462,13 @@ static pid_t start_worker(struct vz_build *b, struct group *g, struct target *t,
                 free(b->ws.logpath);
                 b->ws.logpath = vz_xstrdup(logpath);
                 b->workdir = NULL;  /* the parent owns and removes it */
-                rep.code = work_on(b, g, t, req, rep.msg, sizeof(rep.msg), &rep.rolled_back);
+                _cleanup_free_ char *trash = NULL;
+                rep.code = work_on(b, g, t, req, rep.msg, sizeof(rep.msg), &rep.rolled_back, &trash);
                 if (write(fds[1], &rep, sizeof(rep)) < 0)
                         rep.code = 1;
+                close(fds[1]);  /* the parent goes on; it reaps this process at the end (apply_all) */
+                if (trash)
+                        vz_rm_rf(trash);
                 if (b->ws.log)
                         fclose(b->ws.log);
                 _exit(rep.code ? 1 : 0);
@@ -440,15 +478,21 @@ static pid_t start_worker(struct vz_build *b, struct group *g, struct target *t,
         return pid;
 }
 
-static void collect(struct target *t, int fd, pid_t pid)
+static void reap(pid_t pid)
+{
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+}
+
+/* The worker's report; the worker itself may still be removing the
+ * retired snapshot, and is reaped later. */
+static void collect(struct target *t, int fd)
 {
         struct report rep = { .code = VZ_EXIT_ERROR };
-        int st;
         if (read(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
                 snprintf(rep.msg, sizeof(rep.msg), "the worker died (see the container's log)");
         close(fd);
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
         t->result = rep.code;
         t->rolled_back = rep.rolled_back;
         snprintf(t->message, sizeof(t->message), "%s", rep.msg);
@@ -467,6 +511,8 @@ static void apply_all(struct vz_build *b, struct group *g, const struct vz_ct_re
         struct pollfd *pfd = vz_xmalloc((size_t)(limit + 1) * sizeof(*pfd));
         pid_t *pids = vz_xmalloc((size_t)(limit + 1) * sizeof(pid_t));
         struct target **who = vz_xmalloc((size_t)(limit + 1) * sizeof(*who));
+        pid_t *reported = vz_xmalloc((n + 1) * sizeof(pid_t));  /* reported, maybe still removing a snapshot */
+        size_t n_reported = 0;
 
         while ((next < n && !vz_interrupted()) || active > 0) {
                 while (active < (size_t)limit && next < n && !vz_interrupted()) {
@@ -496,13 +542,17 @@ static void apply_all(struct vz_build *b, struct group *g, const struct vz_ct_re
                                 k++;
                                 continue;
                         }
-                        collect(who[k], pfd[k].fd, pids[k]);
+                        collect(who[k], pfd[k].fd);
+                        reported[n_reported++] = pids[k];
                         active--;
                         pfd[k] = pfd[active];
                         pids[k] = pids[active];
                         who[k] = who[active];
                 }
         }
+        for (size_t k = 0; k < n_reported; k++)
+                reap(reported[k]);
+        free(reported);
         free(pfd);
         free(pids);
         free(who);

@@ -261,6 +261,11 @@ static int apply(struct vz_config *c, const struct vz_kv *kv, size_t n, struct v
                         return vz_error_set(err, -VZ_E_CONFIG, "CT_LAYOUT=%s: use copy or overlay", v);
                 c->ct_overlay = strcmp(v, "overlay") == 0;
         }
+        if ((v = vz_kv_get(kv, n, "SYNC_CONTAINERS"))) {
+                if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+                        return vz_error_set(err, -VZ_E_CONFIG, "SYNC_CONTAINERS=%s: use yes or no", v);
+                c->sync_containers = strcmp(v, "yes") == 0;
+        }
         if ((v = vz_kv_get(kv, n, "ARCHIVE")) && vz_archive_format_parse(v, &c->archive) < 0)
                 return vz_error_set(err, -VZ_E_CONFIG, "ARCHIVE=%s: use zst, gz or xz", v);
         if ((v = vz_kv_get(kv, n, "PARALLEL_DOWNLOADS")) &&

@@ -66,6 +66,7 @@ struct vz_config {
         char *ve_private;        /* VE_PRIVATE: private areas, "$VEID" replaced */
         char *ve_private_prefixes; /* VE_PRIVATE_PREFIXES: more places private areas may be */
         int parallel_cts;        /* PARALLEL_CONTAINERS: mass operations */
+        bool sync_containers;    /* SYNC_CONTAINERS: a stopped container's package manager syncs itself */
         long long download_timeout;   /* DOWNLOAD_TIMEOUT, seconds per transfer */
         long long low_speed_limit;    /* DOWNLOAD_LOW_SPEED_LIMIT, bytes/s ... */
         long long low_speed_time;     /* ... DOWNLOAD_LOW_SPEED_TIME, seconds */

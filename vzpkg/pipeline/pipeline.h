@@ -33,6 +33,7 @@ struct vz_workspace {
         size_t n_pkgs;           /* ... of this many: the progress bar's total */
         const char *ctid;        /* the container worked on, $2 of host hooks */
         pid_t attach_pid;        /* > 0: every plan runs in this running container (vz_plan_attach) */
+        bool nosync;             /* the plans' syncs answer 0: the caller syncs the root (vz_plan_nosync) */
         const struct vz_exec *exec;  /* NULL: the runtime; the unit tests fake it */
         char *expanded_dir;      /* packages decompressed ahead (backends/deb.c), bound at VZ_EXPANDED_MOUNT */
 };

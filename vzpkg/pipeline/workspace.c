@@ -109,6 +109,7 @@ struct vz_ct_plan *vz_build_plan_for(struct vz_build *b, const struct vz_templat
         vz_plan_timeout(p, b->ctx->cfg.run_timeout);
         vz_plan_output(p, vz_build_output, b);
         vz_plan_cancel(p, vz_interrupted);
+        vz_plan_nosync(p, b->ws.nosync && b->ws.attach_pid <= 0);
         if (b->ws.attach_pid > 0)  /* a running container: its namespaces, its cgroup, its init */
                 vz_plan_attach(p, b->ws.attach_pid);
         return p;
