@@ -41,28 +41,13 @@ static la_ssize_t member_read(struct archive *inner, void *userdata, const void 
         return archive_read_data(src->outer, src->block, sizeof(src->block));
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-        const char *p = buf;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* The current member's bytes as they are, into fd. */
 static int copy_member(struct archive *ar, int fd)
 {
         char buf[65536];
         la_ssize_t n;
         while ((n = archive_read_data(ar, buf, sizeof(buf))) > 0) {
-                int r = write_all(fd, buf, (size_t)n);
+                int r = vz_write_all(fd, buf, (size_t)n);
                 if (r < 0)
                         return r;
         }
@@ -85,7 +70,7 @@ static int decompress_member(struct archive *ar, int fd)
             archive_read_next_header(in, &e) != ARCHIVE_OK)
                 return -VZ_E_ARCHIVE;
         while ((n = archive_read_data(in, buf, sizeof(buf))) > 0) {
-                int r = write_all(fd, buf, (size_t)n);
+                int r = vz_write_all(fd, buf, (size_t)n);
                 if (r < 0)
                         return r;
         }

@@ -95,6 +95,8 @@ void vz_strv_sort(char **v);
 char *vz_path_join(const char *a, const char *b);
 int vz_read_file(const char *path, char **ret, size_t *ret_len);
 int vz_read_lines(const char *path, char ***ret);  /* skips blanks and # comments */
+/* All of data to fd, across short writes and EINTR: 0 or a negative errno. */
+int vz_write_all(int fd, const void *data, size_t len);
 /* Atomically publish data at path: tmp in the same directory, fsync, rename. */
 int vz_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int vz_mkdir_p(const char *path, mode_t mode);

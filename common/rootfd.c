@@ -109,21 +109,6 @@ int vz_at_mkdir_p(int root, const char *rel, mode_t mode, unsigned how)
         }
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-        const char *p = data;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 int vz_at_write_atomic(int root, const char *rel, const void *data, size_t len, mode_t mode, unsigned how)
 {
         _cleanup_free_ char *base = NULL, *tmp = NULL;
@@ -137,7 +122,7 @@ int vz_at_write_atomic(int root, const char *rel, const void *data, size_t len, 
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd < 0)
                 return -errno;
-        r = write_all(fd, data, len);
+        r = vz_write_all(fd, data, len);
         if (r >= 0 && fchmod(fd, mode) < 0)  /* not narrowed by the umask */
                 r = -errno;
         if (r >= 0 && fsync(fd) < 0)

@@ -448,3 +448,18 @@ int vz_dir_secure(const char *what, const char *path, mode_t mode, int *ret_fd, 
                 *ret_fd = TAKE_FD(fd);
         return r;
 }
+
+int vz_write_all(int fd, const void *data, size_t len)
+{
+        const char *p = data;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}

@@ -135,16 +135,7 @@ static void *feed(void *arg)
         size_t n;
         fd->result = in ? 0 : (errno ? -errno : -EIO);
         while (in && fd->result == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-                for (size_t off = 0; off < n;) {
-                        ssize_t w = write(fd->fd, buf + off, n - off);
-                        if (w < 0 && errno == EINTR)
-                                continue;
-                        if (w < 0) {
-                                fd->result = -errno;
-                                break;
-                        }
-                        off += (size_t)w;
-                }
+                fd->result = vz_write_all(fd->fd, buf, n);
         if (in && ferror(in) && fd->result == 0)
                 fd->result = -EIO;
         if (in)
