@@ -206,6 +206,41 @@ int vz_stage_save(const char *dir, const char *key, const char *root, long long 
         return r;
 }
 
+/* A finished root that was just packed as a zstd tar by vz_cache_pack()
+ * needs no second archive: restoring the cache itself gives a root that
+ * packs to the same bytes again (the packer's output is its own fixed
+ * point: whole-second times already clamped, numeric owners, sorted
+ * entries, xattrs and ACLs kept), which is all a build does with its
+ * finished root. So the cache file is copied in as the stage, with the
+ * SHA-256 the packer computed while writing it. */
+int vz_stage_save_file(const char *dir, const char *key, const char *archive, const char sha256[65], long long max_bytes,
+                       struct vz_error *err)
+{
+        _cleanup_free_ char *dest = NULL, *sum = NULL, *tmp = NULL;
+        int r;
+
+        if (!valid_key(key) || strlen(sha256) != 64)
+                return vz_error_set(err, -EINVAL, "stage cache: bad key %s", key);
+        r = vz_mkdir_p(dir, 0700);
+        if (r < 0)
+                return vz_error_set(err, r, "stage cache %s: %s", dir, strerror(-r));
+        dest = stage_path(dir, key, STAGE_SUFFIX);
+        sum = stage_path(dir, key, SUM_SUFFIX);
+        tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
+        r = vz_copy_file(archive, tmp, 0600);
+        if (r < 0)
+                vz_error_set(err, r, "stage cache: cannot copy %s: %s", archive, strerror(-r));
+        if (r >= 0 && (r = vz_write_file_atomic(sum, sha256, 64, 0600)) < 0)
+                vz_error_set(err, r, "stage cache: cannot write %s: %s", sum, strerror(-r));
+        if (r >= 0 && rename(tmp, dest) < 0)
+                r = vz_error_set(err, -errno, "stage cache: cannot publish %s: %m", dest);
+        if (r < 0)
+                unlink(tmp);
+        if (r >= 0 && max_bytes > 0)
+                vz_stage_trim(dir, max_bytes, dest);
+        return r;
+}
+
 /* ---- loading ------------------------------------------------------------- */
 
 static int restore(int fd, int (*cancelled)(void), struct vz_error *err)

@@ -111,15 +111,24 @@ static void field(struct stanza *st, const char *l)
 int vz_deb_scan_fields(const char *packages_path, char ***ret_essential, char ***ret_required, char ***ret_ranks,
                        char **ret_mentions)
 {
-        struct mentions m = { .text = NULL };
         FILE *f = solv_xfopen(packages_path, "r");
+        int r;
+        if (!f)
+                return errno ? -errno : -EIO;
+        r = vz_deb_scan_fields_stream(f, ret_essential, ret_required, ret_ranks, ret_mentions);
+        fclose(f);
+        return r;
+}
+
+int vz_deb_scan_fields_stream(FILE *f, char ***ret_essential, char ***ret_required, char ***ret_ranks,
+                              char **ret_mentions)
+{
+        struct mentions m = { .text = NULL };
         char **ess, **req, **ranks = NULL;
         char *line = NULL;
         size_t cap = 0;
         struct stanza st = { 0 };
 
-        if (!f)
-                return errno ? -errno : -EIO;
         if (ret_mentions) {
                 stringpool_init_empty(&m.seen);
                 m.text = vz_xstrdup("");
@@ -146,7 +155,6 @@ int vz_deb_scan_fields(const char *packages_path, char ***ret_essential, char **
         }
         stanza_done(&ess, &req, ret_ranks ? &ranks : NULL, ret_mentions ? &m : NULL, &st);
         free(line);
-        fclose(f);
         vz_strv_sort(ess);
         vz_strv_sort(req);
         *ret_essential = ess;

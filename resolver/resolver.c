@@ -116,14 +116,15 @@ void vz_resolver_keep_dep_order(Repo *repo, int start)
  * A Packages.xz of Debian's main is 9 MB that decompress to 50: xz takes
  * about as long as libsolv's parser. A feeder thread decompresses into a
  * pipe while the parser reads the other end, and (when the base-set lists
- * are not cached) a second thread scans the fields apt's base set needs,
- * with its own decompression. Threads only touch their own FILE and
- * memory, never the pool, and are joined before anything else happens
- * (no container is started meanwhile). */
+ * are not cached) into a second pipe, read by a thread that scans the
+ * fields apt's base set needs: the index is decompressed once for both.
+ * Threads only touch their own FILE and memory, never the pool, and are
+ * joined before anything else happens (no container is started meanwhile). */
 
 struct feeder {
         const char *path;
-        int fd;      /* the pipe's write end, closed by the thread */
+        int fd[2];   /* the pipes' write ends, closed by the thread */
+        int nfd;
         int result;  /* 0, or a negative errno */
 };
 
@@ -135,16 +136,18 @@ static void *feed(void *arg)
         size_t n;
         fd->result = in ? 0 : (errno ? -errno : -EIO);
         while (in && fd->result == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-                fd->result = vz_write_all(fd->fd, buf, n);
+                for (int k = 0; k < fd->nfd && fd->result == 0; k++)
+                        fd->result = vz_write_all(fd->fd[k], buf, n);
         if (in && ferror(in) && fd->result == 0)
                 fd->result = -EIO;
         if (in)
                 fclose(in);
-        close(fd->fd);
+        for (int k = 0; k < fd->nfd; k++)
+                close(fd->fd[k]);
         return NULL;
 }
 
-/* Everything the parser did not read, so that the feeder never blocks. */
+/* Everything a reader did not read, so that the feeder never blocks. */
 static void drain(FILE *f)
 {
         char buf[65536];
@@ -162,19 +165,72 @@ static int parse_stream(Repo *repo, FILE *f)
         return r == 0 ? 0 : -EBADMSG;
 }
 
-static int parse_packages(Repo *repo, const char *path)
+/* The base-set lists of one index: from the cache, or scanned in a thread
+ * of its own (scan_start, then scan_finish): from the parser's feeder
+ * when the index is parsed too (parse_packages), else from the file. */
+struct base_scan {
+        const char *packages_path, *base_cache, *order_cache;
+        char **lists[3];
+        char *order;
+        FILE *stream;  /* the feeder's second pipe, or NULL: the file */
+        int result;    /* 0, or a negative errno */
+        bool cached, threaded, torn;
+        pthread_t thread;
+};
+
+static void *scan(void *arg)
+{
+        struct base_scan *b = arg;
+        if (b->stream) {
+                b->result = vz_deb_scan_fields_stream(b->stream, &b->lists[0], &b->lists[1], &b->lists[2], &b->order);
+                drain(b->stream);
+                fclose(b->stream);
+                b->stream = NULL;
+        } else {
+                b->result = vz_deb_scan_fields(b->packages_path, &b->lists[0], &b->lists[1], &b->lists[2], &b->order);
+        }
+        return NULL;
+}
+
+/* A scan thread reading the read end rfd of a pipe the feeder will write. */
+static bool scan_from_pipe(struct base_scan *b, int rfd)
+{
+        b->stream = fdopen(rfd, "r");
+        if (!b->stream) {
+                close(rfd);
+                return false;
+        }
+        b->threaded = pthread_create(&b->thread, NULL, scan, b) == 0;
+        if (!b->threaded) {
+                fclose(b->stream);
+                b->stream = NULL;
+        }
+        return b->threaded;
+}
+
+/* scan: the base-set scan to feed too (NULL: none, or it needs no data). */
+static int parse_packages(Repo *repo, const char *path, struct base_scan *scan)
 {
         struct feeder fd = { .path = path };
         pthread_t t;
-        int p[2], r;
+        int p[2], q[2], r;
         FILE *f;
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return -errno;
-        fd.fd = p[1];
+        fd.fd[fd.nfd++] = p[1];
+        if (scan && !scan->cached && !scan->threaded && pipe2(q, O_CLOEXEC) == 0) {
+                if (scan_from_pipe(scan, q[0]))
+                        fd.fd[fd.nfd++] = q[1];
+                else
+                        close(q[1]);
+        }
         if (pthread_create(&t, NULL, feed, &fd) != 0) {  /* one CPU, then */
+                for (int k = 0; k < fd.nfd; k++)
+                        close(fd.fd[k]);
                 close(p[0]);
-                close(p[1]);
+                if (fd.nfd > 1)
+                        scan->torn = true;  /* it read nothing: scan_finish scans the file */
                 f = solv_xfopen(path, "r");
                 if (!f)
                         return -errno ? -errno : -EIO;
@@ -192,6 +248,8 @@ static int parse_packages(Repo *repo, const char *path)
                 fclose(f);
         }
         pthread_join(t, NULL);
+        if (fd.result < 0 && fd.nfd > 1)
+                scan->torn = true;  /* what it read stopped short */
         return fd.result < 0 ? fd.result : r;
 }
 
@@ -254,24 +312,6 @@ static void add_mentions(struct vz_resolver *r, const char *text)
         }
 }
 
-/* The base-set lists of one index: from the cache, or scanned (in a thread
- * of its own, beside the parser: scan_start, scan_finish). */
-struct base_scan {
-        const char *packages_path, *base_cache, *order_cache;
-        char **lists[3];
-        char *order;
-        int result;  /* 0, or a negative errno */
-        bool cached, threaded;
-        pthread_t thread;
-};
-
-static void *scan(void *arg)
-{
-        struct base_scan *b = arg;
-        b->result = vz_deb_scan_fields(b->packages_path, &b->lists[0], &b->lists[1], &b->lists[2], &b->order);
-        return NULL;
-}
-
 static void scan_start(struct base_scan *b, const char *packages_path, const char *base_cache,
                        const char *order_cache)
 {
@@ -285,7 +325,12 @@ static void scan_start(struct base_scan *b, const char *packages_path, const cha
                 }
                 b->cached = false;
         }
-        if (!b->cached)
+}
+
+/* Not scanned from the parser's feeder: from the file, beside whatever comes next. */
+static void scan_from_file(struct base_scan *b)
+{
+        if (!b->cached && !b->threaded)
                 b->threaded = pthread_create(&b->thread, NULL, scan, b) == 0;
 }
 
@@ -293,7 +338,17 @@ static int scan_finish(struct vz_resolver *r, struct base_scan *b)
 {
         if (b->threaded)
                 pthread_join(b->thread, NULL);
-        else if (!b->cached)
+        if (b->torn) {  /* a stream cut short: scan the file again */
+                for (int i = 0; i < 3; i++) {
+                        vz_strv_free(b->lists[i]);
+                        b->lists[i] = NULL;
+                }
+                free(b->order);
+                b->order = NULL;
+                b->torn = false;
+                b->threaded = false;
+        }
+        if (!b->threaded && !b->cached)
                 scan(b);
         if (!b->cached && b->result >= 0) {
                 if (b->order_cache)
@@ -332,7 +387,7 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
         scan_start(&bs, packages_path, base, order);
         if (!solv || !load_solv_cache(repo, solv)) {
                 repo_empty(repo, 1);
-                k = parse_packages(repo, packages_path);
+                k = parse_packages(repo, packages_path, &bs);
                 if (k < 0) {
                         (void)scan_finish(r, &bs);
                         return vz_error_set(err, -VZ_E_METADATA, "%s: cannot parse %s", label, packages_path);
@@ -343,11 +398,13 @@ int vz_resolver_add_deb_repo(struct vz_resolver *r, int repo_index, const char *
                  * gives other install batches for the same packages. */
                 if (solv && write_solv_cache(repo, solv)) {
                         repo_empty(repo, 1);
-                        if (!load_solv_cache(repo, solv) && (repo_empty(repo, 1), parse_packages(repo, packages_path) < 0)) {
+                        if (!load_solv_cache(repo, solv) && (repo_empty(repo, 1), parse_packages(repo, packages_path, NULL) < 0)) {
                                 (void)scan_finish(r, &bs);
                                 return vz_error_set(err, -VZ_E_METADATA, "%s: cannot parse %s", label, packages_path);
                         }
                 }
+        } else {
+                scan_from_file(&bs);
         }
         k = scan_finish(r, &bs);
         if (k < 0)

@@ -152,3 +152,6 @@ int vz_deb_scan_base(const char *packages_path, char ***ret_essential, char ***r
  * tie-break), one a line. ret_ranks and ret_mentions may be NULL. */
 int vz_deb_scan_fields(const char *packages_path, char ***ret_essential, char ***ret_required, char ***ret_ranks,
                        char **ret_mentions);
+/* The same from an uncompressed stream, read to its end. */
+int vz_deb_scan_fields_stream(FILE *f, char ***ret_essential, char ***ret_required, char ***ret_ranks,
+                              char **ret_mentions);

@@ -214,6 +214,7 @@ static int publish(struct vz_build *b, const struct vz_pkglist *resolved, const 
         vz_build_stage_save_finish(b, saver, r < 0);
         if (r < 0)
                 return r;
+        vz_build_stage_save_packed(b, dest, sha256);
         /* A cache of another format would shadow or confuse: the new one replaces it. */
         if (vz_cache_find(c->cache_dir, name, &old) == 0 && strcmp(old, dest) != 0)
                 unlink(old);

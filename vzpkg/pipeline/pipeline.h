@@ -157,12 +157,14 @@ bool vz_build_stage_key(struct vz_build *b, const struct vz_pkglist *l, enum vz_
                         char ret_hex[65]);
 int vz_build_stage_restore(struct vz_build *b, const char *key, const char *what, struct vz_error *err);
 void vz_build_stage_save(struct vz_build *b, const char *key, const char *what);
-/* The finished root is saved beside packing (stages.c): the phase table
- * defers it, publish starts it in a child once the root is final and waits
- * for it after packing (stop: kill it, when packing failed). */
+/* The finished root (stages.c): the phase table defers its save. A zstd
+ * cache is saved as the stage once packed (save_packed); other formats are
+ * saved beside packing: publish starts a child once the root is final and
+ * waits for it after packing (stop: kill it, when packing failed). */
 void vz_build_stage_save_defer(struct vz_build *b, const char *key);
 pid_t vz_build_stage_save_start(struct vz_build *b);
 void vz_build_stage_save_finish(struct vz_build *b, pid_t pid, bool stop);
+void vz_build_stage_save_packed(struct vz_build *b, const char *path, const char sha256[65]);
 
 /* phases.c: what runs in a root, in the EZ hook order, for each operation. */
 enum vz_operation_kind {

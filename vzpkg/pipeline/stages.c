@@ -194,12 +194,14 @@ void vz_build_stage_save(struct vz_build *b, const char *key, const char *what)
                            vz_now() - t0);
 }
 
-/* ---- the finished root, saved beside packing ----------------------------------
- * Saving the finished root and packing the cache both only read the root,
- * so the save runs in a child process while vzpkg packs (two CPUs at once
- * instead of one after the other). It starts once templates/vzpackages is
- * written, so the root does not change under it: the stage holds that file
- * too, which a build restoring it writes again with the same content. */
+/* ---- the finished root ----------------------------------------------------
+ * A zstd cache (the default) is saved as the stage once it is packed: the
+ * packer's output restores to a root that packs to the same bytes
+ * (vz_stage_save_file), and a build that restores the finished root does
+ * nothing with it but check and pack it. Other formats are saved as a
+ * stage archive of their own by a child process while vzpkg packs: both
+ * only read the root. Either way the stage holds templates/vzpackages,
+ * which a build restoring it writes again with the same content. */
 
 void vz_build_stage_save_defer(struct vz_build *b, const char *key)
 {
@@ -209,8 +211,8 @@ void vz_build_stage_save_defer(struct vz_build *b, const char *key)
 pid_t vz_build_stage_save_start(struct vz_build *b)
 {
         pid_t pid;
-        if (!b->final_stage[0])
-                return -1;
+        if (!b->final_stage[0] || b->ctx->cfg.archive == VZ_ARCHIVE_ZST)
+                return -1;  /* a zstd cache is the stage itself: vz_build_stage_save_packed() */
         fflush(NULL);
         pid = fork();
         if (pid == 0) {
@@ -243,4 +245,21 @@ void vz_build_stage_save_finish(struct vz_build *b, pid_t pid, bool stop)
         if (!stop && WIFEXITED(st) && WEXITSTATUS(st) == 0)
                 vz_verbose("%s: finished root saved in the stage cache in %.1f s, beside packing",
                            vz_template_name(b->tmpl), vz_now() - b->stage_saver_t0);
+}
+
+/* After a zstd cache was packed (sha256: its SHA-256) and published at path. */
+void vz_build_stage_save_packed(struct vz_build *b, const char *path, const char sha256[65])
+{
+        struct vz_error e = { 0 };
+        double t0 = vz_now();
+        int r;
+        if (!b->final_stage[0])
+                return;
+        r = vz_stage_save_file(b->ctx->cfg.stage_cache, b->final_stage, path, sha256, b->ctx->cfg.stage_cache_max, &e);
+        b->final_stage[0] = '\0';
+        if (r < 0)
+                vz_warn("%s: cannot save the finished root in the stage cache: %s", vz_template_name(b->tmpl), e.msg);
+        else
+                vz_verbose("%s: finished root saved in the stage cache in %.1f s, as the packed cache",
+                           vz_template_name(b->tmpl), vz_now() - t0);
 }
