@@ -115,6 +115,11 @@ fi
 ! restored "the finished root" && ! restored "the essential set" ||
 	fail "build 2 restored a stage from an empty stage cache"
 [ "$(stages_saved)" = 2 ] || fail "build 2 saved $(stages_saved) stages, expected 2 (essential set, finished root)"
+# a zstd cache is its own finished-root stage (build 3 restores it and must pack the same bytes)
+fkey=$(sed -n 's/^### stage final: key \([0-9a-f]\{64\}\)$/\1/p' "$BUILD_LOG" | tail -n 1)
+[ -n "$fkey" ] || fail "build 2's log names no final stage key"
+cmp -s "$STAGES/$fkey.stage.tar.zst" "$TEST_TMP/build-2.tar.zst" ||
+	fail "build 2's finished-root stage is not a copy of its zstd cache"
 same 1 2 "two builds with the default timestamp differ (build 2 filled the stage cache)"
 
 # Build 3: SOURCE_DATE_EPOCH set to the Release Date that the default uses:
