@@ -7,7 +7,7 @@
 # the default: a hook's fsync of /dev/null succeeds) and with
 # SYNC_CONTAINERS=yes as the kernel answers them (EINVAL). A roll-back
 # snapshot left by an operation that never ended stops the next operation on
-# that container (unchanged, the snapshot kept, the message names it) and
+# that container (status 1, unchanged, the snapshot kept, the message names it) and
 # not the others, whose unfinished or retired snapshots (.new, .done) are
 # removed.  And container locks: while another process holds a container's
 # lock, update fails at once (status 9, one line naming it), and with
@@ -67,7 +67,7 @@ echo "the state before" >"$SNAP102/etc/marker"
 tree_manifest "$(ct_private 102)" "$TEST_TMP/tree.102.before" content
 config_set SYNC_CONTAINERS yes
 run_vzpkg install 101 102 failing
-[ "$RC" != 0 ] || fail "install 101 102 failing with a leftover snapshot of 102 exited 0$(vzpkg_log)"
+[ "$RC" = 1 ] || fail "install 101 102 failing with a leftover snapshot of 102 exited $RC, expected 1$(vzpkg_log)"
 block=$(ct_block "$OUT" 102)
 [[ $block == "container 102: FAILED: "*"$SNAP102"*"nothing was changed" ]] ||
 	fail "container 102 with a leftover snapshot: the summary does not name $SNAP102 and say nothing changed: '$block'$(vzpkg_log)"

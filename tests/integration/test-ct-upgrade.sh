@@ -4,7 +4,10 @@
 # is a debian-13-x86_64 template beside the test's debian-12-x86_64 (the
 # same repository, plus one package), listing 12 in upgradable_versions.
 # Without it upgrade exits 24 naming the template; upgrade -n lists the
-# plan and changes nothing; a post-upgrade hook that fails after dpkg ran
+# plan and changes nothing; a snapshot left by an earlier run that never
+# ended makes upgrade exit 1 in one line naming it with the way back (mv)
+# and forward (rm -rf), the private area and that snapshot untouched
+# (every file's bytes and metadata); a post-upgrade hook that fails after dpkg ran
 # exits 8 and the container is restored exactly (every file's bytes,
 # mode, owner and mtime, dpkg's status, the config byte for byte); without
 # the failure the upgrade succeeds: the package is installed, dpkg's
@@ -39,6 +42,23 @@ grep -q "^  install $PKG " "$OUT" || fail "the plan does not install $PKG: $(cat
 tree_manifest "$ROOT" "$TEST_TMP/tree.n" content
 cmp -s "$TEST_TMP/tree.plain" "$TEST_TMP/tree.n" ||
 	fail "upgrade -n changed the container: $(diff_lines "$TEST_TMP/tree.plain" "$TEST_TMP/tree.n")"
+
+# a snapshot left by a run that never ended (host crash): the admin's to decide
+SNAP=$ROOT.vzpkg-snapshot
+mkdir -p "$SNAP/etc"
+echo "the state before" >"$SNAP/etc/marker"
+tree_manifest "$ROOT" "$TEST_TMP/tree.left.before" content
+tree_manifest "$SNAP" "$TEST_TMP/snap.left.before" content
+run_vzpkg upgrade 111
+check_error 1 "container 111" "$SNAP" "mv $ROOT $ROOT.broken && mv $SNAP $ROOT" "rm -rf $SNAP"
+tree_manifest "$ROOT" "$TEST_TMP/tree.left.after" content
+tree_manifest "$SNAP" "$TEST_TMP/snap.left.after" content
+cmp -s "$TEST_TMP/tree.left.before" "$TEST_TMP/tree.left.after" ||
+	fail "upgrade with a leftover snapshot changed the container: $(diff_lines "$TEST_TMP/tree.left.before" "$TEST_TMP/tree.left.after")"
+cmp -s "$TEST_TMP/snap.left.before" "$TEST_TMP/snap.left.after" ||
+	fail "upgrade changed the leftover snapshot: $(diff_lines "$TEST_TMP/snap.left.before" "$TEST_TMP/snap.left.after")"
+[ "$(ct_conf_get 111 OSTEMPLATE)" = ".$OST" ] || fail "OSTEMPLATE is $(ct_conf_get 111 OSTEMPLATE)"
+rm -rf "$SNAP"  # keep the current state, as the message says
 
 # a failing post-upgrade hook: everything back as it was
 echo fail >"$ROOT/etc/fail-upgrade"
@@ -78,4 +98,4 @@ PY
 	fail "the stamps are not the new template's: $(ls "$ROOT/templates")"
 ct_check_deb 111
 ct_no_leftovers
-say "ok: upgrade -n, a failed upgrade rolled back exactly, an upgrade"
+say "ok: upgrade -n, a leftover snapshot refused untouched, a failed upgrade rolled back exactly, an upgrade"

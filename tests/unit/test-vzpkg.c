@@ -507,6 +507,37 @@ static void test_ploop_refused(void **state)
         vz_rm_rf(d);
 }
 
+/* A snapshot left by an operation that never ended stops the next one
+ * (exit 1) with the way back and the way forward, and nothing is removed;
+ * an unfinished (.new) or retired (.done) one is removed without a word. */
+static void test_snapshot_leftover(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *own = vz_path_join(d, "101"), *snap = vz_path_join(d, "101.vzpkg-snapshot");
+        _cleanup_free_ char *tmp = vz_asprintf("%s.new", snap), *done = vz_asprintf("%s.done", snap);
+        _cleanup_free_ char *go_back = vz_asprintf("mv %s %s.broken && mv %s %s", own, own, snap, own);
+        _cleanup_free_ char *keep = vz_asprintf("rm -rf %s", snap);
+        _cleanup_free_ char *marker = vz_path_join(snap, "etc/marker"), *file = vz_path_join(own, "etc/hostname");
+        struct vz_error err = { 0 };
+        write_text(own, "etc/hostname", "ct\n");
+        assert_int_equal(vz_ct_snapshot_leftover("101", own, snap, &err), 0);  /* none */
+        write_text(tmp, "etc/x", "half\n");
+        write_text(done, "etc/x", "old\n");
+        assert_int_equal(vz_ct_snapshot_leftover("101", own, snap, &err), 0);
+        assert_int_equal(access(tmp, F_OK), -1);
+        assert_int_equal(access(done, F_OK), -1);
+        write_text(snap, "etc/marker", "before\n");
+        assert_int_equal(vz_ct_snapshot_leftover("101", own, snap, &err), -EEXIST);
+        assert_int_equal(vz_exit_code(-EEXIST), 1);
+        assert_non_null(strstr(err.msg, "container 101: "));
+        assert_non_null(strstr(err.msg, go_back));
+        assert_non_null(strstr(err.msg, keep));
+        assert_null(strchr(err.msg, '\n'));  /* one line */
+        assert_int_equal(access(marker, F_OK), 0);  /* the admin's: kept */
+        assert_int_equal(access(file, F_OK), 0);
+        vz_rm_rf(d);
+}
+
 /* lxc.rootfs.path forms: a directory, with or without "dir:"; other
  * storage backends refused as unsupported, junk as invalid */
 static void test_lxc_rootfs_parse(void **state)
@@ -736,7 +767,7 @@ int main(void)
                 cmocka_unit_test(test_ct_conf_parse),      cmocka_unit_test(test_ct_load_refuses),
                 cmocka_unit_test(test_vztt_files),         cmocka_unit_test(test_proxy_url),
                 cmocka_unit_test(test_options),            cmocka_unit_test(test_timestamp_format),
-                cmocka_unit_test(test_ploop_refused),
+                cmocka_unit_test(test_ploop_refused),      cmocka_unit_test(test_snapshot_leftover),
                 cmocka_unit_test(test_lxc_rootfs_parse), cmocka_unit_test(test_lxc_overlay),   cmocka_unit_test(test_lxc_config_text),
                 cmocka_unit_test(test_ct_resolve),
                 cmocka_unit_test(test_stagekey_fields),    cmocka_unit_test(test_stagekey_files_and_packages),

@@ -63,6 +63,15 @@ int vz_ct_read_stamp(const struct vz_ct *ct, const char *tmpl, long long *ret);
 /* compat.c: a private area vzpkg cannot work on (ploop: root.hdd or
  * DiskDescriptor.xml in it, VZ7's default): -VZ_E_FORMAT naming it. */
 int vz_ct_check_format(const struct vz_ct *ct, struct vz_error *err);
+/* containers/ct.c: before a stopped container's snapshot SNAP of OWN (its
+ * private area, or its own overlay layer) is made: the unfinished or
+ * retired snapshots SNAP.new and SNAP.done of an earlier operation are
+ * removed; a SNAP itself, left by an operation that never ended (host
+ * crash, killed worker), is the only copy of the state before it and is
+ * the admin's to decide: -EEXIST (exit 1) with one message that names it
+ * and says how to go back (mv) or keep the current state (rm -rf).
+ * docs/internals/containers.md, "Syncs". */
+int vz_ct_snapshot_leftover(const char *id, const char *own, const char *snap, struct vz_error *err);
 /* containers/running.c: the host PID of the running container's init in *ret_pid, 0
  * when it is not running. */
 int vz_ct_find_init(const struct vz_ct *ct, pid_t *ret_pid, struct vz_error *err);

@@ -729,3 +729,18 @@ int vz_ct_stamp(struct vz_ct *ct, const char *tmpl)
         r = vz_at_mkdir_p(fd, dir, 0755, VZ_AT_NOLINKS);
         return r < 0 ? r : vz_at_write_atomic(fd, path, now, strlen(now), 0644, VZ_AT_NOLINKS);
 }
+
+int vz_ct_snapshot_leftover(const char *id, const char *own, const char *snap, struct vz_error *err)
+{
+        int r = vz_tree_leftover(snap);
+        if (r < 0)
+                return vz_error_set(err, r, "container %s: cannot look for %s: %s", id, snap, strerror(-r));
+        if (r > 0)
+                return vz_error_set(err, -EEXIST,
+                                    "container %s: an earlier operation on it did not end (host crash or killed "
+                                    "worker) and left %s, the container as it was before; its files may be "
+                                    "half-changed. Stopped, go back with: mv %s %s.broken && mv %s %s; or keep "
+                                    "them: rm -rf %s; then run the command again",
+                                    id, snap, own, own, snap, own, snap);
+        return 0;
+}

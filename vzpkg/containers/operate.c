@@ -368,16 +368,9 @@ static int work_running(struct vz_build *b, struct group *g, struct target *t, c
 static int snapshot_stopped(struct vz_build *b, struct target *t, const char *own, const char *snap,
                             struct vz_error *err)
 {
-        int r = vz_tree_leftover(snap);
+        int r = vz_ct_snapshot_leftover(t->ct->id, own, snap, err);
         if (r < 0)
-                return vz_error_set(err, r, "container %s: cannot look for %s: %s", t->ct->id, snap, strerror(-r));
-        if (r > 0)
-                return vz_error_set(err, -VZ_E_RUNTIME,
-                                    "container %s: an earlier operation on it did not end (host crash or killed "
-                                    "worker) and left %s, the container as it was before; its files may be "
-                                    "half-changed. Stopped, go back with: mv %s %s.broken && mv %s %s; or keep "
-                                    "them: rm -rf %s; then run the command again",
-                                    t->ct->id, snap, own, own, snap, own, snap);
+                return r;
         _cleanup_strv_ char **copies = vz_build_snapshot_copies(b);
         b->ws.nosync = !b->ctx->cfg.sync_containers;
         if (b->ws.nosync)

@@ -11,7 +11,8 @@
  * pre-upgrade (container), the transaction (dpkg, a changed conffile
  * kept), the new apt sources, post-upgrade-hn and post-upgrade, and
  * last the container's config (OSTEMPLATE, DISTRIBUTION, OSRELEASE). Any
- * failure up to and including the config puts the snapshot back. A
+ * failure up to and including the config puts the snapshot back; a
+ * snapshot an earlier run left (it never ended) stops the upgrade. A
  * running container is refused: its root cannot be swapped under its
  * processes, and a release cannot be rolled back by reinstalling
  * (docs/internals/upgrade.md). */
@@ -144,6 +145,12 @@ static int load_apps(struct upgrade *u, struct vz_error *err)
         return 0;
 }
 
+/* The roll-back point, beside the private area (the name operate.c uses). */
+static char *snapshot_path(const struct upgrade *u)
+{
+        return vz_asprintf("%s.vzpkg-snapshot", u->ct->private_dir);
+}
+
 static int load(struct upgrade *u, const char *id, struct vz_error *err)
 {
         struct vz_vars vars = vz_config_vars(&u->ctx->cfg);
@@ -162,6 +169,10 @@ static int load(struct upgrade *u, const char *id, struct vz_error *err)
                                     "container %s is running (init %d); stop it first: a release upgrade is rolled "
                                     "back from a snapshot of the stopped container",
                                     u->ct->id, (int)init);
+        if (r >= 0 && !u->req->dry_run) {  /* before anything reads a root that may be half-changed */
+                _cleanup_free_ char *snap = snapshot_path(u);
+                r = vz_ct_snapshot_leftover(u->ct->id, u->ct->private_dir, snap, err);
+        }
         if (r >= 0)
                 r = vz_template_load(u->ctx->cfg.template_area, u->ct->ostemplate, &vars, &u->from, err);
         if (r >= 0)
@@ -340,6 +351,10 @@ static int transact(struct upgrade *u, struct vz_error *err)
                 r = vz_error_set(err, -VZ_E_INTERRUPTED, "container %s: interrupted", u->ct->id);
         if (r >= 0)
                 collect_kept(u, log_size);
+        /* dpkg's --force-unsafe-io leaves the unpacked files unsynced: the new
+         * release on disk before the config names it and the snapshot goes */
+        if (r >= 0 && (r = vz_tree_sync(u->ct->private_dir)) < 0)
+                vz_error_set(err, r, "container %s: cannot sync its files to disk: %s", u->ct->id, strerror(-r));
         if (r >= 0)  /* last: the config names the new release only when everything else worked */
                 r = save_config(u, err);
         return r;
@@ -347,7 +362,7 @@ static int transact(struct upgrade *u, struct vz_error *err)
 
 static int apply(struct upgrade *u, struct vz_error *err)
 {
-        _cleanup_free_ char *snap = vz_asprintf("%s.vzpkg-snapshot", u->ct->private_dir);
+        _cleanup_free_ char *snap = snapshot_path(u), *trash = NULL;
         _cleanup_free_ char *logpath = vz_asprintf("%s/ct-%s.log", u->ctx->cfg.log_dir, u->ct->id);
         double t0 = vz_now();
         int r = vz_build_download(&u->b, &u->install, err);
@@ -358,9 +373,11 @@ static int apply(struct upgrade *u, struct vz_error *err)
         u->b.ws.log = fopen(logpath, "we");
         free(u->b.ws.logpath);
         u->b.ws.logpath = vz_xstrdup(logpath);
-        vz_rm_rf(snap);  /* a killed run's leftover: the private area is the state to keep */
+        /* load() found no leftover snapshot under the container's lock. The
+         * snapshot is on disk before it is called one; the package manager's
+         * syncs stay (ws.nosync is false: a release change is rare). */
         _cleanup_strv_ char **copies = vz_build_snapshot_copies(&u->b);
-        r = vz_tree_snapshot(u->ct->private_dir, snap, (const char *const *)copies, err);
+        r = vz_tree_snapshot_durable(u->ct->private_dir, snap, (const char *const *)copies, err);
         if (r < 0)
                 return r;
         r = transact(u, err);
@@ -371,7 +388,10 @@ static int apply(struct upgrade *u, struct vz_error *err)
                         vz_warn("container %s: %s", u->ct->id, e2.msg);
                 return r;
         }
-        vz_rm_rf(snap);
+        if (vz_tree_retire(snap, &trash) >= 0)
+                vz_rm_rf(trash);
+        else
+                vz_rm_rf(snap);
         bookkeeping(u);
         u->secs = vz_now() - t0;
         return 0;
