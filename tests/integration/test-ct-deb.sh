@@ -178,6 +178,13 @@ ct_no_leftovers
 run_vzpkg update --all
 [ "$RC" = 0 ] || fail "update --all exited $RC$(vzpkg_log)"
 ct_no_leftovers
+# each package decompressed once for all containers, and every container's dpkg read that copy
+for id in "${CTS[@]}"; do
+	grep -q '^### dpkg: dpkg --install .* /run/vzpkg/expanded/[0-9a-f]\{64\}\.deb' "$LOG_DIR/ct-$id.log" ||
+		fail "container $id: its dpkg did not read the packages decompressed ahead ($LOG_DIR/ct-$id.log)"
+	! grep -q '^### dpkg: dpkg --install .* /run/vzpkg/packages/' "$LOG_DIR/ct-$id.log" ||
+		fail "container $id: its dpkg decompressed a package again ($LOG_DIR/ct-$id.log)"
+done
 [ ! -e "$MARK" ] || fail "container hooks ran on the host: $(ls "$MARK")"
 for id in "${CTS[@]}"; do
 	block=$(ct_block "$OUT" "$id")

@@ -39,6 +39,10 @@ struct vz_backend {
          * the packages named in `remove`; no hooks. */
         int (*apply)(struct vz_build *b, struct vz_pkglist *l, const bool *select, char **remove,
                      struct vz_error *err);
+        /* Before the transactions of many roots (containers/operate.c):
+         * make the downloaded packages `l` cheaper for each root's package
+         * manager to read. NULL: nothing to do. */
+        void (*prepare_packages)(struct vz_build *b, const struct vz_pkglist *l);
         /* A refreshed cache's package manager state, as install leaves it. */
         int (*finish_cache)(struct vz_build *b, struct vz_error *err);
         /* upgrade: the new release's repositories for the package manager in

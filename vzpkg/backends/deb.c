@@ -98,11 +98,13 @@ static bool have_expanded(struct vz_build *b, const struct vz_pkg *p)
         return path && access(path, F_OK) == 0;
 }
 
-static int expand_start(struct vz_build *b, const struct vz_pkglist *l, bool bootstrap, int workers)
+enum expand_which { EXPAND_REST, EXPAND_BOOTSTRAP, EXPAND_ALL };
+
+static int expand_start(struct vz_build *b, const struct vz_pkglist *l, enum expand_which which, int workers)
 {
         _cleanup_strv_ char **debs = NULL, **dests = NULL;
         for (size_t i = 0; i < l->n; i++)
-                if (l->pkgs[i].bootstrap == bootstrap) {
+                if (which == EXPAND_ALL || l->pkgs[i].bootstrap == (which == EXPAND_BOOTSTRAP)) {
                         vz_strv_push_take(&debs, vz_pkgcache_path(b->session.pkgcache, l->pkgs[i].sha256, ".deb"));
                         vz_strv_push_take(&dests, expanded_path(b, &l->pkgs[i]));
                 }
@@ -128,7 +130,7 @@ static void expand_packages(struct vz_build *b, const struct vz_pkglist *l)
         b->ws.expanded_dir = TAKE_PTR(dir);
         if (cpus < 1)
                 cpus = 1;
-        r = expand_start(b, l, true, (int)cpus);
+        r = expand_start(b, l, EXPAND_BOOTSTRAP, (int)cpus);
         failed = vz_deb_expand_wait(&b->expanding, false);
         vz_verbose("%s: essential set decompressed in %.1f s%s", vz_template_name(b->tmpl), vz_now() - t0,
                    r < 0 || failed ? " (not all: the others are read as they came)" : "");
@@ -136,7 +138,35 @@ static void expand_packages(struct vz_build *b, const struct vz_pkglist *l)
                 fprintf(b->ws.log, "### packages decompressed ahead, in %ld worker processes\n", cpus),
                         fflush(b->ws.log);
         /* the rest beside dpkg's run, leaving it a CPU */
-        (void)expand_start(b, l, false, cpus > 1 ? (int)cpus - 1 : 1);
+        (void)expand_start(b, l, EXPAND_REST, cpus > 1 ? (int)cpus - 1 : 1);
+}
+
+/* Many containers' transactions (containers/operate.c) install the same
+ * packages: each is decompressed once, for all of them, by workers on
+ * every CPU (about 1 s of xz per container for a day's nine updates, out
+ * of 4 of its dpkg run), waited for before the first transaction. The
+ * files go to a directory of the work directory (no tmpfs: vzpkg has no
+ * mount namespace of its own here), which each container's dpkg reads
+ * through its read-only bind at VZ_EXPANDED_MOUNT; a package that could
+ * not be decompressed is read as it came. */
+static void deb_prepare_packages(struct vz_build *b, const struct vz_pkglist *l)
+{
+        _cleanup_free_ char *dir = NULL;
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        double t0 = vz_now();
+        int r, failed;
+        if (b->ws.expanded_dir || !b->workdir || l->n == 0)
+                return;
+        dir = vz_path_join(b->workdir, "debs");
+        if (mkdir(dir, 0700) < 0) {
+                vz_verbose("%s: packages are decompressed by each dpkg (%s: %m)", vz_template_name(b->tmpl), dir);
+                return;
+        }
+        b->ws.expanded_dir = TAKE_PTR(dir);
+        r = expand_start(b, l, EXPAND_ALL, cpus > 0 ? (int)cpus : 1);
+        failed = vz_deb_expand_wait(&b->expanding, false);
+        vz_verbose("%s: %zu packages decompressed once for every container in %.1f s%s", vz_template_name(b->tmpl),
+                   l->n, vz_now() - t0, r < 0 || failed ? " (not all: the others are read as they came)" : "");
 }
 
 static void expand_wait(struct vz_build *b)
@@ -671,6 +701,7 @@ const struct vz_backend vz_backend_deb = {
         .clean = deb_clean,
         .installed = deb_installed,
         .apply = deb_apply,
+        .prepare_packages = deb_prepare_packages,
         .finish_cache = deb_finish_cache,
         .set_sources = deb_set_sources,
         .conffiles = deb_conffiles,

@@ -736,6 +736,8 @@ static int union_download(struct vz_build *b, struct group *g, struct vz_error *
                 }
         vz_verbose("%zu distinct packages for %zu containers", all.n, g->n_targets);
         r = all.n ? vz_build_download(b, &all, err) : 0;
+        if (r >= 0 && all.n && b->be->prepare_packages)
+                b->be->prepare_packages(b, &all);
         free(all.pkgs);
         vz_strv_free(seen);
         return r;
