@@ -2,6 +2,7 @@
  * are written in sorted order with numeric owners, so the archive depends on
  * the tree's content, not on readdir order or the host's user database. */
 #include "cache.h"
+#include "sink.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -136,39 +137,7 @@ static int add_tree(struct packer *p, const char *path, const char *name)
         return r;
 }
 
-/* The output goes to the file as it is compressed, and its writeback is
- * started every WRITEBACK_CHUNK bytes (sync_file_range, which does not
- * wait): the disk writes while the packer compresses, and the fsync before
- * the rename finds little left to do. The bytes are those of
- * archive_write_open_fd(): blocks as they come, the last one unpadded. */
-#define WRITEBACK_CHUNK (8 << 20)
-
-struct sink {
-        int fd;
-        off_t written, synced;
-        struct vz_sha256 *sha;  /* the archive's SHA-256 as it is written, for the manifest */
-};
-
-static la_ssize_t sink_write(struct archive *a, void *userdata, const void *buf, size_t len)
-{
-        struct sink *s = userdata;
-        ssize_t n = write(s->fd, buf, len);
-        if (n < 0) {
-                archive_set_error(a, errno, "write: %s", strerror(errno));
-                return -1;
-        }
-        s->written += n;
-        if (s->sha)
-                vz_sha256_add(s->sha, buf, (size_t)n);
-        if (s->written - s->synced >= WRITEBACK_CHUNK) {
-                /* a hint: a failure shows in the fsync at the end */
-                (void)sync_file_range(s->fd, s->synced, s->written - s->synced, SYNC_FILE_RANGE_WRITE);
-                s->synced = s->written;
-        }
-        return n;
-}
-
-static int open_output(struct archive *out, enum vz_archive_format f, struct sink *sink)
+static int open_output(struct archive *out, enum vz_archive_format f, struct vz_sink *sink)
 {
         char cpus[24];
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -194,15 +163,14 @@ static int open_output(struct archive *out, enum vz_archive_format f, struct sin
                 archive_write_add_filter_xz(out);
                 break;
         }
-        archive_write_set_bytes_in_last_block(out, 1);
-        return archive_write_open2(out, sink, NULL, sink_write, NULL, NULL) == ARCHIVE_OK ? 0 : -VZ_E_ARCHIVE;
+        return vz_sink_open(out, sink) == ARCHIVE_OK ? 0 : -VZ_E_ARCHIVE;
 }
 
 static int pack_into(const char *root, int fd, enum vz_archive_format f, long long clamp,
                      int (*cancelled)(void), char ret_sha256[65], struct vz_error *err)
 {
         struct packer p = { .clamp = clamp, .cancelled = cancelled, .err = err };
-        struct sink sink = { .fd = fd, .sha = ret_sha256 ? vz_sha256_begin() : NULL };
+        struct vz_sink sink = { .fd = fd, .sha = ret_sha256 ? vz_sha256_begin() : NULL };
         struct stat st;
         int r;
 
@@ -229,12 +197,7 @@ static int pack_into(const char *root, int fd, enum vz_archive_format f, long lo
                 r = vz_error_set(err, -VZ_E_ARCHIVE, "cache: %s", archive_error_string(p.out));
         archive_entry_linkresolver_free(p.links);
         archive_write_free(p.out);
-        if (sink.sha) {
-                char hex[65];
-                vz_sha256_end(sink.sha, hex);
-                if (r >= 0)
-                        memcpy(ret_sha256, hex, sizeof(hex));
-        }
+        vz_sink_finish(&sink, r >= 0 ? ret_sha256 : NULL);
         archive_read_free(p.disk);
         return r;
 }

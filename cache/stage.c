@@ -13,6 +13,7 @@
  * checked against the SHA-256 written beside it, so a torn or damaged file
  * is a miss, removed, never a wrong root. */
 #include "cache.h"
+#include "sink.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -130,9 +131,11 @@ static int save_tree(struct saver *s, const char *path, const char *name)
         return r;
 }
 
-static int save_into(const char *root, int fd, int (*cancelled)(void), struct vz_error *err)
+/* ret_hex: the archive's SHA-256, taken as it is written */
+static int save_into(const char *root, int fd, int (*cancelled)(void), char ret_hex[65], struct vz_error *err)
 {
         struct saver s = { .cancelled = cancelled, .err = err };
+        struct vz_sink sink = { .fd = fd, .sha = vz_sha256_begin() };
         struct stat st;
         char cpus[24];
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -148,7 +151,7 @@ static int save_into(const char *root, int fd, int (*cancelled)(void), struct vz
         archive_write_add_filter_zstd(s.out);
         archive_write_set_filter_option(s.out, "zstd", "compression-level", "1");
         archive_write_set_filter_option(s.out, "zstd", "threads", cpus);
-        if (archive_write_open_fd(s.out, fd) != ARCHIVE_OK)
+        if (vz_sink_open(s.out, &sink) != ARCHIVE_OK)
                 r = vz_error_set(err, -VZ_E_ARCHIVE, "stage cache: %s", archive_error_string(s.out));
         if (r >= 0 && lstat(root, &st) == 0)
                 r = save_entry(&s, root, ".", &st);
@@ -166,6 +169,7 @@ static int save_into(const char *root, int fd, int (*cancelled)(void), struct vz
         archive_entry_linkresolver_free(s.links);
         archive_write_free(s.out);
         archive_read_free(s.disk);
+        vz_sink_finish(&sink, r >= 0 ? ret_hex : NULL);
         return r;
 }
 
@@ -191,9 +195,7 @@ int vz_stage_save(const char *dir, const char *key, const char *root, long long 
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return vz_error_set(err, -errno, "stage cache: cannot create %s: %m", tmp);
-        r = save_into(root, fd, cancelled, err);
-        if (r >= 0 && (r = vz_sha256_file(tmp, hex)) < 0)
-                vz_error_set(err, r, "stage cache: %s: %s", tmp, strerror(-r));
+        r = save_into(root, fd, cancelled, hex, err);
         if (r >= 0 && (r = vz_write_file_atomic(sum, hex, 64, 0600)) < 0)
                 vz_error_set(err, r, "stage cache: cannot write %s: %s", sum, strerror(-r));
         if (r >= 0 && rename(tmp, dest) < 0)
