@@ -139,7 +139,7 @@ int vz_stage_save(const char *dir, const char *key, const char *root, long long 
                   struct vz_error *err);
 /* Save a zstd cache archive packed from the finished root (vz_cache_pack,
  * sha256 its SHA-256) as stage `key`: restoring it packs to the same bytes. */
-int vz_stage_save_file(const char *dir, const char *key, const char *archive, const char sha256[65], long long max_bytes,
+int vz_stage_save_file(const char *dir, const char *key, const char *archive, const char *sha256, long long max_bytes,
                        struct vz_error *err);
 /* 1: restored into root (an empty directory); 0: no such stage, or one that
  * failed its check (then removed); < 0: restoring failed half-way. */

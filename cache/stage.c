@@ -173,38 +173,67 @@ static int save_into(const char *root, int fd, int (*cancelled)(void), char ret_
         return r;
 }
 
-/* The archive first, its SHA-256 next to it, each by tmp + rename; the
- * archive is renamed last, so a reader that finds it finds its sum too. */
-int vz_stage_save(const char *dir, const char *key, const char *root, long long max_bytes, int (*cancelled)(void),
-                  struct vz_error *err)
-{
-        _cleanup_free_ char *dest = NULL, *sum = NULL, *tmp = NULL, *sumtmp = NULL;
-        _cleanup_close_ int fd = -1;
-        char hex[65];
-        int r;
+/* Where stage `key` goes: its archive, its sum, and the archive's temporary name. */
+struct stage_files {
+        char *dest, *sum, *tmp;
+};
 
+static void stage_files_done(struct stage_files *f)
+{
+        free(f->dest);
+        free(f->sum);
+        free(f->tmp);
+}
+
+static int stage_begin(const char *dir, const char *key, struct stage_files *f, struct vz_error *err)
+{
+        int r;
         if (!valid_key(key))
                 return vz_error_set(err, -EINVAL, "stage cache: bad key %s", key);
         r = vz_mkdir_p(dir, 0700);
         if (r < 0)
                 return vz_error_set(err, r, "stage cache %s: %s", dir, strerror(-r));
-        dest = stage_path(dir, key, STAGE_SUFFIX);
-        sum = stage_path(dir, key, SUM_SUFFIX);
-        tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
-        sumtmp = vz_asprintf("%s.tmp.%d", sum, (int)getpid());
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return vz_error_set(err, -errno, "stage cache: cannot create %s: %m", tmp);
-        r = save_into(root, fd, cancelled, hex, err);
-        if (r >= 0 && (r = vz_write_file_atomic(sum, hex, 64, 0600)) < 0)
-                vz_error_set(err, r, "stage cache: cannot write %s: %s", sum, strerror(-r));
-        if (r >= 0 && rename(tmp, dest) < 0)
-                r = vz_error_set(err, -errno, "stage cache: cannot publish %s: %m", dest);
+        f->dest = stage_path(dir, key, STAGE_SUFFIX);
+        f->sum = stage_path(dir, key, SUM_SUFFIX);
+        f->tmp = vz_asprintf("%s.tmp.%d", f->dest, (int)getpid());
+        return 0;
+}
+
+/* The archive (written to f->tmp; r: how that went) first, its SHA-256
+ * next to it, each by tmp + rename; the archive is renamed last, so a
+ * reader that finds it finds its sum too. Then the trim. */
+static int stage_publish(const char *dir, const struct stage_files *f, const char *hex, long long max_bytes, int r,
+                         struct vz_error *err)
+{
+        if (r >= 0 && (r = vz_write_file_atomic(f->sum, hex, 64, 0600)) < 0)
+                vz_error_set(err, r, "stage cache: cannot write %s: %s", f->sum, strerror(-r));
+        if (r >= 0 && rename(f->tmp, f->dest) < 0)
+                r = vz_error_set(err, -errno, "stage cache: cannot publish %s: %m", f->dest);
         if (r < 0)
-                unlink(tmp);
-        unlink(sumtmp);
+                unlink(f->tmp);
         if (r >= 0 && max_bytes > 0)
-                vz_stage_trim(dir, max_bytes, dest);
+                vz_stage_trim(dir, max_bytes, f->dest);
+        return r;
+}
+
+int vz_stage_save(const char *dir, const char *key, const char *root, long long max_bytes, int (*cancelled)(void),
+                  struct vz_error *err)
+{
+        struct stage_files f = { NULL, NULL, NULL };
+        _cleanup_close_ int fd = -1;
+        char hex[65];
+        int r = stage_begin(dir, key, &f, err);
+
+        if (r >= 0) {
+                fd = open(f.tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        r = vz_error_set(err, -errno, "stage cache: cannot create %s: %m", f.tmp);
+                else {
+                        r = save_into(root, fd, cancelled, hex, err);
+                        r = stage_publish(dir, &f, hex, max_bytes, r, err);
+                }
+        }
+        stage_files_done(&f);
         return r;
 }
 
@@ -215,31 +244,20 @@ int vz_stage_save(const char *dir, const char *key, const char *root, long long 
  * entries, xattrs and ACLs kept), which is all a build does with its
  * finished root. So the cache file is copied in as the stage, with the
  * SHA-256 the packer computed while writing it. */
-int vz_stage_save_file(const char *dir, const char *key, const char *archive, const char sha256[65], long long max_bytes,
+int vz_stage_save_file(const char *dir, const char *key, const char *archive, const char *sha256, long long max_bytes,
                        struct vz_error *err)
 {
-        _cleanup_free_ char *dest = NULL, *sum = NULL, *tmp = NULL;
-        int r;
+        struct stage_files f = { NULL, NULL, NULL };
+        int r = strlen(sha256) == 64 ? stage_begin(dir, key, &f, err)
+                                     : vz_error_set(err, -EINVAL, "stage cache: bad SHA-256 for %s", archive);
 
-        if (!valid_key(key) || strlen(sha256) != 64)
-                return vz_error_set(err, -EINVAL, "stage cache: bad key %s", key);
-        r = vz_mkdir_p(dir, 0700);
-        if (r < 0)
-                return vz_error_set(err, r, "stage cache %s: %s", dir, strerror(-r));
-        dest = stage_path(dir, key, STAGE_SUFFIX);
-        sum = stage_path(dir, key, SUM_SUFFIX);
-        tmp = vz_asprintf("%s.tmp.%d", dest, (int)getpid());
-        r = vz_copy_file(archive, tmp, 0600);
-        if (r < 0)
-                vz_error_set(err, r, "stage cache: cannot copy %s: %s", archive, strerror(-r));
-        if (r >= 0 && (r = vz_write_file_atomic(sum, sha256, 64, 0600)) < 0)
-                vz_error_set(err, r, "stage cache: cannot write %s: %s", sum, strerror(-r));
-        if (r >= 0 && rename(tmp, dest) < 0)
-                r = vz_error_set(err, -errno, "stage cache: cannot publish %s: %m", dest);
-        if (r < 0)
-                unlink(tmp);
-        if (r >= 0 && max_bytes > 0)
-                vz_stage_trim(dir, max_bytes, dest);
+        if (r >= 0) {
+                r = vz_copy_file(archive, f.tmp, 0600);
+                if (r < 0)
+                        vz_error_set(err, r, "stage cache: cannot copy %s: %s", archive, strerror(-r));
+                r = stage_publish(dir, &f, sha256, max_bytes, r, err);
+        }
+        stage_files_done(&f);
         return r;
 }
 

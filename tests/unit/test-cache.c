@@ -7,6 +7,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "cache.h"
 
@@ -666,6 +667,76 @@ static void test_stage_roundtrip_and_corrupt(void **state)
         vz_rm_rf(d);
 }
 
+/* A zstd cache is saved as the finished-root stage: restored, it packs to
+ * the same bytes (the packer's output is its own fixed point: owners,
+ * modes, set-id bits, a file capability, hard links, symlinks, times
+ * clamped to the epoch and whole seconds), its sum is the packer's, and
+ * bad input saves nothing. */
+static void test_stage_from_packed_cache(void **state)
+{
+        _cleanup_free_ char *d = scratch_dir();
+        _cleanup_free_ char *root = vz_path_join(d, "root"), *back = vz_path_join(d, "back");
+        _cleanup_free_ char *dir = vz_path_join(d, "stages"), *cache = vz_path_join(d, "c.tar.zst");
+        _cleanup_free_ char *again = vz_path_join(d, "again.tar.zst");
+        _cleanup_free_ char *f = vz_path_join(root, "usr/bin/ping"), *l = vz_path_join(root, "usr/bin/ping2");
+        _cleanup_free_ char *bin = vz_path_join(root, "bin");
+        _cleanup_free_ char *a = NULL, *b = NULL, *sumfile = NULL, *sum = NULL;
+        const char *key = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+        struct timespec old[2] = { { 0, UTIME_OMIT }, { 1000000, 987654321 } };  /* before the epoch: kept, seconds */
+        /* security.capability v2 of cap_net_raw (bit 13), as ping ships it */
+        const unsigned char cap[20] = { 0x00, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00 };
+        struct vz_error err = { 0 };
+        char sha[65], hex[65];
+        size_t la, lb;
+
+        write_text(root, "usr/bin/ping", "\177ELF");
+        write_text(root, "etc/new", "written now, after the epoch\n");
+        assert_int_equal(chown(f, 0, 7), 0);  /* first: chown clears the set-id bits */
+        assert_int_equal(chmod(f, 04755), 0);
+        assert_int_equal(utimensat(AT_FDCWD, f, old, 0), 0);
+        bool xattrs = lsetxattr(f, "security.capability", cap, sizeof(cap), 0) == 0;  /* not on every scratch fs */
+        assert_int_equal(link(f, l), 0);
+        assert_int_equal(symlink("usr/bin", bin), 0);
+        assert_int_equal(vz_cache_pack(root, cache, VZ_ARCHIVE_ZST, 2000000, never, sha, &err), 0);
+        assert_int_equal(vz_stage_save_file(dir, key, cache, sha, 0, &err), 0);
+        sumfile = vz_asprintf("%s/%s.stage.sha256", dir, key);
+        assert_int_equal(vz_read_file(sumfile, &sum, NULL), 0);
+        assert_memory_equal(sum, sha, 64);
+        assert_int_equal(vz_mkdir_p(back, 0700), 0);
+        assert_int_equal(vz_stage_load(dir, key, back, NULL, &err), 1);
+        assert_int_equal(vz_cache_pack(back, again, VZ_ARCHIVE_ZST, 2000000, never, hex, &err), 0);
+        assert_string_equal(sha, hex);
+        assert_int_equal(vz_read_file(cache, &a, &la), 0);
+        assert_int_equal(vz_read_file(again, &b, &lb), 0);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        _cleanup_free_ char *g = vz_path_join(back, "usr/bin/ping"), *gn = vz_path_join(back, "etc/new");
+        struct stat st;
+        assert_int_equal(stat(g, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 04755);
+        assert_int_equal(st.st_nlink, 2);
+        assert_int_equal(st.st_mtim.tv_sec, 1000000);
+        assert_int_equal(st.st_mtim.tv_nsec, 0);
+        assert_int_equal(stat(gn, &st), 0);
+        assert_int_equal(st.st_mtim.tv_sec, 2000000);  /* clamped when packed */
+        if (xattrs) {
+                unsigned char got[32];
+                assert_int_equal(lgetxattr(g, "security.capability", got, sizeof(got)), (ssize_t)sizeof(cap));
+                assert_memory_equal(got, cap, sizeof(cap));
+        }
+        /* bad key, bad sum, missing archive: nothing saved */
+        const char *key2 = "00000000000000000000000000000000000000000000000000000000000000aa";
+        _cleanup_free_ char *missing = vz_path_join(d, "missing.tar.zst");
+        _cleanup_free_ char *arch2 = vz_asprintf("%s/%s.stage.tar.zst", dir, key2);
+        assert_int_equal(vz_stage_save_file(dir, "nothex", cache, sha, 0, &err), -EINVAL);
+        assert_int_equal(vz_stage_save_file(dir, key2, cache, "abc", 0, &err), -EINVAL);
+        assert_true(vz_stage_save_file(dir, key2, missing, sha, 0, &err) < 0);
+        assert_int_equal(access(arch2, F_OK), -1);
+        _cleanup_free_ char *tmp2 = vz_asprintf("%s.tmp.%d", arch2, (int)getpid());
+        assert_int_equal(access(tmp2, F_OK), -1);
+        vz_rm_rf(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -679,7 +750,7 @@ int main(void)
                 cmocka_unit_test(test_unpack_in_background),
                 cmocka_unit_test(test_pkgcache_drops_corrupt), cmocka_unit_test(test_snapshot_links_and_sparse),
                 cmocka_unit_test(test_snapshot_durable_and_leftovers),
-                cmocka_unit_test(test_stage_roundtrip_and_corrupt),
+                cmocka_unit_test(test_stage_roundtrip_and_corrupt), cmocka_unit_test(test_stage_from_packed_cache),
                 cmocka_unit_test(test_expand_same_package), cmocka_unit_test(test_expand_refuses_junk),
                 cmocka_unit_test(test_expand_workers),
         };
