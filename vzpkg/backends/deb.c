@@ -111,34 +111,49 @@ static int expand_start(struct vz_build *b, const struct vz_pkglist *l, enum exp
         return vz_deb_expand_start(debs, dests, vz_strv_len(debs), workers, vz_interrupted, &b->expanding);
 }
 
-static void expand_packages(struct vz_build *b, const struct vz_pkglist *l)
+/* workdir/debs as ws.expanded_dir, a tmpfs of its own when the root is in
+ * memory; false (packages read as they came) when it cannot be made. */
+static bool expanded_dir_make(struct vz_build *b, bool tmpfs)
 {
-        _cleanup_free_ char *dir = NULL;
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        double t0 = vz_now();
-        int r, failed;
-
-        if (!b->root_in_memory || b->ws.expanded_dir)
-                return;
-        dir = vz_path_join(b->workdir, "debs");
-        r = mkdir(dir, 0700) < 0 ? -errno : vz_tmpfs_mount(dir, b->tmpfs_size);
+        _cleanup_free_ char *dir = vz_path_join(b->workdir, "debs");
+        int r = mkdir(dir, 0700) < 0 ? -errno : tmpfs ? vz_tmpfs_mount(dir, b->tmpfs_size) : 0;
         if (r < 0) {
                 vz_verbose("%s: packages are decompressed by dpkg (%s: %s)", vz_template_name(b->tmpl), dir,
                            strerror(-r));
-                return;
+                return false;
         }
         b->ws.expanded_dir = TAKE_PTR(dir);
-        if (cpus < 1)
-                cpus = 1;
-        r = expand_start(b, l, EXPAND_BOOTSTRAP, (int)cpus);
-        failed = vz_deb_expand_wait(&b->expanding, false);
-        vz_verbose("%s: essential set decompressed in %.1f s%s", vz_template_name(b->tmpl), vz_now() - t0,
+        return true;
+}
+
+/* Expand `which` of l on `workers` CPUs and wait: the line for -v. */
+static void expand_and_wait(struct vz_build *b, const struct vz_pkglist *l, enum expand_which which, int workers,
+                            const char *what)
+{
+        double t0 = vz_now();
+        int r = expand_start(b, l, which, workers);
+        int failed = vz_deb_expand_wait(&b->expanding, false);
+        vz_verbose("%s: %s decompressed in %.1f s%s", vz_template_name(b->tmpl), what, vz_now() - t0,
                    r < 0 || failed ? " (not all: the others are read as they came)" : "");
+}
+
+static int online_cpus(void)
+{
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        return n > 0 ? (int)n : 1;
+}
+
+static void expand_packages(struct vz_build *b, const struct vz_pkglist *l)
+{
+        int cpus = online_cpus();
+        if (!b->root_in_memory || b->ws.expanded_dir || !expanded_dir_make(b, true))
+                return;
+        expand_and_wait(b, l, EXPAND_BOOTSTRAP, cpus, "essential set");
         if (b->ws.log)
-                fprintf(b->ws.log, "### packages decompressed ahead, in %ld worker processes\n", cpus),
+                fprintf(b->ws.log, "### packages decompressed ahead, in %d worker processes\n", cpus),
                         fflush(b->ws.log);
         /* the rest beside dpkg's run, leaving it a CPU */
-        (void)expand_start(b, l, EXPAND_REST, cpus > 1 ? (int)cpus - 1 : 1);
+        (void)expand_start(b, l, EXPAND_REST, cpus > 1 ? cpus - 1 : 1);
 }
 
 /* Many containers' transactions (containers/operate.c) install the same
@@ -151,22 +166,9 @@ static void expand_packages(struct vz_build *b, const struct vz_pkglist *l)
  * not be decompressed is read as it came. */
 static void deb_prepare_packages(struct vz_build *b, const struct vz_pkglist *l)
 {
-        _cleanup_free_ char *dir = NULL;
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        double t0 = vz_now();
-        int r, failed;
-        if (b->ws.expanded_dir || !b->workdir || l->n == 0)
+        if (b->ws.expanded_dir || !b->workdir || l->n == 0 || !expanded_dir_make(b, false))
                 return;
-        dir = vz_path_join(b->workdir, "debs");
-        if (mkdir(dir, 0700) < 0) {
-                vz_verbose("%s: packages are decompressed by each dpkg (%s: %m)", vz_template_name(b->tmpl), dir);
-                return;
-        }
-        b->ws.expanded_dir = TAKE_PTR(dir);
-        r = expand_start(b, l, EXPAND_ALL, cpus > 0 ? (int)cpus : 1);
-        failed = vz_deb_expand_wait(&b->expanding, false);
-        vz_verbose("%s: %zu packages decompressed once for every container in %.1f s%s", vz_template_name(b->tmpl),
-                   l->n, vz_now() - t0, r < 0 || failed ? " (not all: the others are read as they came)" : "");
+        expand_and_wait(b, l, EXPAND_ALL, online_cpus(), "the packages, once for every container,");
 }
 
 static void expand_wait(struct vz_build *b)

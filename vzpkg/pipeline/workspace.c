@@ -361,7 +361,7 @@ void vz_build_root_in_memory(struct vz_build *b)
 void vz_build_end(struct vz_build *b)
 {
         (void)vz_deb_expand_wait(&b->expanding, true);
-        if (b->ws.expanded_dir)  /* a tmpfs in a build; a plain directory for containers (EINVAL) */
+        if (b->ws.expanded_dir && b->root_in_memory)  /* a tmpfs beside the root; else a plain directory */
                 (void)vz_tmpfs_umount(b->ws.expanded_dir);
         free(b->ws.expanded_dir);
         if (b->root_in_memory) {
